@@ -1,0 +1,36 @@
+# The two commands: `make run` serves the playground, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
+
+.PHONY: run test lint bench clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/activate
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/activate
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	$(VENV)/bin/playground
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check app engine tests bench
+
+test: $(VENV)/.test-installed lint
+	@CHROMIUM="$(CHROMIUM)" $(PY) tests/browser_check.py
+	CHROMIUM="$(CHROMIUM)" $(PY) -m pytest
+
+bench: $(VENV)/.run-installed
+	$(PY) -m engine.bench
+	$(PY) bench/stream.py
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .hypothesis test-artifacts

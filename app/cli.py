@@ -1,0 +1,54 @@
+"""`playground` / `python -m app`: start uvicorn with the playground app."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import uvicorn
+
+from app.settings import Settings
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options; each defaults to its PLAYGROUND_* environment setting."""
+    settings = Settings()
+    parser = argparse.ArgumentParser(
+        prog="playground",
+        description="Serve Backprop Playground: an interactive neural-network playground in the browser. "
+        "Every option (and every setting in README) can also be set as an environment variable PLAYGROUND_*.",
+    )
+    parser.add_argument("--host", default=settings.host, help="address to bind (PLAYGROUND_HOST, default %(default)s)")
+    parser.add_argument("--port", type=int, default=settings.port,
+                        help="TCP port to bind (PLAYGROUND_PORT, default %(default)s)")
+    parser.add_argument("--workers", type=int, default=settings.workers,
+                        help="uvicorn worker processes (PLAYGROUND_WORKERS, default %(default)s)")
+    parser.add_argument("--reload", action="store_true", default=settings.reload,
+                        help="restart when the source changes; development only (PLAYGROUND_RELOAD)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse options, export them for worker processes, and run uvicorn."""
+    args = parse_args(argv)
+    os.environ["PLAYGROUND_HOST"] = args.host
+    os.environ["PLAYGROUND_PORT"] = str(args.port)
+    os.environ["PLAYGROUND_WORKERS"] = str(args.workers)
+    settings = Settings()
+    uvicorn.run("app.main:create_app", **uvicorn_options(settings, reload=args.reload))
+
+
+def uvicorn_options(settings: Settings, *, reload: bool = False) -> dict:
+    """The uvicorn keyword arguments the CLI and the tests share."""
+    return {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "workers": None if reload else settings.workers,
+        "reload": reload,
+        "log_level": settings.log_level,
+        "proxy_headers": settings.proxy_headers,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "ws_per_message_deflate": False,
+        "ws_max_size": settings.max_message_bytes,
+    }

@@ -1,0 +1,28 @@
+"""HTML pages and the health check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+from app.paths import TEMPLATES_DIR
+
+router = APIRouter()
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def index(request: Request) -> HTMLResponse:
+    """The playground page."""
+    return templates.TemplateResponse(request, "index.html", {"version": __version__})
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> dict:
+    """Liveness, version, and how many sessions are in use."""
+    registry = getattr(request.app.state, "sessions", None)
+    in_use = len(registry) if registry is not None else 0
+    capacity = request.app.state.settings.max_sessions
+    return {"status": "ok", "version": __version__, "sessions": in_use, "capacity": capacity}
