@@ -25,7 +25,9 @@ class Settings(BaseSettings):
         [], description="Exact WebSocket Origin allowlist; empty means only the request's own host."
     )
     max_sessions: int = Field(200, ge=1, description="WebSocket sessions per process; more get close 1013.")
-    max_sessions_per_client: int = Field(20, ge=1, description="Sessions per client address.")
+    max_sessions_per_client: int = Field(
+        100, ge=1, description="Sessions per client address (a classroom behind one NAT shares an address)."
+    )
     max_layers: int = Field(8, ge=0, le=32, description="Most hidden layers a network may have.")
     max_neurons: int = Field(16, ge=1, le=256, description="Most neurons in one hidden layer.")
     max_points: int = Field(5000, ge=10, description="Most data points in a session.")
