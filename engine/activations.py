@@ -1,0 +1,166 @@
+"""Hidden-layer activation functions: a value and a derivative each, registered once by name."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def _buffer(z: Array, out: Array | None) -> Array:
+    return np.empty_like(z) if out is None else out
+
+
+@dataclass(frozen=True)
+class Activation:
+    """f(z) and f'(z): `fn(z, out)` writes a into out; `deriv(z, a, out)` writes f'(z) into out."""
+
+    name: str
+    fn: Callable[[Array, Array], Array]
+    deriv: Callable[[Array, Array, Array], Array]
+
+    def __call__(self, z: Array, out: Array | None = None) -> Array:
+        """The activation a = f(z)."""
+        return self.fn(z, _buffer(z, out))
+
+    def grad(self, z: Array, a: Array, out: Array | None = None) -> Array:
+        """The derivative f'(z), given z and a = f(z) (whichever is cheaper is used)."""
+        return self.deriv(z, a, _buffer(z, out))
+
+
+def _linear(z: Array, out: Array) -> Array:
+    np.copyto(out, z)
+    return out
+
+
+def _linear_d(z: Array, a: Array, out: Array) -> Array:
+    out.fill(1.0)
+    return out
+
+
+def _relu(z: Array, out: Array) -> Array:
+    return np.maximum(z, 0.0, out=out)
+
+
+def _relu_d(z: Array, a: Array, out: Array) -> Array:
+    return np.greater(z, 0.0, out=out)
+
+
+def leaky_relu(slope: float) -> Activation:
+    """Leaky ReLU with negative slope in [0, 1]: f(z) = max(z, slope z)."""
+
+    def fn(z: Array, out: Array) -> Array:
+        np.multiply(z, slope, out=out)
+        return np.maximum(z, out, out=out)
+
+    def deriv(z: Array, a: Array, out: Array) -> Array:
+        np.greater(z, 0.0, out=out)
+        out *= 1.0 - slope
+        out += slope
+        return out
+
+    return Activation("leaky_relu", fn, deriv)
+
+
+def _elu(z: Array, out: Array) -> Array:
+    np.minimum(z, 0.0, out=out)
+    np.expm1(out, out=out)
+    return np.maximum(out, z, out=out)  # expm1(z) >= z, so this picks z for z > 0 and e^z - 1 below
+
+
+def _elu_d(z: Array, a: Array, out: Array) -> Array:
+    np.minimum(a, 0.0, out=out)
+    out += 1.0
+    return out
+
+
+def _sigmoid(z: Array, out: Array) -> Array:
+    np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)  # sigmoid(z) = (1 + tanh(z/2)) / 2 never overflows
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def _sigmoid_d(z: Array, a: Array, out: Array) -> Array:
+    np.subtract(1.0, a, out=out)
+    out *= a
+    return out
+
+
+def _tanh(z: Array, out: Array) -> Array:
+    return np.tanh(z, out=out)
+
+
+def _tanh_d(z: Array, a: Array, out: Array) -> Array:
+    np.multiply(a, a, out=out)
+    return np.subtract(1.0, out, out=out)
+
+
+def _softplus(z: Array, out: Array) -> Array:
+    return np.logaddexp(z, 0.0, out=out)
+
+
+def _softplus_d(z: Array, a: Array, out: Array) -> Array:
+    return _sigmoid(z, out)
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+_GELU_K = 0.044715
+
+
+def _gelu(z: Array, out: Array) -> Array:
+    t = np.tanh(_GELU_C * (z + _GELU_K * z**3))
+    return np.multiply(0.5 * z, 1.0 + t, out=out)
+
+
+def _gelu_d(z: Array, a: Array, out: Array) -> Array:
+    t = np.tanh(_GELU_C * (z + _GELU_K * z**3))
+    inner_d = _GELU_C * (1.0 + 3.0 * _GELU_K * z * z)
+    np.copyto(out, 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * inner_d)
+    return out
+
+
+def _swish(z: Array, out: Array) -> Array:
+    _sigmoid(z, out)
+    out *= z
+    return out
+
+
+def _swish_d(z: Array, a: Array, out: Array) -> Array:
+    s = _sigmoid(z, np.empty_like(z))
+    np.subtract(1.0, a, out=out)  # f' = s + z s (1 - s) = a + s (1 - a)
+    out *= s
+    out += a
+    return out
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("linear", _linear, _linear_d),
+        Activation("relu", _relu, _relu_d),
+        leaky_relu(0.01),
+        Activation("elu", _elu, _elu_d),
+        Activation("sigmoid", _sigmoid, _sigmoid_d),
+        Activation("tanh", _tanh, _tanh_d),
+        Activation("softplus", _softplus, _softplus_d),
+        Activation("gelu", _gelu, _gelu_d),
+        Activation("swish", _swish, _swish_d),
+    )
+}
+
+# Units that can stop passing gradient: never active (ReLU family) or stuck at a rail (squashing functions).
+CAN_DIE = frozenset({"relu", "leaky_relu"})
+RAILS: dict[str, tuple[float, float]] = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def get_activation(name: str, leaky_slope: float = 0.01) -> Activation:
+    """The registered activation `name` (leaky_relu with the given slope); ValueError lists the valid names."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
+    return leaky_relu(float(leaky_slope)) if name == "leaky_relu" else ACTIVATIONS[name]

@@ -1,0 +1,156 @@
+"""Losses (mean over the batch), each computed from the output layer's pre-activation z_out.
+
+| loss       | problems                 | output activation                     | targets from labels            |
+|------------|--------------------------|---------------------------------------|--------------------------------|
+| mse        | binary, regression       | tanh (binary), linear (regression)    | ±1 (binary), value (regression) |
+| mae        | binary, regression       | tanh (binary), linear (regression)    | ±1 (binary), value (regression) |
+| huber      | binary, regression       | tanh (binary), linear (regression)    | ±1 (binary), value (regression) |
+| bce        | binary                   | sigmoid (loss computed from logits)   | 0 / 1                          |
+| softmax_ce | binary (K=2), multiclass | softmax (log-sum-exp from logits)     | one-hot of the class index     |
+
+mse is ½(ŷ−y)², mae |ŷ−y|, huber ½r² for |r| ≤ 1 and |r| − ½ beyond. `LOSSES[name].bind(problem, k)` gives a
+`BoundLoss` whose `delta(z_out, target)` is ∂L/∂z_out with the 1/batch of the mean folded in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.activations import ACTIVATIONS
+
+Array = np.ndarray
+PROBLEMS = ("binary", "multiclass", "regression")
+
+
+def _softmax(z: Array) -> Array:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _huber(r: Array) -> Array:
+    a = np.abs(r)
+    return np.where(a <= 1.0, 0.5 * r * r, a - 0.5)
+
+
+_RESIDUAL: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]] = {
+    "mse": (lambda r: 0.5 * r * r, lambda r: r),
+    "mae": (np.abs, np.sign),
+    "huber": (_huber, lambda r: np.clip(r, -1.0, 1.0)),
+}
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: which problems it suits and the output activation it implies for each."""
+
+    name: str
+    outputs: dict[str, str]  # problem -> output activation
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The problem kinds this loss suits."""
+        return tuple(self.outputs)
+
+    def output_activation(self, problem: str) -> str:
+        """The output activation this loss implies for `problem`."""
+        if problem not in self.outputs:
+            raise ValueError(f"loss {self.name!r} does not suit {problem!r} problems; it suits {self.problems}")
+        return self.outputs[problem]
+
+    def n_outputs(self, problem: str, k: int = 2) -> int:
+        """Output units: K for softmax, else 1."""
+        return k if self.output_activation(problem) == "softmax" else 1
+
+    def bind(self, problem: str, k: int = 2) -> BoundLoss:
+        """This loss for one problem kind (and K classes)."""
+        return BoundLoss(self, problem, k, self.output_activation(problem))
+
+
+@dataclass(frozen=True)
+class BoundLoss:
+    """A loss bound to a problem: encode, value, delta, predict and accuracy all from z_out (batch, n_out)."""
+
+    loss: Loss
+    problem: str
+    k: int
+    output: str
+
+    @property
+    def name(self) -> str:
+        """The registry name."""
+        return self.loss.name
+
+    @property
+    def n_outputs(self) -> int:
+        """Output units."""
+        return self.k if self.output == "softmax" else 1
+
+    def encode(self, labels: Array, dtype=np.float32) -> Array:
+        """Targets (batch, n_out) from labels: class index 0..K-1, or a real value for regression."""
+        labels = np.asarray(labels)
+        if self.output == "softmax":
+            return np.eye(self.k, dtype=dtype)[labels.astype(np.intp)]
+        if self.problem == "binary" and self.output == "tanh":
+            return (2.0 * labels - 1.0).astype(dtype).reshape(-1, 1)
+        return labels.astype(dtype).reshape(-1, 1)
+
+    def predict(self, z: Array) -> Array:
+        """The output activation applied: ŷ (batch, n_out)."""
+        if self.output == "softmax":
+            return _softmax(z)
+        return ACTIVATIONS[self.output](z)
+
+    def value(self, z: Array, target: Array) -> float:
+        """The loss, a mean over the batch."""
+        batch = z.shape[0]
+        if self.output == "softmax":
+            shifted = z - z.max(axis=1, keepdims=True)
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            return float(-(target * log_p).sum() / batch)
+        if self.loss.name == "bce":
+            return float((np.logaddexp(0.0, z) - target * z).sum() / batch)  # log(1 + e^z) - y z, never log 0
+        rho, _ = _RESIDUAL[self.loss.name]
+        return float(rho(self.predict(z) - target).sum() / batch)
+
+    def delta(self, z: Array, target: Array, out: Array | None = None) -> Array:
+        """∂L/∂z_out (batch, n_out), the 1/batch of the mean included."""
+        out = np.empty_like(z) if out is None else out
+        if self.output in ("softmax", "sigmoid"):
+            np.subtract(self.predict(z), target, out=out)  # softmax + CE and sigmoid + BCE: ŷ − y
+        else:
+            y_hat = self.predict(z)
+            _, rho_d = _RESIDUAL[self.loss.name]
+            np.copyto(out, rho_d(y_hat - target))
+            if self.output == "tanh":
+                out *= 1.0 - y_hat * y_hat
+        out *= 1.0 / z.shape[0]
+        return out
+
+    def accuracy(self, z: Array, labels: Array) -> float:
+        """Fraction of correct classes (z_out > 0 for one output unit, argmax for K); NaN for regression."""
+        if self.problem == "regression":
+            return float("nan")
+        predicted = z.argmax(axis=1) if z.shape[1] > 1 else (z[:, 0] > 0.0)
+        return float(np.mean(predicted == np.asarray(labels).astype(np.intp)))
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("mse", {"binary": "tanh", "regression": "linear"}),
+        Loss("mae", {"binary": "tanh", "regression": "linear"}),
+        Loss("huber", {"binary": "tanh", "regression": "linear"}),
+        Loss("bce", {"binary": "sigmoid"}),
+        Loss("softmax_ce", {"binary": "softmax", "multiclass": "softmax"}),
+    )
+}
+
+
+def get_loss(name: str, problem: str, k: int = 2) -> BoundLoss:
+    """The registered loss `name` bound to `problem`; ValueError lists the valid names or problems."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}")
+    return LOSSES[name].bind(problem, k)

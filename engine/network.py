@@ -1,0 +1,207 @@
+"""A small MLP whose weights and biases are views into one flat parameter vector (and gradients into another)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.activations import CAN_DIE, RAILS, Activation, get_activation
+from engine.initializers import get_initializer
+
+Array = np.ndarray
+Pairs = list[tuple[slice, slice]]
+
+
+class _Batch:
+    """Preallocated forward buffers for one batch size; backward buffers are added on first use."""
+
+    def __init__(self, batch: int, sizes: list[int], dtype: np.dtype) -> None:
+        self.z = [np.empty((batch, n), dtype) for n in sizes[1:]]  # (batch, fan_out) per layer
+        self.a = [np.empty((batch, n), dtype) for n in sizes[1:-1]]  # (batch, fan_out) per hidden layer
+        self.dropped = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
+        self.masks = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
+        self.delta: list[Array] = []
+        self.deriv: list[Array] = []
+        self.ones = np.ones((1, batch), dtype)
+
+
+class Network:
+    """Multi-layer perceptron: a = f(x @ W + b) per hidden layer, z_out = a @ W + b at the output (no activation).
+
+    Weights are drawn from `init` with `rng` (biases 0) unless a flat `params` vector is given to copy.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        hidden: Sequence[int],
+        n_outputs: int = 1,
+        activation: str | Sequence[str] = "tanh",
+        *,
+        leaky_slope: float = 0.01,
+        init: str = "xavier",
+        init_scale: float = 0.5,
+        rng: np.random.Generator | None = None,
+        dtype: type | np.dtype = np.float32,
+        max_layers: int = 8,
+        max_neurons: int = 16,
+        params: Array | None = None,
+    ) -> None:
+        hidden = [int(n) for n in hidden]
+        if len(hidden) > max_layers or any(not 1 <= n <= max_neurons for n in hidden):
+            raise ValueError(f"hidden layers must be 0 to {max_layers} layers of 1 to {max_neurons} neurons")
+        if n_inputs < 1 or n_outputs < 1:
+            raise ValueError("a network needs at least one input and one output")
+        names = [activation] * len(hidden) if isinstance(activation, str) else list(activation)
+        if len(names) != len(hidden):
+            raise ValueError(f"{len(names)} activations given for {len(hidden)} hidden layers")
+        self.sizes = [int(n_inputs), *hidden, int(n_outputs)]
+        self.leaky_slope = float(leaky_slope)
+        self.activations: list[Activation] = [get_activation(n, self.leaky_slope) for n in names]
+        get_initializer(init)
+        self.init, self.init_scale = init, float(init_scale)
+        self.dtype = np.dtype(dtype)
+        self.max_layers, self.max_neurons = max_layers, max_neurons
+
+        shapes = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
+        ends = np.cumsum([0] + [fi * fo + fo for fi, fo in shapes])
+        self.layer_slices = [slice(int(s), int(e)) for s, e in zip(ends[:-1], ends[1:], strict=True)]
+        self.weight_slices = [
+            slice(s.start, s.start + fi * fo) for s, (fi, fo) in zip(self.layer_slices, shapes, strict=True)
+        ]
+        self.bias_slices = [slice(w.stop, s.stop) for w, s in zip(self.weight_slices, self.layer_slices, strict=True)]
+        self.params = np.zeros(int(ends[-1]), self.dtype)
+        self.grads = np.zeros(int(ends[-1]), self.dtype)
+        self.W = [self.params[s].reshape(shape) for s, shape in zip(self.weight_slices, shapes, strict=True)]
+        self.b = [self.params[s] for s in self.bias_slices]
+        self.dW = [self.grads[s].reshape(shape) for s, shape in zip(self.weight_slices, shapes, strict=True)]
+        self.db = [self.grads[s] for s in self.bias_slices]
+        self._db_rows = [d.reshape(1, -1) for d in self.db]
+        self.weight_mask = np.zeros(self.params.size, bool)  # True on weights, False on biases
+        for s in self.weight_slices:
+            self.weight_mask[s] = True
+        self._batches: dict[int, _Batch] = {}
+        self._inputs: list[Array] = []  # each layer's input in the last forward pass
+        self._batch: _Batch | None = None
+        self._masked = [False] * len(hidden)
+        if params is not None:
+            self.params[...] = params
+        else:
+            rng = np.random.default_rng(0) if rng is None else rng
+            for W in self.W:
+                W[...] = self.draw(W.shape[0], W.shape[1], rng)
+
+    @property
+    def hidden(self) -> list[int]:
+        """Hidden layer widths."""
+        return self.sizes[1:-1]
+
+    @property
+    def activation_names(self) -> list[str]:
+        """Activation name per hidden layer."""
+        return [a.name for a in self.activations]
+
+    def draw(self, fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
+        """A fresh (fan_in, fan_out) matrix from this network's initialiser."""
+        return get_initializer(self.init)(fan_in, fan_out, rng, self.dtype, self.init_scale)
+
+    def _buffers(self, batch: int) -> _Batch:
+        buf = self._batches.get(batch)
+        if buf is None:
+            if len(self._batches) >= 8:
+                self._batches.pop(next(iter(self._batches)))
+            buf = self._batches[batch] = _Batch(batch, self.sizes, self.dtype)
+        return buf
+
+    def forward(
+        self,
+        x: Array,
+        train: bool = False,
+        dropout: float | Sequence[float] = 0.0,
+        rng: np.random.Generator | None = None,
+    ) -> Array:
+        """z_out (batch, n_out) for inputs x (batch, n_in); caches what backward needs.
+
+        The returned array is a buffer reused by the next forward pass with the same batch size. Dropout (inverted,
+        a rate per hidden layer) applies only when `train` is true and then needs `rng`.
+        """
+        buf = self._batch = self._buffers(x.shape[0])
+        n_hidden = len(self.activations)
+        rates = [float(dropout)] * n_hidden if np.isscalar(dropout) else list(dropout)  # type: ignore[arg-type]
+        inputs = self._inputs = [x]
+        for i in range(n_hidden):
+            z = buf.z[i]
+            np.matmul(inputs[i], self.W[i], out=z)
+            np.add(z, self.b[i], out=z)
+            a = self.activations[i].fn(z, buf.a[i])
+            self._masked[i] = masked = train and rates[i] > 0.0
+            if masked:
+                keep = 1.0 - rates[i]
+                mask = buf.masks[i]
+                np.less(rng.random(mask.shape, dtype=self.dtype), keep, out=mask)  # type: ignore[union-attr]
+                mask *= 1.0 / keep
+                a = np.multiply(a, mask, out=buf.dropped[i])
+            inputs.append(a)
+        z = buf.z[-1]
+        np.matmul(inputs[-1], self.W[-1], out=z)
+        np.add(z, self.b[-1], out=z)
+        return z
+
+    def backward(self, delta_out: Array) -> None:
+        """Fill `grads` from ∂L/∂z_out (batch, n_out) of the last forward pass."""
+        buf = self._batch
+        if not buf.delta:
+            buf.delta = [np.empty_like(z) for z in buf.z[:-1]]
+            buf.deriv = [np.empty_like(z) for z in buf.z[:-1]]
+        self._deltas = [*buf.delta, delta_out]
+        delta = delta_out
+        for i in range(len(self.W) - 1, -1, -1):
+            np.matmul(self._inputs[i].T, delta, out=self.dW[i])
+            np.matmul(buf.ones, delta, out=self._db_rows[i])
+            if i == 0:
+                break
+            prev = buf.delta[i - 1]
+            np.matmul(delta, self.W[i].T, out=prev)  # (batch, fan_in)
+            if self._masked[i - 1]:
+                np.multiply(prev, buf.masks[i - 1], out=prev)
+            np.multiply(prev, self.activations[i - 1].deriv(buf.z[i - 1], buf.a[i - 1], buf.deriv[i - 1]), out=prev)
+            delta = prev
+
+    def delta_stats(self) -> tuple[list[Array], list[Array]]:
+        """Per layer (hidden then output), per neuron: batch mean of the per-example δ and of |δ| (last backward)."""
+        return [d.sum(axis=0) for d in self._deltas], [np.abs(d).sum(axis=0) for d in self._deltas]
+
+    def grad_norms(self) -> Array:
+        """L2 norm of each layer's gradient (weights and biases together), shape (n_layers,)."""
+        starts = [s.start for s in self.layer_slices]
+        return np.sqrt(np.add.reduceat(self.grads.astype(np.float64) ** 2, starts))
+
+    def unit_health(self, x: Array | None = None) -> tuple[list[Array], list[Array]]:
+        """Per hidden layer, boolean per neuron: dead (ReLU family, never active) and saturated (at a rail) on x.
+
+        Without x the last forward batch is used. A tanh/sigmoid unit is saturated when every example puts its
+        activation within 1% of the output range from a rail.
+        """
+        if x is not None:
+            self.forward(x)
+        dead, saturated = [], []
+        for act, z, a in zip(self.activations, self._batch.z, self._batch.a, strict=False):
+            n = z.shape[1]
+            dead.append((z <= 0.0).all(axis=0) if act.name in CAN_DIE else np.zeros(n, bool))
+            if act.name in RAILS:
+                low, high = RAILS[act.name]
+                margin = 0.01 * (high - low)
+                saturated.append(((a < low + margin) | (a > high - margin)).all(axis=0))
+            else:
+                saturated.append(np.zeros(n, bool))
+        return dead, saturated
+
+    def copy(self, dtype: type | np.dtype | None = None) -> Network:
+        """An independent copy (parameters cast to dtype if given); no cached passes."""
+        net = Network(
+            self.sizes[0], self.hidden, self.sizes[-1], self.activation_names, leaky_slope=self.leaky_slope,
+            init=self.init, init_scale=self.init_scale, dtype=dtype or self.dtype,
+            max_layers=self.max_layers, max_neurons=self.max_neurons, params=self.params,
+        )  # fmt: skip
+        return net
