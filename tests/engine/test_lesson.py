@@ -114,3 +114,33 @@ def test_cli_prints_text_and_json():
     both = json.loads(out)
     assert set(both) == {"cross_entropy", "mse"}
     assert both["mse"]["values"]["delta2"] == pytest.approx(0.138491, abs=5e-7)
+
+
+@pytest.mark.parametrize("delta", ["cross_entropy", "mse"])
+def test_the_engine_network_gives_the_same_numbers(delta):
+    from engine.losses import get_loss
+    from engine.network import Network
+
+    net = Network(2, [2], 1, "sigmoid", dtype=np.float64, rng=np.random.default_rng(0))
+    net.W[0][...] = [[0.15, 0.20], [0.25, 0.30]]
+    net.b[0][...] = [0.35, 0.35]
+    net.W[1][...] = [[0.40], [0.45]]
+    net.b[1][...] = [0.60]
+    z_out = net.forward(np.array([[0.05, 0.10]])).copy()
+    target = np.array([[0.01]])
+    y_hat = 1 / (1 + np.exp(-z_out))
+    if delta == "cross_entropy":
+        delta_out = get_loss("bce", "binary").delta(z_out, target)
+    else:
+        delta_out = (y_hat - target) * y_hat * (1 - y_hat)
+    net.backward(delta_out)
+    values = worked_example(delta=delta)["values"]
+    assert z_out[0, 0] == pytest.approx(values["z2"], abs=1e-12)
+    assert y_hat[0, 0] == pytest.approx(values["y_hat"], abs=1e-12)
+    np.testing.assert_allclose(net.dW[1][:, 0], values["dW2"], atol=1e-12)
+    np.testing.assert_allclose(net.db[1], [values["delta2"]], atol=1e-12)
+    np.testing.assert_allclose(net.db[0], values["delta1"], atol=1e-12)
+    expected_dW1 = [[0.003575, 0.004016], [0.007149, 0.008032]] if delta == "cross_entropy" else None
+    if expected_dW1:
+        np.testing.assert_allclose(net.dW[0], expected_dW1, atol=5e-7)
+    np.testing.assert_allclose(net.dW[0], values["dW1"], atol=1e-12)
