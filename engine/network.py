@@ -205,3 +205,114 @@ class Network:
             max_layers=self.max_layers, max_neurons=self.max_neurons, params=self.params,
         )  # fmt: skip
         return net
+
+    def edited(
+        self,
+        hidden: Sequence[int] | None = None,
+        *,
+        layer_map: Sequence[int | None] | None = None,
+        neuron_maps: Sequence[Sequence[int | None] | None] | None = None,
+        input_map: Sequence[int | None] | None = None,
+        n_outputs: int | None = None,
+        activation: str | Sequence[str] | None = None,
+        leaky_slope: float | None = None,
+        init: str | None = None,
+        init_scale: float | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> tuple[Network, Pairs]:
+        """A new network with another architecture that keeps every weight whose two units both survive.
+
+        `layer_map[j]` is the old hidden layer new layer j comes from (None: a fresh layer); `neuron_maps[j][n]` the
+        old neuron of new neuron n (None: fresh); `input_map[r]` the old input row of new input r. Defaults keep
+        layers, neurons and inputs by position (adding or dropping at the end). A weight matrix is kept only
+        between two new layers whose old layers were adjacent; fresh weights come from the initialiser, fresh
+        biases are 0. Returns (new_net, pairs): (old_slice, new_slice) of every tensor kept whole and unchanged in
+        shape, for `optimizer.remap(pairs, new_net.params.size)`.
+        """
+        old_hidden = self.hidden
+        hidden = list(old_hidden if hidden is None else hidden)
+        if layer_map is None:
+            layer_map = [j if j < len(old_hidden) else None for j in range(len(hidden))]
+        if activation is None:
+            fallback = self.activation_names[-1] if self.activations else "tanh"
+            activation = [self.activation_names[j] if j is not None else fallback for j in layer_map]
+        n_out = self.sizes[-1] if n_outputs is None else n_outputs
+        net = Network(
+            self.sizes[0] if input_map is None else len(input_map), hidden, n_out, activation,
+            leaky_slope=self.leaky_slope if leaky_slope is None else leaky_slope,
+            init_scale=self.init_scale if init_scale is None else init_scale, dtype=self.dtype,
+            max_layers=self.max_layers, max_neurons=self.max_neurons, init="zeros",
+        )  # fmt: skip
+        net.init = init or self.init
+        get_initializer(net.init)
+
+        def prefix(new: int, old: int) -> list[int | None]:
+            return [n if n < old else None for n in range(new)]
+
+        # Each level of units (inputs, hidden layers, outputs) as (old level or None, old unit per new unit).
+        levels = [(0, list(input_map) if input_map is not None else prefix(net.sizes[0], self.sizes[0]))]
+        for j, old in enumerate(layer_map):
+            given = neuron_maps[j] if neuron_maps is not None else None
+            units = list(given) if given is not None else prefix(hidden[j], old_hidden[old] if old is not None else 0)
+            levels.append((None if old is None else old + 1, units if old is not None else [None] * hidden[j]))
+        levels.append((len(self.sizes) - 1, prefix(n_out, self.sizes[-1])))
+        if [len(units) for _, units in levels] != net.sizes:
+            raise ValueError("a neuron or input map does not match the new layer's width")
+
+        rng = np.random.default_rng(0) if rng is None else rng
+        pairs: Pairs = []
+        for i in range(len(net.W)):
+            (src, rows), (dst, cols) = levels[i], levels[i + 1]
+            kept = src is not None and dst == src + 1
+            if not kept or None in rows or None in cols:
+                net.W[i][...] = net.draw(*net.W[i].shape, rng)
+            if dst is None:
+                continue
+            c_new = [c for c, old in enumerate(cols) if old is not None]
+            c_old = [cols[c] for c in c_new]
+            net.b[i][c_new] = self.b[dst - 1][c_old]  # a bias belongs to its neuron: kept whenever the neuron is
+            same_cols = cols == list(range(self.sizes[dst]))
+            if same_cols:
+                pairs.append((self.bias_slices[dst - 1], net.bias_slices[i]))
+            if not kept:
+                continue
+            r_new = [r for r, old in enumerate(rows) if old is not None]
+            r_old = [rows[r] for r in r_new]
+            net.W[i][np.ix_(r_new, c_new)] = self.W[src][np.ix_(r_old, c_old)]
+            if same_cols and rows == list(range(self.sizes[src])):
+                pairs.append((self.weight_slices[src], net.weight_slices[i]))
+        return net, pairs
+
+    def with_neuron_added(self, layer: int, rng: np.random.Generator) -> tuple[Network, Pairs]:
+        """One more neuron at the end of hidden layer `layer`, with fresh weights."""
+        hidden = self.hidden
+        hidden[layer] += 1
+        return self.edited(hidden, rng=rng)
+
+    def with_neuron_removed(self, layer: int, index: int = -1) -> tuple[Network, Pairs]:
+        """Hidden layer `layer` without neuron `index` (default the last): its row and column are dropped."""
+        hidden = self.hidden
+        keep = list(range(hidden[layer]))
+        del keep[index]
+        hidden[layer] -= 1
+        maps: list[Sequence[int | None] | None] = [None] * len(hidden)
+        maps[layer] = keep
+        return self.edited(hidden, neuron_maps=maps)
+
+    def with_layer_added(
+        self, at: int, width: int, rng: np.random.Generator, activation: str | None = None
+    ) -> tuple[Network, Pairs]:
+        """A freshly initialised hidden layer inserted at position `at` (0 = right after the inputs)."""
+        old = list(range(len(self.hidden)))
+        layer_map: list[int | None] = [*old[:at], None, *old[at:]]
+        names = self.activation_names
+        names.insert(at, activation or (names[min(at, len(names) - 1)] if names else "tanh"))
+        return self.edited(
+            [*self.hidden[:at], width, *self.hidden[at:]], layer_map=layer_map, activation=names, rng=rng
+        )
+
+    def with_layer_removed(self, at: int, rng: np.random.Generator) -> tuple[Network, Pairs]:
+        """Hidden layer `at` removed; its neighbours are joined by a freshly initialised matrix."""
+        keep = [j for j in range(len(self.hidden)) if j != at]
+        names = [self.activation_names[j] for j in keep]
+        return self.edited([self.hidden[j] for j in keep], layer_map=keep, activation=names, rng=rng)
