@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Iterable
 
@@ -11,6 +12,7 @@ from engine.datasets import DATASETS, DEFAULT_CLASSES, DOMAIN
 from engine.features import transform
 
 MAX_MESSAGES = 20
+COLUMNS = ("x", "y", "label", "split")
 
 
 class DataError(ValueError):
@@ -71,48 +73,57 @@ def _number(field: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _fields(line: str) -> list[str]:
+    return [f.strip() for f in next(csv.reader([line]))]
+
+
+def _parse_row(fields: list[str], classes: int) -> tuple[tuple[float, float, float], bool] | list[str]:
+    """((x, y, label), is_train) from one data row's fields, or the list of what is wrong with it."""
+    values = [_number(f) for f in fields[:3]]
+    bad = [f"{name} is not a number: {f!r}" for name, f, v in zip(COLUMNS, fields, values, strict=False) if v is None]
+    if not bad:
+        problem = check_point(values[0], values[1]) or check_label(values[2], classes)
+        bad = [problem] if problem else []
+    split = fields[3].lower() if len(fields) == 4 else "train"
+    if split not in ("train", "test"):
+        bad.append(f"split must be 'train' or 'test', got {fields[3]!r}")
+    return bad or ((values[0], values[1], values[2]), split == "train")
+
+
 def parse_csv(text: str, classes: int, max_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Points, labels and train mask (None without a split column) from CSV text; DataError lists each bad line."""
-    errors: list[str] = []
-    rows: list[tuple[float, float, float]] = []
-    splits: list[bool] = []
+    lines = [(i, line.strip()) for i, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1) if line.strip()]
     columns = None
-    lines = [(i, line.strip()) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if lines and all(_number(f) is None for f in lines[0][1].split(",")):
-        header = [f.strip().lower() for f in lines[0][1].split(",")]
-        columns = len(header)
+    if lines and all(_number(f) is None for f in _fields(lines[0][1])):
+        columns = len(_fields(lines[0][1]))
         if columns not in (3, 4):
             raise DataError(f"line {lines[0][0]}: the header must name 3 or 4 columns (x, y, label[, split])")
         lines = lines[1:]
+    errors: list[str] = []
+    rows: list[tuple[float, float, float]] = []
+    splits: list[bool] = []
     for count, (number, line) in enumerate(lines, start=1):
-        fields = [f.strip() for f in line.split(",")]
-        columns = columns or (len(fields) if len(fields) in (3, 4) else 3)
         if count > max_points:
             errors.append(f"line {number}: more than {max_points} points (the limit)")
             break
-        if len(fields) != columns:
-            names = "x, y, label" + (", split" if columns == 4 else "")
-            errors.append(f"line {number}: expected {columns} columns ({names}), got {len(fields)}")
-            continue
-        values = [_number(f) for f in fields[:3]]
-        names = ("x", "y", "label")
-        bad = [f"{name} is not a number: {f!r}" for name, f, v in zip(names, fields, values, strict=False) if v is None]
-        if not bad:
-            problem = check_point(values[0], values[1]) or check_label(values[2], classes)
-            bad = [problem] if problem else []
-        if columns == 4 and fields[3].lower() not in ("train", "test"):
-            bad.append(f"split must be 'train' or 'test', got {fields[3]!r}")
-        if bad:
-            errors.extend(f"line {number}: {b}" for b in bad)
+        fields = _fields(line)
+        columns = columns or (len(fields) if len(fields) in (3, 4) else 3)
+        parsed = (
+            _parse_row(fields, classes)
+            if len(fields) == columns
+            else [f"expected {columns} columns ({', '.join(COLUMNS[:columns])}), got {len(fields)}"]
+        )
+        if isinstance(parsed, list):
+            errors.extend(f"line {number}: {problem}" for problem in parsed)
         else:
-            rows.append((values[0], values[1], values[2]))
-            splits.append(columns == 3 or fields[3].lower() == "train")
+            rows.append(parsed[0])
+            splits.append(parsed[1])
     if not rows and not errors:
         errors.append("no points: the CSV has no data rows (expected x, y, label)")
     if errors:
         more = len(errors) - MAX_MESSAGES
         raise DataError(errors[:MAX_MESSAGES] + ([f"... and {more} more"] if more > 0 else []))
-    table = np.array(rows, dtype=np.float64)
+    table = np.array(rows, dtype=np.float64)  # (n, 3): x, y, label
     return table[:, :2], table[:, 2], (np.array(splits) if columns == 4 else None)
 
 
@@ -184,9 +195,9 @@ class DataSet:
 
     def inputs(self, names: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """Feature matrices (train, test), float32, cached until the points change."""
-        key = (self.version, tuple(names))
+        key = tuple(names)
         if key not in self._inputs:
-            self._inputs = {key: (transform(self.train_points, key[1]), transform(self.test_points, key[1]))}
+            self._inputs = {key: (transform(self.train_points, key), transform(self.test_points, key))}
         return self._inputs[key]
 
     def resplit(self, train_ratio: float | None = None, seed: int | None = None) -> None:
@@ -210,6 +221,8 @@ class DataSet:
 
     def erase(self, x: float, y: float, radius: float) -> int:
         """Remove every point within `radius` of (x, y); return how many were removed."""
+        if not all(math.isfinite(v) for v in (x, y, radius)) or radius < 0:
+            raise DataError(f"erase needs a finite point and radius >= 0, got ({x}, {y}) and {radius}")
         keep = np.hypot(self.points[:, 0] - x, self.points[:, 1] - y) > radius
         removed = int(len(keep) - keep.sum())
         if removed:

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.data import DataError, DataSet, parse_csv
 from engine.features import transform
@@ -102,6 +104,9 @@ def test_erase_removes_exactly_the_points_in_the_radius():
     assert data.erase(1.0, 2.0, 1.5) == inside.sum() > 0
     np.testing.assert_array_equal(data.points, points[~inside])
     assert data.erase(1.0, 2.0, 1.5) == 0
+    for bad in [(math.nan, 0.0, 1.0), (0.0, 0.0, -1.0)]:
+        with pytest.raises(DataError, match="erase needs"):
+            data.erase(*bad)
 
 
 @pytest.mark.parametrize("dataset,classes", [("circle", 2), ("spiral_k", 5), ("multi_gauss", 0)])
@@ -114,6 +119,26 @@ def test_csv_round_trip_is_exact(dataset, classes):
     np.testing.assert_array_equal(copy.labels, data.labels)
     np.testing.assert_array_equal(copy.is_train, data.is_train)
     assert copy.labels.dtype == data.labels.dtype
+
+
+coordinate = st.floats(-6.0, 6.0, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(coordinate, coordinate, st.integers(0, 3), st.booleans()), min_size=1, max_size=30))
+def test_csv_round_trip_of_any_valid_set(rows):
+    points = np.array([r[:2] for r in rows])
+    data = DataSet(points, [r[2] for r in rows], 4, is_train=[r[3] for r in rows])
+    copy = DataSet(np.zeros((1, 2)), [0], 4)
+    copy.load_csv(data.to_csv())
+    np.testing.assert_array_equal(copy.points, points)
+    assert copy.labels.tolist() == [r[2] for r in rows] and copy.is_train.tolist() == [r[3] for r in rows]
+
+
+def test_csv_accepts_a_byte_order_mark_quotes_and_spaces():
+    data = DataSet.generate("circle", points=10)
+    data.load_csv('\ufeffx,y,label,split\n"1.5", 2 ,"1",Train\n')
+    assert data.points.tolist() == [[1.5, 2.0]] and data.labels.tolist() == [1] and data.is_train.tolist() == [True]
 
 
 def test_csv_header_optional_and_split_drawn_when_missing():

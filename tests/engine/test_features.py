@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.features import FEATURES, canonical, feature_map, feature_maps, grid_inputs, grid_points, transform
 
@@ -75,3 +77,12 @@ def test_grid_arrays_are_cached_and_read_only():
     assert a.shape == (10000, 2)
     with pytest.raises(ValueError):
         a[0, 0] = 1.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(-6, 6), st.floats(-6, 6)), min_size=1, max_size=20))
+def test_all_features_against_their_formulas_at_any_points(rows):
+    points = np.array(rows)
+    x, y = points[:, 0], points[:, 1]
+    expected = np.column_stack([x / 6, y / 6, x * x / 36, y * y / 36, x * y / 36, np.sin(x), np.sin(y)])
+    np.testing.assert_allclose(transform(points, list(FEATURES)), expected, atol=1e-6)
