@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from app import __version__, pages
+from app import __version__, lessons, pages
 from app.paths import STATIC_DIR
 from app.settings import Settings
 
@@ -25,5 +25,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.include_router(pages.router)
+    app.include_router(lessons.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     return app

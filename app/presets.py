@@ -1,0 +1,321 @@
+"""The lessons' one-click presets: each a config that shows one claim about training, and words for students.
+
+A preset's `config` is complete (the trainer's defaults overlaid with the preset's settings, plus `speed`), so
+loading one never inherits a setting from whatever the student did before. `claim` names what the tests check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FALLBACK_DEFAULTS = {
+    "dataset": "circle", "points": 500, "noise": 0.0, "train_ratio": 0.5, "seed": 0, "features": ["x1", "x2"],
+    "layers": [4, 2], "activation": "tanh", "leaky_slope": 0.01, "loss": "mse", "init": "xavier", "init_scale": 0.5,
+    "optimizer": "sgd", "optimizer_params": {}, "learning_rate": 0.03, "schedule": {"name": "constant"},
+    "batch_size": 10, "shuffle": True, "regularization": "none", "regularization_rate": 0.0, "dropout": 0.0,
+    "clip": {"mode": "none", "value": 1.0}, "early_stopping": {"enabled": False, "patience": 50},
+}
+
+
+def default_config() -> dict:
+    """The trainer's defaults (the documented table until engine.trainer exists)."""
+    try:
+        from engine.trainer import DEFAULT_CONFIG
+    except ImportError:
+        return dict(FALLBACK_DEFAULTS)
+    return {key: value for key, value in DEFAULT_CONFIG.items()}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One lesson: the settings that show it and what a student should read, watch and try."""
+
+    id: str
+    group: str
+    title: str
+    settings: dict
+    explanation: str
+    look_at: str
+    try_next: str
+    claim: str
+    speed: float | str = 30
+    related: tuple[str, ...] = field(default=())
+
+    def config(self) -> dict:
+        """The full config to send: defaults, then this preset's settings, then its speed."""
+        return {**default_config(), **self.settings, "speed": self.speed}
+
+    def to_json(self) -> dict:
+        """What GET /api/presets serves."""
+        return {"id": self.id, "group": self.group, "title": self.title, "config": self.config(),
+                "explanation": self.explanation, "look_at": self.look_at, "try_next": self.try_next,
+                "claim": self.claim, "related": list(self.related), "url": f"/#preset={self.id}"}
+
+
+_SMALL_CIRCLE = {"dataset": "circle", "points": 200, "noise": 0.0, "layers": [4], "activation": "tanh", "seed": 1}
+_DEEP = {"dataset": "circle", "points": 300, "layers": [6, 6, 6, 6, 6, 6], "loss": "bce", "batch_size": 20}
+_VALLEY = {"dataset": "plane", "points": 400, "layers": [], "features": ["x1", "x2", "x1_sq", "x2_sq"],
+           "loss": "mse", "batch_size": 400, "init": "zeros", "learning_rate": 0.3}
+_OVERFIT = {"dataset": "circle", "points": 60, "noise": 0.35, "train_ratio": 0.5, "layers": [12, 12, 12],
+            "activation": "relu", "init": "he", "loss": "bce", "optimizer": "adam", "learning_rate": 0.01,
+            "batch_size": 10, "seed": 3}
+
+PRESETS: dict[str, Preset] = {
+    p.id: p
+    for p in (
+        Preset(
+            "slow-motion", "update-rule", "The update rule, one mini-batch at a time",
+            {**_SMALL_CIRCLE, "points": 40, "batch_size": 4, "optimizer": "sgd", "learning_rate": 0.1},
+            "Every step takes four training points, measures how the loss changes with each weight (the gradient), "
+            "and moves every weight a little against it: w ← w − η·∂L/∂w. At two steps a second you can follow "
+            "single weights change.",
+            "Watch the edge thickness and colour in the network diagram and the boundary shifting after each batch.",
+            "Press pause and step once at a time; then raise the learning rate and see each move get bigger.",
+            "each step moves the parameters by exactly −η times the gradient",
+            speed=2,
+        ),
+        Preset(
+            "lr-too-small", "learning-rate", "Learning rate too small",
+            {**_SMALL_CIRCLE, "learning_rate": 0.0003},
+            "With η = 0.0003 every step is tiny. The loss does go down, but so slowly that after thousands of steps "
+            "the network has hardly started.",
+            "The loss chart is almost flat; the boundary barely moves.",
+            "Load 'about right' and compare how far each gets in the same number of steps.",
+            "after 2,000 steps the loss has dropped far less than with the right rate",
+            speed="max", related=("lr-right", "lr-too-large"),
+        ),
+        Preset(
+            "lr-right", "learning-rate", "Learning rate about right",
+            {**_SMALL_CIRCLE, "learning_rate": 0.1},
+            "With η = 0.1 the loss falls steadily and the circle is found within a few hundred steps. Big enough "
+            "to make progress, small enough that no step overshoots.",
+            "A smooth, quickly falling loss curve.",
+            "Try 'too large' next, then find the largest rate that still works.",
+            "the loss falls below a third of its start within 2,000 steps",
+            speed="max", related=("lr-too-small", "lr-too-large"),
+        ),
+        Preset(
+            "lr-too-large", "learning-rate", "Learning rate too large: divergence",
+            {"dataset": "plane", "points": 200, "layers": [8, 8], "activation": "relu", "init": "he", "loss": "mse",
+             "learning_rate": 3.0, "seed": 1},
+            "With η = 3 each step overshoots the bottom of the valley by more than it was away from it, so the "
+            "error grows every step until the numbers blow up. The trainer stops and reports that training diverged.",
+            "The loss shoots up and training stops with a 'diverged' message.",
+            "Lower the rate by factors of ten until the loss falls instead.",
+            "a diverged event within 200 steps",
+            speed=20, related=("lr-too-small", "lr-right"),
+        ),
+        Preset(
+            "full-batch", "batch-size", "Batch gradient descent (all points per step)",
+            {**_SMALL_CIRCLE, "batch_size": 100, "learning_rate": 0.1},
+            "Each step averages the gradient over the whole training set, so every step points the same way the "
+            "true loss falls. The loss curve is smooth, but each step costs a pass over all the data.",
+            "The batch loss and the training loss move together and the curve is smooth.",
+            "Compare with 'stochastic' (one point per step) and 'mini-batch'.",
+            "the step-to-step batch loss is far less noisy than with one point per step",
+            speed="max", related=("stochastic", "mini-batch"),
+        ),
+        Preset(
+            "stochastic", "batch-size", "Stochastic gradient descent (one point per step)",
+            {**_SMALL_CIRCLE, "batch_size": 1, "learning_rate": 0.1},
+            "Each step uses a single random point, so the direction is a noisy guess of the true gradient. Steps are "
+            "cheap and many, but the loss jumps around and never quite settles.",
+            "A jagged loss curve: the batch loss swings from step to step.",
+            "Lower the learning rate and see the noise shrink; try 'mini-batch' for the usual compromise.",
+            "the step-to-step batch loss is the noisiest of the three",
+            speed="max", related=("full-batch", "mini-batch"),
+        ),
+        Preset(
+            "mini-batch", "batch-size", "Mini-batch gradient descent (ten points per step)",
+            {**_SMALL_CIRCLE, "batch_size": 10, "learning_rate": 0.1},
+            "Each step averages ten points: far less noisy than one point, far cheaper than all of them. This is "
+            "what almost all real training uses.",
+            "A fairly smooth curve that still falls quickly per step.",
+            "Change the batch size and watch the noise of the loss curve.",
+            "the batch loss noise lies between full batch and one point",
+            speed="max", related=("full-batch", "stochastic"),
+        ),
+        Preset(
+            "vanishing", "depth", "Vanishing gradients: six sigmoid layers",
+            {**_DEEP, "activation": "sigmoid", "init": "xavier", "optimizer": "sgd", "learning_rate": 0.1},
+            "A sigmoid's slope is at most ¼, and backprop multiplies one such slope per layer. After six layers the "
+            "gradient reaching the first layer is thousands of times smaller than at the last, so the first layers "
+            "barely learn.",
+            "The gradient-norm chart: the first layer's bar is tiny next to the last layer's.",
+            "Load the ReLU + He fix and compare the bars.",
+            "the first layer's gradient norm is below 1/1000 of the last layer's",
+            speed=30, related=("vanishing-fixed",),
+        ),
+        Preset(
+            "vanishing-fixed", "depth", "The fix: ReLU with He initialisation",
+            {**_DEEP, "activation": "relu", "init": "he", "optimizer": "sgd", "learning_rate": 0.05},
+            "ReLU's slope is exactly 1 wherever a unit is active, and He initialisation scales the weights so the "
+            "signal keeps its size through each layer. The gradient reaches the first layer at a similar size.",
+            "The gradient-norm bars are of similar height for all layers.",
+            "Switch back to sigmoid with the same initialisation and see which change mattered.",
+            "the first layer's gradient norm is within a factor of 100 of the last layer's",
+            speed=30, related=("vanishing",),
+        ),
+        Preset(
+            "exploding", "depth", "Exploding gradients",
+            {**_DEEP, "activation": "relu", "init": "uniform", "init_scale": 2.0, "optimizer": "sgd",
+             "learning_rate": 0.05, "loss": "mse", "dataset": "plane"},
+            "Weights that are too large multiply the signal by more than one at every layer, forwards and backwards. "
+            "Six layers later the gradient is huge, one step throws the weights far away, and training diverges.",
+            "The gradient-norm chart's bars, then the 'diverged' message.",
+            "Load the clipped version: same network, with gradient clipping.",
+            "the gradient norm is huge and training diverges within 100 steps",
+            speed=10, related=("exploding-clipped",),
+        ),
+        Preset(
+            "exploding-clipped", "depth", "Exploding gradients tamed by clipping",
+            {**_DEEP, "activation": "relu", "init": "uniform", "init_scale": 2.0, "optimizer": "sgd",
+             "learning_rate": 0.05, "loss": "mse", "dataset": "plane", "clip": {"mode": "norm", "value": 1.0}},
+            "Clipping rescales the whole gradient whenever its norm exceeds 1, so no single step can be huge. The "
+            "same badly initialised network now trains instead of blowing up.",
+            "The loss stays finite and falls; no 'diverged' message.",
+            "Try clipping by value instead of by norm; then fix the real cause with He initialisation.",
+            "no divergence in 300 steps and the loss falls",
+            speed=30, related=("exploding",),
+        ),
+        Preset(
+            "valley-sgd", "optimizers", "A long narrow valley: plain SGD",
+            {**_VALLEY, "optimizer": "sgd"},
+            "Adding squared features makes the loss surface a long, narrow valley: steep across, nearly flat along. "
+            "Plain gradient descent needs a small step for the steep direction, so it crawls along the flat one.",
+            "The loss falls fast at first, then creeps.",
+            "Load the momentum version with the same learning rate.",
+            "after 300 steps the loss is well above momentum's",
+            speed="max", related=("valley-momentum", "valley-adam"),
+        ),
+        Preset(
+            "valley-momentum", "optimizers", "A long narrow valley: momentum",
+            {**_VALLEY, "optimizer": "momentum", "optimizer_params": {"momentum": 0.9}},
+            "Momentum keeps a running velocity: the back-and-forth across the valley cancels out, while the small "
+            "steady pull along it adds up. Same learning rate, much faster progress.",
+            "The loss keeps falling where plain SGD creeps.",
+            "Compare with Adam, which also rescales each weight's step by its own gradient history.",
+            "after 300 steps its loss is far below plain SGD's",
+            speed="max", related=("valley-sgd", "valley-adam"),
+        ),
+        Preset(
+            "valley-adam", "optimizers", "Adam: a sensible default",
+            {**_VALLEY, "optimizer": "adam", "learning_rate": 0.03},
+            "Adam combines momentum with a per-weight step size from the recent size of each gradient, so flat and "
+            "steep directions both move at a reasonable pace. With its usual rate it works on most problems.",
+            "A loss that falls quickly and steadily.",
+            "Try Adam on the other presets, or raise its learning rate until it struggles too.",
+            "after 300 steps its loss is below plain SGD's",
+            speed="max", related=("valley-sgd", "valley-momentum"),
+        ),
+        Preset(
+            "xor", "capacity", "XOR needs a hidden layer",
+            {"dataset": "xor", "points": 400, "layers": [4], "activation": "tanh", "loss": "bce",
+             "optimizer": "adam", "learning_rate": 0.03, "batch_size": 10, "seed": 2},
+            "No straight line separates XOR's quadrants, so a network without hidden units cannot learn it. Four "
+            "hidden units each draw a line, and the output combines them into the checkerboard.",
+            "Each hidden unit's map in the diagram: one line each; the output combines them.",
+            "Remove the hidden layer and watch the accuracy stall near 50%; try two hidden units.",
+            "test accuracy reaches 0.95 within 30 epochs",
+            speed="max",
+        ),
+        Preset(
+            "no-shuffle", "data-order", "Not shuffling: the order of the data leaks in",
+            {**_SMALL_CIRCLE, "shuffle": False, "batch_size": 10, "learning_rate": 0.1},
+            "The training points are stored class by class. Without reshuffling, each epoch first shows only one "
+            "class and then only the other, so the network swings towards whichever class it saw last.",
+            "The batch loss saw-tooths once per epoch; the boundary sways back and forth.",
+            "Turn shuffling back on and watch the saw-tooth vanish.",
+            "the batch loss swings much more than with shuffling",
+            speed="max", related=("shuffle",),
+        ),
+        Preset(
+            "shuffle", "data-order", "Shuffling each epoch",
+            {**_SMALL_CIRCLE, "shuffle": True, "batch_size": 10, "learning_rate": 0.1},
+            "Reshuffling before each epoch mixes both classes into every mini-batch, so each step is a fair sample "
+            "of the whole problem. The loss curve loses its per-epoch rhythm.",
+            "A loss curve without the per-epoch saw-tooth.",
+            "Compare with 'not shuffling'.",
+            "reference for the not-shuffling preset",
+            speed="max", related=("no-shuffle",),
+        ),
+        Preset(
+            "overfit", "generalisation", "Overfitting: few noisy points, big network",
+            dict(_OVERFIT),
+            "Thirty noisy training points and three layers of twelve units: the network has room to memorise every "
+            "point, noise included. Training loss keeps falling while test loss turns and rises.",
+            "The gap between the training and test loss curves; the boundary's wiggles around single points.",
+            "Load the L2, dropout or early-stopping versions.",
+            "training loss ends far below test loss",
+            speed="max", related=("overfit-l2", "overfit-dropout", "overfit-early-stopping"),
+        ),
+        Preset(
+            "overfit-l2", "generalisation", "Overfitting vs L2 regularisation",
+            {**_OVERFIT, "regularization": "l2", "regularization_rate": 0.01},
+            "L2 adds the sum of squared weights to the loss, so every step also shrinks each weight a little. Large "
+            "weights are needed for wiggly boundaries, so the boundary stays smooth.",
+            "A smaller gap between training and test loss; a rounder boundary.",
+            "Raise the rate until the network underfits.",
+            "the train-test gap is smaller than without regularisation",
+            speed="max", related=("overfit",),
+        ),
+        Preset(
+            "overfit-dropout", "generalisation", "Overfitting vs dropout",
+            {**_OVERFIT, "dropout": 0.3},
+            "Dropout switches off a random 30% of hidden units in every training step, so no unit can rely on one "
+            "particular partner, and memorising single points gets much harder. At test time all units are used.",
+            "A noisier training loss, but a test loss that does not climb as much.",
+            "Try 0.5, and compare with L2.",
+            "the train-test gap is smaller than without regularisation",
+            speed="max", related=("overfit",),
+        ),
+        Preset(
+            "overfit-early-stopping", "generalisation", "Overfitting vs early stopping",
+            {**_OVERFIT, "early_stopping": {"enabled": True, "patience": 20}},
+            "Early stopping watches the test loss and stops once it has not improved for twenty epochs, keeping the "
+            "network before it starts to memorise. It costs nothing but a held-out set to watch.",
+            "Training stops by itself with an 'early stopped' message.",
+            "Change the patience and see where it stops.",
+            "an early_stopped event",
+            speed="max", related=("overfit",),
+        ),
+        Preset(
+            "dead-relu", "activations", "Dead ReLUs",
+            {"dataset": "circle", "points": 200, "layers": [8, 8], "activation": "relu", "init": "he", "loss": "mse",
+             "optimizer": "sgd", "learning_rate": 0.6, "seed": 4},
+            "A ReLU whose input is negative for every point outputs zero and passes back zero gradient, so nothing "
+            "can ever revive it. A too-large step pushes many units there for good.",
+            "The dead-unit count and the grey, flat neuron maps in the diagram.",
+            "Load the leaky ReLU version, or lower the learning rate.",
+            "several ReLU units are dead after training",
+            speed="max", related=("leaky-relu",),
+        ),
+        Preset(
+            "leaky-relu", "activations", "Leaky ReLU keeps units alive",
+            {"dataset": "circle", "points": 200, "layers": [8, 8], "activation": "leaky_relu", "leaky_slope": 0.1,
+             "init": "he", "loss": "mse", "optimizer": "sgd", "learning_rate": 0.6, "seed": 4},
+            "A leaky ReLU has a small slope below zero instead of none, so a unit pushed to the negative side still "
+            "receives gradient and can come back. It costs one extra multiplication.",
+            "Every neuron map keeps some structure; fewer units stuck at zero.",
+            "Set the leaky slope to 0 and it is a plain ReLU again.",
+            "every unit still passes gradient",
+            speed="max", related=("dead-relu",),
+        ),
+        Preset(
+            "zero-init", "initialisation", "Zero initialisation: symmetry never breaks",
+            {"dataset": "circle", "points": 200, "layers": [4, 4], "activation": "sigmoid", "init": "zeros",
+             "loss": "bce", "optimizer": "sgd", "learning_rate": 0.3},
+            "If all weights start equal, every unit of a layer computes the same thing and receives the same "
+            "gradient, so they stay identical forever. Four units are then no better than one.",
+            "All neuron maps of a layer look the same, and so do their weights.",
+            "Switch the initialisation to Xavier and the units differentiate immediately.",
+            "all hidden units of a layer stay identical",
+            speed="max",
+        ),
+    )
+}
+
+
+def catalogue() -> list[dict]:
+    """All presets as served, in teaching order."""
+    return [p.to_json() for p in PRESETS.values()]
