@@ -8,7 +8,18 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from engine.datasets import DATASETS, DEFAULT_CLASSES, DOMAIN
+from engine.datasets import (
+    DATASETS,
+    DEFAULT_CLASSES,
+    DOMAIN,
+    MAX_CLASSES,
+    MAX_NOISE,
+    MAX_SEED,
+    MAX_TRAIN_RATIO,
+    MIN_CLASSES,
+    MIN_POINTS,
+    MIN_TRAIN_RATIO,
+)
 from engine.features import transform
 
 MAX_MESSAGES = 20
@@ -158,10 +169,23 @@ class DataSet:
         max_points: int = 5000,
     ) -> DataSet:
         """Draw a registered dataset from `seed` and split it, stratified, from the same seed."""
+        if dataset not in DATASETS:
+            raise DataError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
         spec = DATASETS[dataset]
         n = spec.default_points if points is None else points
-        if not 1 <= n <= max_points:
-            raise DataError(f"points must be from 1 to {max_points}, got {n}")
+        problems = [
+            f"{name} must be from {low} to {high}, got {value}"
+            for name, value, low, high in [
+                ("points", n, MIN_POINTS, max_points),
+                ("noise", noise, 0.0, MAX_NOISE),
+                ("train_ratio", train_ratio, MIN_TRAIN_RATIO, MAX_TRAIN_RATIO),
+                ("seed", seed, 0, MAX_SEED),
+                ("classes", classes, MIN_CLASSES, MAX_CLASSES),
+            ]
+            if not low <= value <= high
+        ]
+        if problems:
+            raise DataError(problems)
         xy, labels = spec(n, noise, streams(seed)[0], classes)
         return cls(xy, labels, spec.n_classes(classes), train_ratio=train_ratio, seed=seed, max_points=max_points)
 

@@ -10,6 +10,9 @@ import numpy as np
 DOMAIN = 6.0
 MAX_NOISE = 0.5
 MIN_CLASSES, MAX_CLASSES, DEFAULT_CLASSES = 3, 5, 3
+MIN_POINTS = 10
+MIN_TRAIN_RATIO, MAX_TRAIN_RATIO = 0.1, 0.9
+MAX_SEED = 2**31 - 1
 KINDS = ("binary", "multiclass", "regression")
 
 Points = np.ndarray  # (n, 2) float64

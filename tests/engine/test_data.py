@@ -27,7 +27,7 @@ def assert_unchanged(data: DataSet, before: tuple) -> None:
 @pytest.mark.parametrize("dataset,classes", [("circle", 2), ("spiral_k", 4), ("blobs_k", 5)])
 @pytest.mark.parametrize("ratio", [0.1, 0.3, 0.5, 0.9])
 def test_split_is_stratified(dataset, classes, ratio):
-    data = DataSet.generate(dataset, points=503, train_ratio=ratio, classes=classes, noise=0.2)
+    data = DataSet.generate(dataset, points=503, train_ratio=ratio, classes=max(classes, 3), noise=0.2)
     assert data.classes == classes
     for c in range(classes):
         size = int(np.sum(data.labels == c))
@@ -55,8 +55,17 @@ def test_split_is_reproducible_from_the_seed_and_ratio_only_resplits():
 def test_generate_defaults_and_limits():
     assert len(DataSet.generate("circle")) == 500
     assert DataSet.generate("moons").kind == "binary" and DataSet.generate("blobs_k").kind == "multiclass"
-    with pytest.raises(DataError, match="from 1 to 100"):
-        DataSet.generate("circle", points=101, max_points=100)
+    with pytest.raises(DataError) as caught:
+        DataSet.generate("circle", points=101, noise=0.6, train_ratio=0.95, seed=-1, classes=6, max_points=100)
+    assert caught.value.messages == [
+        "points must be from 10 to 100, got 101",
+        "noise must be from 0.0 to 0.5, got 0.6",
+        "train_ratio must be from 0.1 to 0.9, got 0.95",
+        "seed must be from 0 to 2147483647, got -1",
+        "classes must be from 3 to 5, got 6",
+    ]
+    with pytest.raises(DataError, match="unknown dataset 'nope'"):
+        DataSet.generate("nope")
 
 
 def test_add_point_joins_training_set_and_bumps_version():
@@ -111,9 +120,9 @@ def test_erase_removes_exactly_the_points_in_the_radius():
 
 @pytest.mark.parametrize("dataset,classes", [("circle", 2), ("spiral_k", 5), ("multi_gauss", 0)])
 def test_csv_round_trip_is_exact(dataset, classes):
-    data = DataSet.generate(dataset, points=200, noise=0.3, seed=4, classes=classes or 3)
+    data = DataSet.generate(dataset, points=200, noise=0.3, seed=4, classes=max(classes, 3))
     data.add_point(-6.0, 6.0, 1 if classes else 0.75)
-    copy = DataSet.generate(dataset, points=10, seed=9, classes=classes or 3)
+    copy = DataSet.generate(dataset, points=10, seed=9, classes=max(classes, 3))
     copy.load_csv(data.to_csv())
     np.testing.assert_array_equal(copy.points, data.points)
     np.testing.assert_array_equal(copy.labels, data.labels)
@@ -177,7 +186,7 @@ def test_csv_errors_are_precise_and_leave_data_unchanged(text, messages):
 
 
 def test_csv_too_many_rows():
-    data = DataSet.generate("circle", points=5, max_points=5)
+    data = DataSet(np.zeros((2, 2)), [0, 1], 2, max_points=5)
     before = snapshot(data)
     text = "x,y,label\n" + "0,0,1\n" * 6
     with pytest.raises(DataError) as caught:
