@@ -28,8 +28,14 @@ def _class_labels(n: int, classes: int) -> np.ndarray:
     return np.repeat(np.arange(classes), class_sizes(n, classes))
 
 
-def _in_domain(points: np.ndarray) -> np.ndarray:
-    return np.clip(points, -DOMAIN, DOMAIN)
+def _gaussian_around(centres: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
+    """centres (n, 2) plus N(0, std²) noise, drawn again wherever a point falls outside the domain."""
+    points = centres + rng.normal(0.0, std, centres.shape)
+    outside = np.any(np.abs(points) > DOMAIN, axis=1)
+    while outside.any():
+        points[outside] = centres[outside] + rng.normal(0.0, std, (int(outside.sum()), 2))
+        outside = np.any(np.abs(points) > DOMAIN, axis=1)
+    return points
 
 
 def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[Points, Labels]:
@@ -59,9 +65,8 @@ def _blob_std(noise: float, low: float, high: float) -> float:
 def gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[Points, Labels]:
     """Two Gaussian blobs, class 1 around (2, 2) and class 0 around (-2, -2); noise widens them."""
     labels = 1 - _class_labels(n, 2)
-    centres = np.where(labels[:, None] == 1, 2.0, -2.0)
-    points = centres + rng.normal(0.0, _blob_std(noise, 0.5, 4.0), (n, 2))
-    return _in_domain(points), labels
+    centres = np.where(labels[:, None] == 1, 2.0, -2.0) * np.ones((n, 2))
+    return _gaussian_around(centres, _blob_std(noise, 0.5, 4.0), rng), labels
 
 
 def _spiral_arms(n: int, noise: float, rng: np.random.Generator, classes: int, turns: float) -> tuple[Points, Labels]:
@@ -70,12 +75,12 @@ def _spiral_arms(n: int, noise: float, rng: np.random.Generator, classes: int, t
     position = np.concatenate([np.arange(m) / m for m in sizes])  # 0 … 1 along each arm
     r = 5.0 * position
     t = 2 * np.pi * (turns * position + labels / classes)
-    points = np.column_stack([r * np.sin(t), r * np.cos(t)]) + rng.uniform(-2.0, 2.0, (n, 2)) * noise
-    return _in_domain(points), labels.astype(np.int64)
+    points = np.column_stack([r * np.sin(t), r * np.cos(t)]) + rng.uniform(-1.0, 1.0, (n, 2)) * noise  # |x| ≤ 5.5
+    return points, labels
 
 
 def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[Points, Labels]:
-    """Two interleaved spiral arms of 1.75 turns, one per class; noise jitters each point by up to ±2·noise."""
+    """Two interleaved spiral arms of 1.75 turns, one per class; noise jitters each point by up to ±noise."""
     points, labels = _spiral_arms(n, noise, rng, 2, 1.75)
     return points, 1 - labels
 
@@ -87,12 +92,11 @@ def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[Points, Label
     upper = np.column_stack([np.cos(t), np.sin(t)])
     lower = np.column_stack([1.0 - np.cos(t), 0.5 - np.sin(t)])
     unit = np.where(labels[:, None] == 1, upper, lower)
-    points = 3.5 * (unit - [0.5, 0.25]) + rng.normal(0.0, 2.0 * noise, (n, 2))
-    return _in_domain(points), labels
+    return _gaussian_around(3.5 * (unit - [0.5, 0.25]), 2.0 * noise, rng), labels
 
 
 def spiral_k(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAULT_CLASSES) -> tuple[Points, Labels]:
-    """K spiral arms of one turn each, arm k is class k; noise jitters each point by up to ±2·noise."""
+    """K spiral arms of one turn each, arm k is class k; noise jitters each point by up to ±noise."""
     return _spiral_arms(n, noise, rng, classes, 1.0)
 
 
@@ -101,8 +105,7 @@ def blobs_k(n: int, noise: float, rng: np.random.Generator, classes: int = DEFAU
     labels = _class_labels(n, classes)
     angle = np.pi / 2 + 2 * np.pi * labels / classes
     centres = 3.5 * np.column_stack([np.cos(angle), np.sin(angle)])
-    points = centres + rng.normal(0.0, _blob_std(noise, 0.3, 2.5), (n, 2))
-    return _in_domain(points), labels.astype(np.int64)
+    return _gaussian_around(centres, _blob_std(noise, 0.3, 2.5), rng), labels
 
 
 def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[Points, Labels]:

@@ -37,7 +37,7 @@ def test_registry_entries_are_complete():
 def test_shapes_dtypes_and_domain(name, noise):
     points, labels = draw(name, n=301, noise=noise)
     assert points.shape == (301, 2) and labels.shape == (301,)
-    assert np.all(np.abs(points) <= DOMAIN) and np.all(np.isfinite(points))
+    assert np.all(np.abs(points) < DOMAIN)  # inside, and never piled up on the border by clipping
     if DATASETS[name].kind == "regression":
         assert labels.dtype == np.float64 and np.all(np.abs(labels) <= 1.0)
     else:
@@ -90,7 +90,7 @@ def test_more_noise_more_class_overlap(name):
     clean, some, lots = disagreement(0.0), disagreement(0.25), disagreement(0.5)
     assert clean < 0.05
     assert clean < some < lots
-    assert lots - clean > 0.04
+    assert lots - clean > 0.03
 
 
 @pytest.mark.parametrize("name", REGRESSORS)
