@@ -13,7 +13,6 @@ MIN_CLASSES, MAX_CLASSES, DEFAULT_CLASSES = 3, 5, 3
 MIN_POINTS = 10
 MIN_TRAIN_RATIO, MAX_TRAIN_RATIO = 0.1, 0.9
 MAX_SEED = 2**31 - 1
-KINDS = ("binary", "multiclass", "regression")
 
 Points = np.ndarray  # (n, 2) float64
 Labels = np.ndarray  # (n,) int64 class index, or float64 target in [-1, 1]
