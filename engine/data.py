@@ -85,7 +85,11 @@ def _number(field: str) -> float | None:
 
 
 def _fields(line: str) -> list[str]:
-    return [f.strip() for f in next(csv.reader([line]))]
+    try:
+        fields = next(csv.reader([line]))
+    except csv.Error:  # e.g. a field over the csv module's size limit: read it unquoted
+        fields = line.split(",")
+    return [f.strip() for f in fields]
 
 
 def _parse_row(fields: list[str], classes: int) -> tuple[tuple[float, float, float], bool] | list[str]:

@@ -150,6 +150,24 @@ def test_csv_accepts_a_byte_order_mark_quotes_and_spaces():
     assert data.points.tolist() == [[1.5, 2.0]] and data.labels.tolist() == [1] and data.is_train.tolist() == [True]
 
 
+CSV_PIECES = st.sampled_from([*"0123456789.,-+e \n\"xylabtrainest;\t", "nan", "inf", "1e309", "\ufeff", "\x00"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(CSV_PIECES, max_size=60).map("".join))
+def test_any_text_either_loads_a_valid_set_or_changes_nothing(text):
+    data = DataSet.generate("circle", points=12, seed=1)
+    before = snapshot(data)
+    try:
+        data.load_csv(text)
+    except DataError as error:
+        assert error.messages and all(isinstance(m, str) for m in error.messages)
+        assert_unchanged(data, before)
+    else:
+        assert np.all(np.abs(data.points) <= 6.0) and set(data.labels.tolist()) <= {0, 1}
+        assert len(data.is_train) == len(data) > 0
+
+
 def test_csv_header_optional_and_split_drawn_when_missing():
     data = DataSet.generate("circle", points=10, train_ratio=0.5)
     data.load_csv("1,2,1\n-1, -2 ,0\n\n3.5,0,1\n0,0,0\n")
