@@ -14,16 +14,31 @@ Pairs = list[tuple[slice, slice]]
 
 
 class _Batch:
-    """Preallocated forward buffers for one batch size; backward buffers are added on first use."""
+    """Preallocated buffers for one batch size. Layer inputs carry a trailing column of ones, so that
+    [a, 1] @ [W; b] gives z and [a, 1].T @ δ gives [dW; db] in one matmul each."""
 
     def __init__(self, batch: int, sizes: list[int], dtype: np.dtype) -> None:
+        self.x = np.ones((batch, sizes[0] + 1), dtype)
         self.z = [np.empty((batch, n), dtype) for n in sizes[1:]]  # (batch, fan_out) per layer
-        self.a = [np.empty((batch, n), dtype) for n in sizes[1:-1]]  # (batch, fan_out) per hidden layer
-        self.dropped = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
+        self.a = [np.ones((batch, n + 1), dtype) for n in sizes[1:-1]]  # (batch, fan_out + 1) per hidden layer
+        self.dropped = [np.ones((batch, n + 1), dtype) for n in sizes[1:-1]]
         self.masks = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
-        self.delta: list[Array] = []
-        self.deriv: list[Array] = []
-        self.ones = np.ones((1, batch), dtype)
+        self.delta = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
+        self.deriv = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
+        self.x_in = self.x[:, :-1]  # the views activations write into
+        self.a_in = [a[:, :-1] for a in self.a]
+        self.dropped_in = [a[:, :-1] for a in self.dropped]
+
+
+class _Infer:
+    """Buffers for a large inference pass in neuron-major layout: rows are neurons, columns are points."""
+
+    def __init__(self, n: int, sizes: list[int], dtype: np.dtype) -> None:
+        self.x = np.empty((sizes[0], n), dtype)
+        self.hidden = np.empty((sum(sizes[1:-1]), n), dtype)  # every hidden neuron's activation, layer by layer
+        ends = np.cumsum([0, *sizes[1:-1]])
+        self.a = [self.hidden[s:e] for s, e in zip(ends[:-1], ends[1:], strict=True)]
+        self.z = [np.empty((k, n), dtype) for k in sizes[1:]]
 
 
 class Network:
@@ -77,11 +92,14 @@ class Network:
         self.b = [self.params[s] for s in self.bias_slices]
         self.dW = [self.grads[s].reshape(shape) for s, shape in zip(self.weight_slices, shapes, strict=True)]
         self.db = [self.grads[s] for s in self.bias_slices]
-        self._db_rows = [d.reshape(1, -1) for d in self.db]
+        self._Wb = [self.params[s].reshape(fi + 1, fo) for s, (fi, fo) in zip(self.layer_slices, shapes, strict=True)]
+        self._dWb = [self.grads[s].reshape(fi + 1, fo) for s, (fi, fo) in zip(self.layer_slices, shapes, strict=True)]
+        self._b_cols = [b.reshape(-1, 1) for b in self.b]
         self.weight_mask = np.zeros(self.params.size, bool)  # True on weights, False on biases
         for s in self.weight_slices:
             self.weight_mask[s] = True
         self._batches: dict[int, _Batch] = {}
+        self._infers: dict[int, _Infer] = {}
         self._inputs: list[Array] = []  # each layer's input in the last forward pass
         self._batch: _Batch | None = None
         self._masked = [False] * len(hidden)
@@ -127,46 +145,63 @@ class Network:
         a rate per hidden layer) applies only when `train` is true and then needs `rng`.
         """
         buf = self._batch = self._buffers(x.shape[0])
-        n_hidden = len(self.activations)
-        rates = [float(dropout)] * n_hidden if np.isscalar(dropout) else list(dropout)  # type: ignore[arg-type]
-        inputs = self._inputs = [x]
-        for i in range(n_hidden):
+        np.copyto(buf.x_in, x)
+        inputs = self._inputs = [buf.x]
+        if train and np.any(dropout):
+            rates = [float(dropout)] * len(buf.a) if np.isscalar(dropout) else list(dropout)  # type: ignore[arg-type]
+        else:
+            rates = None
+        for i, act in enumerate(self.activations):
             z = buf.z[i]
-            np.matmul(inputs[i], self.W[i], out=z)
-            np.add(z, self.b[i], out=z)
-            a = self.activations[i].fn(z, buf.a[i])
-            self._masked[i] = masked = train and rates[i] > 0.0
+            np.matmul(inputs[i], self._Wb[i], out=z)  # (batch, fan_out)
+            act.fn(z, buf.a_in[i])
+            self._masked[i] = masked = rates is not None and rates[i] > 0.0
             if masked:
                 keep = 1.0 - rates[i]
                 mask = buf.masks[i]
                 np.less(rng.random(mask.shape, dtype=self.dtype), keep, out=mask)  # type: ignore[union-attr]
                 mask *= 1.0 / keep
-                a = np.multiply(a, mask, out=buf.dropped[i])
-            inputs.append(a)
-        z = buf.z[-1]
-        np.matmul(inputs[-1], self.W[-1], out=z)
-        np.add(z, self.b[-1], out=z)
-        return z
+                np.multiply(buf.a_in[i], mask, out=buf.dropped_in[i])
+                inputs.append(buf.dropped[i])
+            else:
+                inputs.append(buf.a[i])
+        return np.matmul(inputs[-1], self._Wb[-1], out=buf.z[-1])
 
     def backward(self, delta_out: Array) -> None:
         """Fill `grads` from ∂L/∂z_out (batch, n_out) of the last forward pass."""
         buf = self._batch
-        if not buf.delta:
-            buf.delta = [np.empty_like(z) for z in buf.z[:-1]]
-            buf.deriv = [np.empty_like(z) for z in buf.z[:-1]]
         self._deltas = [*buf.delta, delta_out]
         delta = delta_out
-        for i in range(len(self.W) - 1, -1, -1):
-            np.matmul(self._inputs[i].T, delta, out=self.dW[i])
-            np.matmul(buf.ones, delta, out=self._db_rows[i])
-            if i == 0:
-                break
+        for i in range(len(self._Wb) - 1, 0, -1):
+            np.matmul(self._inputs[i].T, delta, out=self._dWb[i])  # [dW; db] (fan_in + 1, fan_out)
             prev = buf.delta[i - 1]
             np.matmul(delta, self.W[i].T, out=prev)  # (batch, fan_in)
             if self._masked[i - 1]:
                 np.multiply(prev, buf.masks[i - 1], out=prev)
-            np.multiply(prev, self.activations[i - 1].deriv(buf.z[i - 1], buf.a[i - 1], buf.deriv[i - 1]), out=prev)
+            np.multiply(prev, self.activations[i - 1].deriv(buf.z[i - 1], buf.a_in[i - 1], buf.deriv[i - 1]), out=prev)
             delta = prev
+        np.matmul(self._inputs[0].T, delta, out=self._dWb[0])
+
+    def infer(self, x: Array) -> tuple[Array, Array]:
+        """Outputs z_out (n_out, n) and every hidden activation (n_hidden_neurons, n), neuron-major, for x (n, n_in).
+
+        For large batches (grids); buffers are reused per n and the cached training pass is left alone.
+        """
+        buf = self._infers.get(x.shape[0])
+        if buf is None:
+            if len(self._infers) >= 4:
+                self._infers.pop(next(iter(self._infers)))
+            buf = self._infers[x.shape[0]] = _Infer(x.shape[0], self.sizes, self.dtype)
+        np.copyto(buf.x, x.T)
+        inp = buf.x
+        for i, act in enumerate(self.activations):
+            z = buf.z[i]
+            np.matmul(self.W[i].T, inp, out=z)  # (fan_out, n)
+            np.add(z, self._b_cols[i], out=z)
+            inp = act.fn(z, buf.a[i])
+        z = buf.z[-1]
+        np.matmul(self.W[-1].T, inp, out=z)
+        return np.add(z, self._b_cols[-1], out=z), buf.hidden
 
     def delta_stats(self) -> tuple[list[Array], list[Array]]:
         """Per layer (hidden then output), per neuron: batch mean of the per-example δ and of |δ| (last backward)."""
@@ -186,7 +221,7 @@ class Network:
         if x is not None:
             self.forward(x)
         dead, saturated = [], []
-        for act, z, a in zip(self.activations, self._batch.z, self._batch.a, strict=False):
+        for act, z, a in zip(self.activations, self._batch.z, self._batch.a_in, strict=False):
             n = z.shape[1]
             dead.append((z <= 0.0).all(axis=0) if act.name in CAN_DIE else np.zeros(n, bool))
             if act.name in RAILS:
