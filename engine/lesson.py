@@ -225,6 +225,7 @@ def worked_example(w1=W1, b1=B1, w2=W2, b2=B2, x=X, y=Y, learning_rate=LEARNING_
     return {
         "inputs": {"w1": Ws[0].tolist(), "b1": bs[0].tolist(), "w2": Ws[1].tolist(), "b2": bs[1].tolist(),
                    "x": x.tolist(), "y": y, "learning_rate": eta, "delta": delta},
+        "weights": {"W": [W.tolist() for W in Ws], "b": [b.tolist() for b in bs]},
         "sizes": [2, 2, 1], "activations": ["sigmoid", "sigmoid"], "delta": delta, "delta_formula": spec["formula"],
         "why": spec["why"], "note": NOTE, "values": values, "steps": walk.steps,
     }
@@ -301,6 +302,7 @@ def trace(trainer, index: int, split: str = "train") -> dict:
         "too_big": False, "index": index, "split": split, "point": points[index].tolist(),
         "label": float(label) if kind == "regression" else int(label), "features": names_in, "input": x.tolist(),
         "sizes": sizes, "activations": shown[1:], "loss_name": bound.name, "loss": loss,
+        "weights": {"W": [W.tolist() for W in Ws], "b": [b.tolist() for b in bs]},
         "values": {"z": [z.tolist() for z in zs[1:]], "a": [a.tolist() for a in acts],
                    "delta": [d.tolist() for d in deltas[1:]], "dW": [d.tolist() for d in dWs],
                    "db": [d.tolist() for d in dbs]},
