@@ -1,2 +1,347 @@
 // Wires the widgets together; draws nothing itself.
-window.__playground = { connected: false, config: null, epoch: 0, step: 0, framesReceived: 0, drawStats: null };
+import { Charts } from "./charts.js";
+import { Controls, getPath } from "./controls.js";
+import { download, exportPng, exportRun, readFile } from "./files.js";
+import { GradientCheck } from "./gradcheck.js";
+import { Heatmap } from "./heatmap.js";
+import { NetworkDiagram } from "./network.js";
+import { Notices } from "./notices.js";
+import { PlaygroundSocket } from "./socket.js";
+import { DrawStats, RateMeter } from "./timing.js";
+import { decodeValue, hiddenNames, readHash, writeHash } from "./urlstate.js";
+
+const $ = (selector) => document.querySelector(selector);
+const PAGE_KEYS = ["show_test", "discretize", "flow", "log_loss", "presenter", "theme"];
+
+const playground = {
+  connected: false, config: null, epoch: 0, step: 0, framesReceived: 0, drawStats: null, state: "idle",
+  layout: null, data: null, options: null,
+};
+window.__playground = playground;
+
+const view = { presenter: false, theme: matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light" };
+let latest = null;
+let drawn = null;
+let restoring = null;
+let wantPlaying = false;
+let pendingWeights = null;
+let divergedAt = null;
+const drawStats = new DrawStats();
+const stepRate = new RateMeter();
+const frameRate = new RateMeter();
+
+const notices = new Notices($("#notices"), $("#status"));
+const socket = new PlaygroundSocket({
+  url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
+  onMessage: receive,
+  onFrame: frame,
+  onState: connection,
+});
+const send = (message) => socket.send(message);
+
+const controls = new Controls($("#controls"), {
+  onConfig: (patch) => send({ type: "config", ...patch }),
+  onPage: (key, value) => { setPage(key, value); saveHash(); },
+});
+const heatmap = new Heatmap($("#heatmap"), {
+  onAdd: (x, y, label) => send({ type: "add_point", x, y, label }),
+  onErase: (x, y, radius) => send({ type: "erase_points", x, y, radius }),
+});
+const diagram = new NetworkDiagram($("#diagram"), {
+  onToggleFeature: (name) => {
+    const active = playground.config.features;
+    const next = active.includes(name) ? active.filter((f) => f !== name) : [...active, name];
+    if (next.length) send({ type: "config", features: featureOrder().filter((f) => next.includes(f)) });
+  },
+  onLayers: (layers) => send({ type: "config", layers }),
+  onActivation: (activation) => send({ type: "config", activation }),
+  onSetWeight: (layer, row, col, value) => send({ type: "set_weight", layer, row, col, value }),
+  onHoverNeuron: (neuron) => { heatmap.neuron = neuron; },
+  maxNeurons: () => playground.limits?.max_neurons ?? 16,
+});
+const charts = new Charts($(".charts-panel"));
+const gradcheck = new GradientCheck($("#tools"), { send });
+
+function featureOrder() {
+  const f = playground.options?.features;
+  return Array.isArray(f) ? f : Object.keys(f || {}).length ? Object.keys(f) : playground.options?.config?.features?.values || playground.config.features;
+}
+
+function connection(state, detail) {
+  playground.connected = state === "open";
+  const words = { open: "connected", connecting: "connecting…", reconnecting: "reconnecting…", closed: "disconnected" };
+  notices.setStatus({ connection: words[state] || state });
+  $("#status .conn").dataset.state = state;
+  if (state === "closed") {
+    notices.show("connection", `Lost the connection to the server; trying again in ${Math.round(detail.delay / 100) / 10} s. Your setup is kept in the address bar.`, "warning");
+  } else if (state === "open") {
+    notices.dismiss("connection");
+  }
+}
+
+function receive(message) {
+  switch (message.type) {
+    case "hello": return hello(message);
+    case "config": return applied(message.config);
+    case "state": return training(message.state);
+    case "layout": return layout(message);
+    case "data": return data(message);
+    case "event": return event(message);
+    case "error": return error(message);
+    case "gradcheck": return gradcheck.show(message);
+    case "csv": return download("backprop-data.csv", new Blob([message.csv], { type: "text/csv" }));
+    default: return undefined;
+  }
+}
+
+function hello(message) {
+  playground.options = message.options || {};
+  playground.limits = message.limits || {};
+  playground.protocol = message.protocol;
+  if (!controls.options) {
+    controls.build(playground.options, message.config, playground.limits);
+    controls.hide(hiddenNames());
+  }
+  applied(message.config, true);
+  if (message.state) training(message.state);
+  const hash = readHash();
+  const patch = {};
+  for (const [key, text] of Object.entries(hash)) {
+    if (PAGE_KEYS.includes(key)) continue;
+    const reference = key === "speed" ? 1 : message.config[key];
+    if (reference === undefined && key !== "speed") continue;
+    const value = decodeValue(text, reference);
+    if (JSON.stringify(value) !== JSON.stringify(message.config[key])) patch[key] = value;
+  }
+  for (const key of PAGE_KEYS) if (key in hash) setPage(key, decodeValue(hash[key], key === "theme" ? "" : false));
+  restoring = Object.keys(patch).length ? patch : null;
+  if (restoring) send({ type: "config", ...patch });
+  else saveHash();
+  if (wantPlaying) send({ type: "play" });
+}
+
+function applied(config, fromHello = false) {
+  const previous = playground.config;
+  playground.config = config;
+  controls.setConfig(config);
+  if (!fromHello) {
+    restoring = null;
+    controls.clearErrors();
+    saveHash();
+  }
+  if (divergedAt !== null && config.learning_rate < divergedAt) {
+    notices.dismiss("diverged");
+    divergedAt = null;
+  }
+  $("#rate-figure").hidden = (config.schedule?.name || "constant") === "constant";
+  const hidden = config.layers.length;
+  $("#layer-count").textContent = `${hidden} hidden layer${hidden === 1 ? "" : "s"}`;
+  if (previous && playground.layout && (previous.features !== config.features || previous.activation !== config.activation)) layoutDiagram();
+}
+
+function training(state) {
+  playground.state = state;
+  const playing = state === "training";
+  $("#play").textContent = playing ? "❚❚ Pause" : "▶ Play";
+  $("#play").setAttribute("aria-pressed", String(playing));
+  $("#play").setAttribute("aria-label", playing ? "Pause training" : "Start training");
+}
+
+function layout(message) {
+  playground.layout = message;
+  latest = null;
+  drawn = null;
+  layoutDiagram();
+  if (pendingWeights) loadWeights();
+}
+
+function layoutDiagram() {
+  const config = playground.config;
+  const activations = [config.activation].flat();
+  const activationOptions = playground.options.config?.activation?.values || Object.keys(playground.options.activations || {});
+  diagram.setLayout(playground.layout, featureOrder(), config.features,
+    config.layers.map((_, k) => activations[k] ?? activations[0]), activationOptions);
+}
+
+function data(message) {
+  playground.data = message;
+  heatmap.setData(message);
+  diagram.setProblem(message.problem, message.classes);
+  const select = $("#point-label");
+  const labels = heatmap.classLabels();
+  const current = select.value;
+  if (message.problem === "regression") {
+    select.replaceChildren(...[-1, -0.5, 0, 0.5, 1].map((v) => new Option(`value ${v}`, v)));
+  } else {
+    select.replaceChildren(...labels.map((v, k) => new Option(message.problem === "multiclass" ? `class ${k + 1}` : (k ? "blue" : "orange"), v)));
+  }
+  if ([...select.options].some((o) => o.value === current)) select.value = current;
+  else select.value = select.options[select.options.length - 1].value;
+  heatmap.label = Number(select.value);
+}
+
+function event(message) {
+  notices.event(message);
+  if (message.kind === "diverged") divergedAt = playground.config?.learning_rate ?? Infinity;
+}
+
+function error(message) {
+  const field = message.field;
+  if (restoring && field) {
+    const { [field.split(".")[0]]: _, ...rest } = restoring;
+    restoring = Object.keys(rest).length ? rest : null;
+    notices.show("restore", `The link's setting "${field}" could not be used: ${message.message}`, "warning");
+    if (restoring) send({ type: "config", ...restoring });
+    return;
+  }
+  if (!field || !controls.showError(field, message.message)) notices.show(`error-${field || message.code}`, message.message, "error");
+}
+
+function frame(f, frameLayout) {
+  latest = f;
+  playground.framesReceived += 1;
+  playground.epoch = f.epoch;
+  playground.step = f.step;
+  charts.addFrame(f);
+  stepRate.add(f.step);
+  frameRate.add(playground.framesReceived);
+  if (frameLayout !== playground.layout) playground.layout = frameLayout;
+}
+
+function setPage(key, value) {
+  if (key === "presenter") {
+    view.presenter = value === true || value === "true";
+    document.body.classList.toggle("presenter", view.presenter);
+    $("#presenter").setAttribute("aria-pressed", String(view.presenter));
+  } else if (key === "theme") {
+    view.theme = value === "dark" ? "dark" : "light";
+    document.documentElement.dataset.theme = view.theme;
+    $("#theme").setAttribute("aria-pressed", String(view.theme === "dark"));
+    $("#theme").textContent = view.theme === "dark" ? "Light" : "Dark";
+  } else {
+    controls.page[key] = value;
+    controls.write(key, value);
+  }
+  const dark = view.theme === "dark";
+  heatmap.setOptions({ showTest: controls.page.show_test, discretize: controls.page.discretize, dark });
+  diagram.flow = controls.page.flow;
+  diagram.presenter = view.presenter;
+  diagram.geometryDirty = true;
+  if (diagram.dark !== dark) diagram.setTheme(dark);
+  charts.setOptions({ log: controls.page.log_loss, dark, presenter: view.presenter });
+  drawn = null;
+}
+
+function saveHash() {
+  if (!playground.config || restoring) return;
+  const values = { ...playground.config, ...controls.page, presenter: view.presenter, theme: view.theme };
+  writeHash(values);
+}
+
+function draw(time) {
+  requestAnimationFrame(draw);
+  const f = latest;
+  if (!f || !playground.layout) return;
+  const fresh = f !== drawn;
+  if (!fresh && !(diagram.flow && playground.state === "training") && !diagram.hover && heatmap.neuron === heatmap.neuronShown) {
+    charts.draw();
+    return;
+  }
+  const start = performance.now();
+  heatmap.draw(f, fresh);
+  diagram.draw(f, fresh, time);
+  charts.draw();
+  if (fresh) {
+    drawStats.add(performance.now() - start);
+    drawn = f;
+    if (drawStats.count % 10 === 0) playground.drawStats = drawStats.summary();
+    notices.setStatus({
+      epoch: f.epoch, step: f.step, steps_per_second: Math.round(stepRate.rate()), fps: Math.round(frameRate.rate()),
+      loss: Number.isFinite(f.train_loss) ? f.train_loss.toFixed(4) : String(f.train_loss),
+    });
+  }
+}
+requestAnimationFrame(draw);
+
+function loadWeights() {
+  const run = pendingWeights;
+  pendingWeights = null;
+  const expected = playground.layout.blocks?.find((b) => b.name === "params")?.nbytes / 4;
+  if (expected && expected !== run.params.length) {
+    notices.show("run", "The saved weights do not fit this network, so only the settings were loaded.", "warning");
+    return;
+  }
+  if (playground.options.messages?.includes?.("set_params") || playground.protocol?.set_params) {
+    send({ type: "set_params", params: run.params });
+  } else {
+    const writes = [];
+    diagram.layers.forEach((layer, l) => {
+      for (let i = 0; i < layer.fanIn; i++) for (let j = 0; j < layer.fanOut; j++) writes.push([l, i, j, run.params[layer.wOffset + i * layer.fanOut + j]]);
+      for (let j = 0; j < layer.fanOut; j++) writes.push([l, j, null, run.params[layer.bOffset + j]]);
+    });
+    const timer = setInterval(() => {
+      for (const [layer, row, col, value] of writes.splice(0, 2)) send({ type: "set_weight", layer, row, col, value });
+      if (!writes.length) clearInterval(timer);
+    }, 50);
+  }
+  notices.show("run", "Loaded the saved run: its settings and weights.", "info");
+}
+
+const buttons = {
+  "#play": () => { wantPlaying = playground.state !== "training"; send({ type: wantPlaying ? "play" : "pause" }); },
+  "#step": () => send({ type: "step", n: 1 }),
+  "#epoch": () => send({ type: "epoch" }),
+  "#reset": () => { send({ type: "reset" }); charts.clear(); notices.dismiss("diverged"); divergedAt = null; },
+  "#regenerate": () => send({ type: "regenerate" }),
+  "#add-layer": () => {
+    const layers = playground.config.layers;
+    if (layers.length < (playground.limits.max_layers ?? 8)) send({ type: "config", layers: [...layers, layers.at(-1) ?? 2] });
+  },
+  "#remove-layer": () => send({ type: "config", layers: playground.config.layers.slice(0, -1) }),
+  "#presenter": () => { setPage("presenter", !view.presenter); saveHash(); },
+  "#theme": () => { setPage("theme", view.theme === "dark" ? "light" : "dark"); saveHash(); },
+  "#export_csv": () => send({ type: "export_csv" }),
+  "#export_png": () => exportPng([diagram.canvas, heatmap.snapshot(), ...charts.all.map((c) => c.canvas).filter((c) => c.width)],
+    view.theme === "dark" ? "#1b1e24" : "#ffffff"),
+  "#export_run": () => exportRun(playground.config, playground.layout, latest?.params, playground.step, playground.epoch),
+};
+for (const [selector, action] of Object.entries(buttons)) $(selector).addEventListener("click", action);
+
+$("#import_csv").addEventListener("change", async (e) => send({ type: "load_csv", csv: await readFile(e.target) }));
+$("#import_run").addEventListener("change", async (e) => {
+  try {
+    const run = JSON.parse(await readFile(e.target));
+    pendingWeights = Array.isArray(run.params) ? run : null;
+    send({ type: "config", ...run.config });
+    send({ type: "reset" });
+  } catch (err) {
+    notices.show("run", `That file is not a saved run: ${err.message}`, "error");
+  }
+});
+$("#point-label").addEventListener("change", (e) => { heatmap.label = Number(e.target.value); });
+$("#erase").addEventListener("change", (e) => { heatmap.mode = e.target.checked ? "erase" : "add"; });
+
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, select, textarea, [contenteditable]") || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === " ") { e.preventDefault(); buttons["#play"](); }
+  else if (e.key === "ArrowRight") { e.preventDefault(); buttons["#step"](); }
+  else if (e.key === "r" || e.key === "R") buttons["#reset"]();
+});
+
+setPage("theme", view.theme);
+$("#presets").hidden = true;
+
+window.addEventListener("hashchange", () => {
+  if (!playground.config || !socket.open) return;
+  const patch = {};
+  for (const [key, text] of Object.entries(readHash())) {
+    if (PAGE_KEYS.includes(key)) { setPage(key, decodeValue(text, key === "theme" ? "" : false)); continue; }
+    const current = getPath(playground.config, key);
+    if (current === undefined) continue;
+    const value = decodeValue(text, current);
+    if (JSON.stringify(value) !== JSON.stringify(current)) patch[key] = value;
+  }
+  if (Object.keys(patch).length) send({ type: "config", ...patch });
+});
+
+socket.connect();

@@ -1,0 +1,231 @@
+// Line charts over training steps: loss, accuracy, per-layer gradient norms, learning rate. Hover shows values.
+
+const LAYER_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+
+const fmt = (v) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e3 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : v.toPrecision(3));
+
+class Series {
+  constructor(name, color) {
+    this.name = name;
+    this.color = color;
+    this.ys = new Float32Array(256);
+  }
+}
+
+/** One chart: a growable x axis and named series, linear or log y, redrawn only when something changed. */
+export class LineChart {
+  constructor(canvas, { series = [], log = false, yLabel = "" } = {}) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.log = log;
+    this.yLabel = yLabel;
+    this.setSeries(series);
+    this.hoverX = null;
+    this.dark = false;
+    this.presenter = false;
+    canvas.addEventListener("mousemove", (e) => {
+      this.hoverX = e.clientX - canvas.getBoundingClientRect().left;
+      this.dirty = true;
+    });
+    canvas.addEventListener("mouseleave", () => { this.hoverX = null; this.dirty = true; });
+    new ResizeObserver(() => { this.dirty = true; }).observe(canvas);
+  }
+
+  setSeries(series) {
+    this.series = series.map(([name, color]) => new Series(name, color));
+    this.clear();
+  }
+
+  clear() {
+    this.xs = new Float64Array(256);
+    for (const s of this.series) s.ys = new Float32Array(256);
+    this.n = 0;
+    this.dirty = true;
+  }
+
+  /** Append one point; values in series order. */
+  push(x, values) {
+    if (this.n === this.xs.length) {
+      const grow = (a) => { const b = new a.constructor(a.length * 2); b.set(a); return b; };
+      this.xs = grow(this.xs);
+      for (const s of this.series) s.ys = grow(s.ys);
+    }
+    this.xs[this.n] = x;
+    for (let k = 0; k < this.series.length; k++) this.series[k].ys[this.n] = values[k];
+    this.n += 1;
+    this.dirty = true;
+  }
+
+  range() {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const s of this.series) {
+      for (let i = 0; i < this.n; i++) {
+        const v = s.ys[i];
+        if (!Number.isFinite(v) || (this.log && v <= 0)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    if (lo === Infinity) return [this.log ? 1e-3 : 0, 1];
+    if (this.log) return [Math.log10(lo), Math.log10(hi) + (hi === lo ? 1 : 0)];
+    return [Math.min(0, lo), hi === lo ? lo + 1 : hi];
+  }
+
+  draw() {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const ratio = window.devicePixelRatio || 1;
+    const w = this.canvas.clientWidth;
+    const h = this.canvas.clientHeight;
+    if (!w || !h) return;
+    if (this.canvas.width !== Math.round(w * ratio) || this.canvas.height !== Math.round(h * ratio)) {
+      this.canvas.width = Math.round(w * ratio);
+      this.canvas.height = Math.round(h * ratio);
+    }
+    const ctx = this.ctx;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const font = this.presenter ? 14 : 10;
+    ctx.font = `${font}px system-ui, sans-serif`;
+    const left = font * 4.2;
+    const right = 6;
+    const top = 6;
+    const bottom = font + 6;
+    const pw = w - left - right;
+    const ph = h - top - bottom;
+    const fg = this.dark ? "#bbb" : "#555";
+    const [lo, hi] = this.range();
+    const x0 = this.n ? this.xs[0] : 0;
+    const x1 = this.n > 1 ? this.xs[this.n - 1] : x0 + 1;
+    const sx = (x) => left + ((x - x0) / (x1 - x0 || 1)) * pw;
+    const sy = (v) => {
+      const t = this.log ? Math.log10(v) : v;
+      return top + ph - ((t - lo) / (hi - lo)) * ph;
+    };
+    ctx.strokeStyle = this.dark ? "#444" : "#ddd";
+    ctx.fillStyle = fg;
+    ctx.lineWidth = 1;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (let k = 0; k <= 3; k++) {
+      const t = lo + ((hi - lo) * k) / 3;
+      const y = top + ph - (ph * k) / 3;
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(w - right, y);
+      ctx.stroke();
+      ctx.fillText(fmt(this.log ? 10 ** t : t), left - 3, y);
+    }
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    ctx.fillText(`step ${fmt(x0)} … ${fmt(x1)}`, left + pw / 2, top + ph + 3);
+    const stride = Math.max(1, Math.floor(this.n / (pw * 1.5)));
+    ctx.lineWidth = this.presenter ? 3 : 1.5;
+    for (const s of this.series) {
+      ctx.strokeStyle = s.color;
+      ctx.beginPath();
+      let pen = false;
+      for (let i = 0; i < this.n; i += stride) {
+        const v = s.ys[i];
+        if (!Number.isFinite(v) || (this.log && v <= 0)) { pen = false; continue; }
+        const x = sx(this.xs[i]);
+        const y = sy(v);
+        if (pen) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+        pen = true;
+      }
+      ctx.stroke();
+    }
+    if (this.hoverX !== null && this.n) this.drawHover(ctx, sx, sy, left, pw, top, ph, x0, x1, font);
+  }
+
+  drawHover(ctx, sx, sy, left, pw, top, ph, x0, x1, font) {
+    const target = x0 + ((this.hoverX - left) / pw) * (x1 - x0);
+    let a = 0;
+    let b = this.n - 1;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (this.xs[m] < target) a = m + 1; else b = m;
+    }
+    const x = sx(this.xs[a]);
+    ctx.strokeStyle = this.dark ? "#888" : "#999";
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + ph);
+    ctx.stroke();
+    const lines = [`step ${this.xs[a]}`, ...this.series.map((s) => `${s.name}: ${fmt(s.ys[a])}`)];
+    const boxW = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 10;
+    const bx = x + boxW + 8 > left + pw ? x - boxW - 6 : x + 6;
+    ctx.fillStyle = this.dark ? "rgba(30,30,36,0.92)" : "rgba(255,255,255,0.92)";
+    ctx.fillRect(bx, top, boxW, lines.length * (font + 3) + 4);
+    ctx.textAlign = "left";
+    lines.forEach((line, k) => {
+      ctx.fillStyle = k === 0 ? (this.dark ? "#ddd" : "#333") : this.series[k - 1].color;
+      ctx.fillText(line, bx + 5, top + 3 + k * (font + 3));
+    });
+  }
+}
+
+/** All the charts of the page, fed from frames (header values) and their history blocks. */
+export class Charts {
+  constructor(root) {
+    this.root = root;
+    const canvas = (name) => root.querySelector(`canvas[data-chart=${name}]`);
+    this.loss = new LineChart(canvas("loss"), { series: [["train loss", "#0877bd"], ["test loss", "#e0702a"]] });
+    this.accuracy = new LineChart(canvas("accuracy"), { series: [["train accuracy", "#0877bd"], ["test accuracy", "#e0702a"]] });
+    this.gradients = new LineChart(canvas("gradients"), { log: true });
+    this.rate = new LineChart(canvas("rate"), { series: [["learning rate", "#2ca02c"]] });
+    this.all = [this.loss, this.accuracy, this.gradients, this.rate];
+    this.lastStep = -1;
+    this.layerCount = 0;
+  }
+
+  setLayerCount(count) {
+    if (count === this.layerCount) return;
+    this.layerCount = count;
+    this.gradients.setSeries([...Array(count).keys()].map((k) => [
+      k === count - 1 ? `layer ${k + 1} (output)` : `layer ${k + 1}`, LAYER_COLORS[k % LAYER_COLORS.length],
+    ]));
+  }
+
+  clear() {
+    for (const chart of this.all) chart.clear();
+    this.lastStep = -1;
+  }
+
+  /** Take in one frame: its history rows, accuracy and gradient norms. */
+  addFrame(frame) {
+    if (frame.run !== this.run || frame.step < this.lastStep) {
+      this.clear();
+      this.run = frame.run;
+    }
+    const history = frame.history;
+    const width = frame.historyWidth;
+    for (let i = 0; i + width <= history.length; i += width) {
+      if (history[i] <= this.lastStep) continue;
+      this.loss.push(history[i], [history[i + 1], history[i + 2]]);
+      this.rate.push(history[i], [history[i + 3]]);
+      this.lastStep = history[i];
+    }
+    if (frame.step > (this.accuracy.n ? this.accuracy.xs[this.accuracy.n - 1] : -1)) {
+      if (Number.isFinite(frame.train_accuracy)) this.accuracy.push(frame.step, [frame.train_accuracy, frame.test_accuracy]);
+      if (frame.grad_norm) {
+        this.setLayerCount(frame.grad_norm.length);
+        this.gradients.push(frame.step, frame.grad_norm);
+      }
+    }
+  }
+
+  setOptions({ log, dark, presenter }) {
+    this.loss.log = log;
+    for (const chart of this.all) {
+      chart.dark = dark;
+      chart.presenter = presenter;
+      chart.dirty = true;
+    }
+  }
+
+  draw() {
+    for (const chart of this.all) if (chart.canvas.offsetParent !== null) chart.draw();
+  }
+}

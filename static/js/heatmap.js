@@ -1,0 +1,185 @@
+// The output heatmap: a 100×100 ImageData canvas scaled up by CSS, the data points on top, click to add or erase.
+import { classColor, classLut, divergingLut, signColor } from "./colors.js";
+
+export const EXTENT = 6;
+
+export class Heatmap {
+  constructor(root, { onAdd, onErase }) {
+    this.root = root;
+    this.onAdd = onAdd;
+    this.onErase = onErase;
+    this.grid = root.querySelector("canvas.grid");
+    this.points = root.querySelector("canvas.points");
+    this.caption = root.querySelector(".heatmap-caption");
+    this.legend = root.querySelector(".legend");
+    this.gctx = this.grid.getContext("2d");
+    this.pctx = this.points.getContext("2d");
+    this.images = {};
+    this.data = { train: [], test: [], problem: "binary", classes: 2 };
+    this.showTest = false;
+    this.discretize = false;
+    this.dark = false;
+    this.rowZeroIsTop = true;
+    this.mode = "add";
+    this.label = 1;
+    this.neuron = null;
+    this.pointsDirty = true;
+    this.luts();
+    this.points.addEventListener("click", (event) => this.click(event));
+    new ResizeObserver(() => { this.pointsDirty = true; }).observe(this.points);
+  }
+
+  luts() {
+    const classes = this.classCount();
+    this.lut = this.data.problem === "multiclass" ? classLut(this.dark, classes, this.discretize)
+      : divergingLut(this.dark, this.discretize && this.data.problem !== "regression");
+    this.neuronLut = divergingLut(this.dark, false);
+    this.drawLegend();
+  }
+
+  classCount() {
+    const c = this.data.classes;
+    return Array.isArray(c) ? c.length : c || 2;
+  }
+
+  /** Labels a student can pick for a new point. */
+  classLabels() {
+    const c = this.data.classes;
+    if (Array.isArray(c)) return c;
+    if (this.data.problem === "multiclass") return [...Array(c || 2).keys()];
+    const labels = new Set(this.data.train.map((p) => p[2]));
+    return labels.has(-1) ? [-1, 1] : [0, 1];
+  }
+
+  setOptions({ showTest, discretize, dark }) {
+    const lutChange = discretize !== this.discretize || dark !== this.dark;
+    this.showTest = showTest;
+    this.discretize = discretize;
+    this.dark = dark;
+    if (lutChange) this.luts();
+    this.pointsDirty = true;
+  }
+
+  setData(data) {
+    const problemChange = data.problem !== this.data.problem || data.classes !== this.data.classes;
+    this.data = { ...this.data, ...data };
+    this.labelRange = Math.max(1e-9, ...this.data.train.map((p) => Math.abs(p[2])));
+    if (problemChange) this.luts();
+    this.pointsDirty = true;
+  }
+
+  image(size) {
+    if (!this.images[size]) this.images[size] = this.gctx.createImageData(size, size);
+    return this.images[size];
+  }
+
+  /** Paint a grid of bytes (one or two per cell) through a lookup table into the small canvas. */
+  paint(bytes, size, lut, stride) {
+    if (this.grid.width !== size) { this.grid.width = size; this.grid.height = size; }
+    const image = this.image(size);
+    const pixels = new Uint32Array(image.data.buffer);
+    const n = size * size;
+    for (let row = 0; row < size; row++) {
+      const src = (this.rowZeroIsTop ? row : size - 1 - row) * size;
+      const dst = row * size;
+      if (stride === 2) {
+        for (let col = 0; col < size; col++) {
+          const i = (src + col) * 2;
+          pixels[dst + col] = lut[bytes[i] * 256 + bytes[i + 1]];
+        }
+      } else {
+        for (let col = 0; col < size; col++) pixels[dst + col] = lut[bytes[src + col]];
+      }
+    }
+    if (n) this.gctx.putImageData(image, 0, 0);
+  }
+
+  draw(frame, fresh) {
+    if (this.neuron !== null && frame.neuron_maps) {
+      const size = 25;
+      const start = this.neuron.index * size * size;
+      if (fresh || this.neuronShown !== this.neuron.index) {
+        this.paint(frame.neuron_maps.subarray(start, start + size * size), size, this.neuron.lut || this.neuronLut, 1);
+        this.neuronShown = this.neuron.index;
+        this.caption.textContent = `Showing ${this.neuron.label}: what this neuron computes at every point`;
+      }
+    } else if (frame.output_grid && (fresh || this.neuronShown !== null)) {
+      const size = this.data.problem === "multiclass" ? Math.round(Math.sqrt(frame.output_grid.length / 2))
+        : Math.round(Math.sqrt(frame.output_grid.length));
+      this.paint(frame.output_grid, size, this.lut, this.data.problem === "multiclass" ? 2 : 1);
+      this.neuronShown = null;
+      this.caption.textContent = "The network's output over the whole plane";
+    }
+    if (this.pointsDirty) this.drawPoints();
+  }
+
+  drawPoints() {
+    this.pointsDirty = false;
+    const ratio = window.devicePixelRatio || 1;
+    const w = this.points.clientWidth;
+    const h = this.points.clientHeight;
+    if (this.points.width !== Math.round(w * ratio)) {
+      this.points.width = Math.round(w * ratio);
+      this.points.height = Math.round(h * ratio);
+    }
+    const ctx = this.pctx;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const r = Math.max(2.5, w / 110);
+    const paint = (points, test) => {
+      for (const [x, y, label] of points) {
+        const px = ((x + EXTENT) / (2 * EXTENT)) * w;
+        const py = ((EXTENT - y) / (2 * EXTENT)) * h;
+        ctx.beginPath();
+        ctx.arc(px, py, r, 0, 2 * Math.PI);
+        ctx.fillStyle = this.pointColor(label);
+        ctx.fill();
+        ctx.lineWidth = test ? 2 : 1;
+        ctx.strokeStyle = test ? (this.dark ? "#fff" : "#000") : (this.dark ? "#111" : "#fff");
+        ctx.stroke();
+      }
+    };
+    paint(this.data.train, false);
+    if (this.showTest) paint(this.data.test, true);
+  }
+
+  pointColor(label) {
+    if (this.data.problem === "multiclass") return classColor(label);
+    if (this.data.problem === "regression") return signColor(label, 0.3 + 0.7 * Math.min(1, Math.abs(label) / this.labelRange));
+    return signColor(label > 0 ? 1 : -1);
+  }
+
+  drawLegend() {
+    if (!this.legend) return;
+    const regression = this.data.problem === "regression";
+    this.legend.hidden = !regression;
+    if (!regression) return;
+    const bar = this.legend.querySelector("canvas");
+    const ctx = bar.getContext("2d");
+    const image = ctx.createImageData(256, 1);
+    new Uint32Array(image.data.buffer).set(this.lut);
+    bar.width = 256;
+    bar.height = 1;
+    ctx.putImageData(image, 0, 0);
+  }
+
+  click(event) {
+    const rect = this.points.getBoundingClientRect();
+    const x = ((event.clientX - rect.left) / rect.width) * 2 * EXTENT - EXTENT;
+    const y = EXTENT - ((event.clientY - rect.top) / rect.height) * 2 * EXTENT;
+    if (this.mode === "erase") this.onErase(x, y, 0.6);
+    else this.onAdd(x, y, this.label);
+  }
+
+  /** A copy of both layers as one canvas for the PNG export. */
+  snapshot() {
+    const out = document.createElement("canvas");
+    out.width = this.points.width;
+    out.height = this.points.height;
+    const ctx = out.getContext("2d");
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(this.grid, 0, 0, out.width, out.height);
+    ctx.drawImage(this.points, 0, 0);
+    return out;
+  }
+}

@@ -1,0 +1,68 @@
+// Status line (epoch, step, rates, connection) and plain-language notices from server events and errors.
+
+const ADVICE = {
+  diverged: "Lower the learning rate or turn on gradient clipping, then press reset.",
+  reinitialized: "The weights were set to fresh random values because the network's shape or initialisation changed.",
+  loss_changed: "This dataset needs another kind of loss, so the loss was changed and the weights were reset.",
+  dead_units: "Some ReLU neurons never switch on any more. Try a smaller learning rate, leaky ReLU or another initialiser.",
+  early_stopped: "The test loss stopped improving, so training stopped on its own.",
+};
+
+export class Notices {
+  constructor(list, status) {
+    this.list = list;
+    this.status = status;
+    this.byKind = new Map();
+    this.fields = {};
+    for (const el of status.querySelectorAll("[data-status]")) this.fields[el.dataset.status] = el;
+  }
+
+  /** Show (or replace) the notice of one kind. */
+  show(kind, text, level = "info") {
+    this.dismiss(kind);
+    const item = document.createElement("li");
+    item.className = `notice notice-${level}`;
+    item.dataset.kind = kind;
+    const body = document.createElement("span");
+    body.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "×";
+    close.setAttribute("aria-label", "Dismiss this notice");
+    close.addEventListener("click", () => this.dismiss(kind));
+    item.append(body, close);
+    this.list.prepend(item);
+    this.byKind.set(kind, item);
+    while (this.list.children.length > 5) this.list.lastElementChild.remove();
+  }
+
+  dismiss(kind) {
+    this.byKind.get(kind)?.remove();
+    this.byKind.delete(kind);
+  }
+
+  has(kind) {
+    return this.byKind.has(kind) && this.byKind.get(kind).isConnected;
+  }
+
+  /** A server `event` in words a student can act on. */
+  event(message) {
+    const kind = message.kind;
+    let text = message.message || kind;
+    if (kind === "diverged") {
+      const step = message.step !== undefined ? ` at step ${message.step}` : "";
+      const what = message.cause || (Number.isFinite(message.loss) ? `the loss reached ${message.loss}` : "the loss became infinite");
+      text = `Training diverged${step}: ${what}. ${ADVICE.diverged}`;
+    } else if (ADVICE[kind] && !text.includes(ADVICE[kind])) {
+      text = `${text} ${ADVICE[kind]}`;
+    }
+    this.show(kind, text, kind === "diverged" ? "error" : "info");
+  }
+
+  setStatus(values) {
+    for (const [key, value] of Object.entries(values)) {
+      const el = this.fields[key];
+      if (el && el.textContent !== String(value)) el.textContent = value;
+    }
+  }
+}
