@@ -1,0 +1,428 @@
+"""Trainer: one network, its data, optimizer and schedule, trained a mini-batch at a time, with live edits."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from engine.activations import CAN_DIE
+from engine.config import DEFAULT_CONFIG, MAX_SEED, ConfigError, Limits, options, validate
+from engine.data import DataSet
+from engine.datasets import DATASETS
+from engine.grid import Grids, compute_grids
+from engine.losses import BoundLoss, get_loss
+from engine.network import Network
+from engine.optimizers import make_optimizer
+from engine.regularization import add_penalty, clip_by_norm, clip_by_value
+from engine.schedules import SCHEDULES
+
+__all__ = ["DEFAULT_CONFIG", "ConfigError", "Limits", "Trainer", "options"]
+
+LOSS_CEILING = 1e4  # a batch loss above this counts as diverged: targets are in [-1, 1], no sane run gets near it
+PARAM_CEILING = 1e12  # ‖params‖² above this counts as diverged (NaN and Inf fail the comparison too)
+EXPLODING = 1e2  # a gradient norm above this names exploding gradients as the cause
+MAX_WEIGHT = 1e3
+DATA_KEYS = ("dataset", "points", "noise", "seed", "classes")
+ARCHITECTURE_KEYS = ("features", "layers", "activation", "leaky_slope", "init", "init_scale")
+STOPS = ("diverged", "early_stopped")
+DEAD_CHECK_STEPS = 20
+
+
+def event(kind: str, message: str, **details: Any) -> dict[str, Any]:
+    """An event for the server to forward: kind, a sentence for people, and details."""
+    return {"kind": kind, "message": message, **details}
+
+
+def finite_or_none(x: float) -> float | None:
+    """x, or None when it is NaN or infinite (JSON has no NaN)."""
+    return x if math.isfinite(x) else None
+
+
+def layer_map(old: list[int], new: list[int]) -> list[int | None] | None:
+    """Which old hidden layer each new one comes from when exactly one layer was inserted or removed, else None."""
+    if len(new) == len(old) + 1:
+        at = [i for i in range(len(new)) if new[:i] + new[i + 1 :] == old]
+        if at:
+            return [*range(at[-1]), None, *range(at[-1], len(old))]
+    if len(new) == len(old) - 1:
+        at = [i for i in range(len(old)) if old[:i] + old[i + 1 :] == new]
+        if at:
+            return [j for j in range(len(old)) if j != at[-1]]
+    return None
+
+
+class Trainer:
+    """What a server session wraps: config in, training steps, statistics, grids and events out."""
+
+    def __init__(self, config: dict[str, Any] | None = None, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.config = validate(DEFAULT_CONFIG, config or {}, self.limits)
+        self.architecture_version = 0
+        self.data_version = 0
+        self._version = 0
+        self._new_data()
+        self.reset()
+
+    # -- building ---------------------------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Fresh initialisation from the seed (same data): new weights, optimizer state and counters."""
+        c = self.config
+        streams = np.random.SeedSequence(c["seed"]).spawn(5)[2:]  # children 0 and 1 draw the data's points and split
+        self._init_rng, self._shuffle_rng, self._dropout_rng = (np.random.default_rng(s) for s in streams)
+        self.loss = self._bind_loss()
+        self.network = Network(
+            len(c["features"]), c["layers"], self.loss.n_outputs, self._activations(), leaky_slope=c["leaky_slope"],
+            init=c["init"], init_scale=c["init_scale"], rng=self._init_rng,
+            max_layers=self.limits.max_layers, max_neurons=self.limits.max_neurons,
+        )  # fmt: skip
+        self.optimizer = make_optimizer(c["optimizer"], **c["optimizer_params"])
+        self.step = self.epoch = 0
+        self.batch_loss = math.nan
+        self._bind_data()
+        self._network_changed()
+
+    def _activations(self) -> list[str]:
+        act = self.config["activation"]
+        return [act] * len(self.config["layers"]) if isinstance(act, str) else list(act)
+
+    def _bind_loss(self) -> BoundLoss:
+        return get_loss(self.config["loss"], DATASETS[self.config["dataset"]].kind, self.data.classes or 2)
+
+    def _new_data(self) -> None:
+        c = self.config
+        self.data = DataSet.generate(
+            c["dataset"], c["points"], c["noise"], c["train_ratio"], c["seed"], c["classes"], self.limits.max_points
+        )
+        self.data_version += 1
+
+    def _bind_data(self) -> None:
+        """Feature matrices and encoded targets for the current data, features and loss; a new pass starts."""
+        self._x_train, self._x_test = self.data.inputs(self.config["features"])  # (n, k) float32
+        self._t_train = self.loss.encode(self.data.train_labels)  # (n, n_out)
+        self._t_test = self.loss.encode(self.data.test_labels)
+        self._x_epoch = self._t_epoch = None
+        self._cursor = 0
+        self._best_test, self._bad_epochs = math.inf, 0
+        self._version += 1
+
+    def _network_changed(self) -> None:
+        """Buffers that follow the parameter vector; any saved step is no longer valid."""
+        net = self.network
+        self._prev = net.params.copy()
+        self._scratch = np.empty_like(net.params)
+        self._weight_mask = net.weight_mask.astype(net.params.dtype)
+        self._deltas: dict[tuple[int, int], np.ndarray] = {}
+        self._backup_valid = False
+        self._have_backward = False
+        self._dead_reported, self._dead_checked = 0, -DEAD_CHECK_STEPS
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Per-step settings read from the config once, not on every step."""
+        c = self.config
+        self._batch = c["batch_size"]
+        self._base_lr = c["learning_rate"]
+        self._schedule = SCHEDULES[c["schedule"]["name"]]
+        self._schedule_params = {k: v for k, v in c["schedule"].items() if k != "name"}
+        self._dropout = c["dropout"]
+        self._reg = c["regularization"] if c["regularization_rate"] > 0 else "none"
+        self._reg_rate = c["regularization_rate"]
+        self._clip_mode, self._clip_value = c["clip"]["mode"], c["clip"]["value"]
+        self._can_die = any(a in CAN_DIE for a in self._activations())
+        self.learning_rate = self._lr(self.step)
+        self._version += 1
+
+    def _lr(self, step: int) -> float:
+        return self._schedule(step, self._base_lr, **self._schedule_params)
+
+    # -- live edits -------------------------------------------------------------------------------------------------
+
+    def apply(self, patch: dict[str, Any]) -> list[dict[str, Any]]:
+        """Validate the whole patch (ConfigError: nothing applied), then apply it live; return the events."""
+        old, new = self.config, validate(self.config, patch, self.limits)
+        changed = {key for key in new if new[key] != old[key]}
+        self.config = new
+        events: list[dict[str, Any]] = []
+        data_changed = bool(changed.intersection(DATA_KEYS))
+        if data_changed:
+            self._new_data()
+        elif "train_ratio" in changed:
+            self.data.resplit(train_ratio=new["train_ratio"])
+            self.data_version += 1
+            data_changed = True
+        if "loss" in changed and "loss" not in patch:
+            kind = DATASETS[new["dataset"]].kind
+            events.append(event("loss_changed", f"{old['loss']} does not suit a {kind} problem: the loss is now "
+                                f"{new['loss']}.", old=old["loss"], new=new["loss"]))  # fmt: skip
+        self.loss = self._bind_loss()
+        if changed.intersection(ARCHITECTURE_KEYS) or self.loss.n_outputs != self.network.sizes[-1]:
+            events += self._edit_network(old)
+        if "optimizer" in changed:
+            self.optimizer = make_optimizer(new["optimizer"], **new["optimizer_params"])
+        elif "optimizer_params" in changed:
+            self.optimizer.set_hyper(**new["optimizer_params"])
+        if data_changed or changed.intersection(("loss", "features", "shuffle", "early_stopping")):
+            self._bind_data()
+        self._refresh()
+        return events
+
+    def _edit_network(self, old: dict[str, Any]) -> list[dict[str, Any]]:
+        """Carry the network across an architecture edit, keeping every weight whose units survive."""
+        c, net = self.config, self.network
+        names = old["features"]
+        input_map = [names.index(n) if n in names else None for n in c["features"]]
+        n_out, old_out = self.loss.n_outputs, net.sizes[-1]
+        new, pairs = net.edited(
+            c["layers"], layer_map=layer_map(old["layers"], c["layers"]), input_map=input_map, n_outputs=n_out,
+            activation=self._activations(), leaky_slope=c["leaky_slope"], init=c["init"], init_scale=c["init_scale"],
+            rng=self._init_rng,
+        )  # fmt: skip
+        events = []
+        if n_out != old_out:
+            new.W[-1][...] = new.draw(*new.W[-1].shape, self._init_rng)
+            new.b[-1][...] = 0.0
+            events.append(event("reinitialized", f"The output layer went from {old_out} to {n_out} units, so its "
+                                "weights were re-initialised; the hidden layers were kept.", layer=len(new.W) - 1))
+        if new.sizes != net.sizes:
+            self.architecture_version += 1
+        self.optimizer.remap(pairs, new.params.size)
+        self.network = new
+        self._network_changed()
+        return events
+
+    def regenerate(self) -> list[dict[str, Any]]:
+        """New data from the next seed (config["seed"] changes), same settings; the network is kept."""
+        return self.apply({"seed": (self.config["seed"] + 1) % (MAX_SEED + 1)})
+
+    def set_weight(self, layer: int, row: int, col: int | None, value: float) -> None:
+        """Set W[layer] from unit col to neuron row (stored at [col, row]), or neuron row's bias when col is None."""
+        W = self.network.W
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(W):
+            raise ConfigError("layer", f"must be a weight layer from 0 to {len(W) - 1}")
+        fan_in, fan_out = W[layer].shape
+        if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < fan_out:
+            raise ConfigError("row", f"must be a neuron of layer {layer}: 0 to {fan_out - 1}")
+        if col is not None and (isinstance(col, bool) or not isinstance(col, int) or not 0 <= col < fan_in):
+            raise ConfigError("col", f"must be null (the bias) or an input of layer {layer}: 0 to {fan_in - 1}")
+        if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > MAX_WEIGHT:
+            raise ConfigError("value", f"must be a number from {-MAX_WEIGHT:g} to {MAX_WEIGHT:g}")
+        if col is None:
+            self.network.b[layer][row] = value
+        else:
+            W[layer][col, row] = value
+        self._backup_valid = False
+        self._version += 1
+
+    def add_point(self, x: float, y: float, label: float) -> None:
+        """Add a training point (DataError if it does not fit the problem)."""
+        self.data.add_point(x, y, label)
+        self.data_version += 1
+        self._bind_data()
+
+    def erase_points(self, x: float, y: float, radius: float) -> int:
+        """Remove the points within radius of (x, y); return how many."""
+        removed = self.data.erase(x, y, radius)
+        if removed:
+            self.data_version += 1
+            self._bind_data()
+        return removed
+
+    def load_csv(self, text: str) -> None:
+        """Replace the points from CSV text (DataError lists every bad line; nothing changes)."""
+        self.data.load_csv(text)
+        self.data_version += 1
+        self._bind_data()
+
+    def export_csv(self) -> str:
+        """The points as CSV (x, y, label, split)."""
+        return self.data.to_csv()
+
+    # -- training ---------------------------------------------------------------------------------------------------
+
+    def train(self, n: int = 1) -> list[dict[str, Any]]:
+        """n mini-batch steps; stops early on divergence (rolled back) or early stopping."""
+        if not len(self._x_train):
+            return [event("no_data", "There are no training points: add some or regenerate the data.")]
+        events: list[dict[str, Any]] = []
+        for _ in range(n):
+            happened = self._train_step()
+            if happened:
+                events += happened
+                if any(e["kind"] in STOPS for e in happened):
+                    break
+        return events
+
+    def train_epoch(self) -> list[dict[str, Any]]:
+        """The rest of the current pass over the training set (a whole pass from its start)."""
+        if not len(self._x_train):
+            return self.train(1)
+        epoch, events = self.epoch, []
+        while self.epoch == epoch:
+            happened = self._train_step()
+            if happened:
+                events += happened
+                if any(e["kind"] in STOPS for e in happened):
+                    break
+        return events
+
+    def _new_pass(self) -> None:
+        if self.config["shuffle"]:
+            order = self._shuffle_rng.permutation(len(self._x_train))
+            self._x_epoch, self._t_epoch = self._x_train[order], self._t_train[order]
+        else:
+            self._x_epoch, self._t_epoch = self._x_train, self._t_train
+        self._cursor = 0
+
+    def _train_step(self) -> list[dict[str, Any]] | None:
+        """One mini-batch: forward, loss, backward, penalty, clipping, update; divergence rolls the update back."""
+        if self._x_epoch is None or self._cursor >= len(self._x_epoch):
+            self._new_pass()
+        start = self._cursor
+        stop = min(start + self._batch, len(self._x_epoch))
+        x, target = self._x_epoch[start:stop], self._t_epoch[start:stop]  # (batch, k), (batch, n_out)
+        net = self.network
+        params, grads = net.params, net.grads
+        z = net.forward(x, True, self._dropout, self._dropout_rng)  # (batch, n_out)
+        loss = self.loss.value(z, target)
+        if not loss <= LOSS_CEILING:
+            return self._diverged(loss, undo_last=True)
+        delta = self._deltas.get(z.shape)
+        if delta is None:
+            delta = self._deltas[z.shape] = np.empty_like(z)
+        net.backward(self.loss.delta(z, target, out=delta))
+        self._have_backward = True
+        if self._reg != "none":
+            loss += add_penalty(params, grads, self._weight_mask, self._reg, self._reg_rate, self._scratch)
+        if self._clip_mode == "value":
+            clip_by_value(grads, self._clip_value)
+        elif self._clip_mode == "norm":
+            clip_by_norm(grads, self._clip_value)
+        lr = self._lr(self.step)
+        np.copyto(self._prev, params)
+        self.optimizer.snapshot(params)
+        self._counters = (self.step, self.epoch, start, self.batch_loss)
+        self.optimizer.step(params, grads, lr)
+        if not float(np.dot(params, params)) <= PARAM_CEILING:
+            np.copyto(params, self._prev)
+            self.optimizer.restore()
+            return self._diverged(loss, undo_last=False)
+        self._backup_valid = True
+        self.step += 1
+        self._cursor = stop
+        self.batch_loss, self.learning_rate = loss, lr
+        if stop == len(self._x_epoch):
+            self.epoch += 1
+            return self._end_of_epoch()
+        return None
+
+    def _diverged(self, loss: float, undo_last: bool) -> list[dict[str, Any]]:
+        """Roll back the update that blew up (params and optimizer state) and say why it probably happened."""
+        net = self.network
+        grad_norm = float(np.sqrt(np.dot(net.grads.astype(np.float64), net.grads)))  # the gradient of that update
+        if undo_last and self._backup_valid:
+            np.copyto(net.params, self._prev)
+            self.optimizer.restore()
+            self.step, self.epoch, self._cursor, self.batch_loss = self._counters
+        if not np.isfinite(net.grads).all():
+            net.grads.fill(0.0)
+        self._backup_valid = False
+        self._version += 1
+        lr = self._lr(self.step)
+        exploding = not grad_norm <= EXPLODING
+        cause = "exploding_gradient" if exploding else "learning_rate"
+        advice = (f"exploding gradients (norm {grad_norm:.3g}): lower the learning rate or turn on clipping"
+                  if exploding else f"the learning rate {lr:g} is too high: lower it to continue")  # fmt: skip
+        return [event("diverged", f"Training diverged at step {self.step + 1} (loss {loss:.3g}); that step was rolled "
+                      f"back. Likely cause: {advice}.", step=self.step + 1, loss=finite_or_none(loss), cause=cause,
+                      learning_rate=lr, grad_norm=finite_or_none(grad_norm))]  # fmt: skip
+
+    def _end_of_epoch(self) -> list[dict[str, Any]] | None:
+        events = []
+        stopping = self.config["early_stopping"]
+        if stopping["enabled"] and len(self._x_test):
+            test_loss = self._measure(self._x_test, self._t_test, None)[0]
+            if test_loss < self._best_test:
+                self._best_test, self._bad_epochs = test_loss, 0
+            else:
+                self._bad_epochs += 1
+            if self._bad_epochs >= stopping["patience"]:
+                self._bad_epochs = 0
+                events.append(event("early_stopped", f"The test loss has not improved for {stopping['patience']} "
+                                    f"epochs (best {self._best_test:.4g}): training stopped at epoch {self.epoch}.",
+                                    epoch=self.epoch, best_test_loss=self._best_test))  # fmt: skip
+        if self._can_die and self.step - self._dead_checked >= DEAD_CHECK_STEPS:
+            self._dead_checked = self.step
+            dead = int(sum(d.sum() for d in self.network.unit_health(self._x_train)[0]))
+            if dead > self._dead_reported:
+                events.append(event("dead_units", f"{dead} ReLU unit{'s are' if dead > 1 else ' is'} dead: never "
+                                    "active on any training point, so no gradient flows through.", count=dead))
+            self._dead_reported = dead
+        return events or None
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+
+    def _measure(self, x: np.ndarray, target: np.ndarray, labels: np.ndarray | None) -> tuple[float, float]:
+        if not len(x):
+            return math.nan, math.nan
+        z = self.network.infer(x)[0].T  # (n, n_out)
+        accuracy = self.loss.accuracy(z, labels) if labels is not None else math.nan
+        return self.loss.value(z, target), accuracy
+
+    def evaluate(self) -> dict[str, float]:
+        """Loss (without the penalty) and accuracy on the training and test sets; accuracy is NaN for regression."""
+        train_loss, train_accuracy = self._measure(self._x_train, self._t_train, self.data.train_labels)
+        test_loss, test_accuracy = self._measure(self._x_test, self._t_test, self.data.test_labels)
+        return {"train_loss": train_loss, "test_loss": test_loss,
+                "train_accuracy": train_accuracy, "test_accuracy": test_accuracy}  # fmt: skip
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """The last step's statistics (computed when first read, then cached until something changes)."""
+        key = (self.step, self._version)
+        if getattr(self, "_stats_key", None) != key:
+            self._stats, self._stats_key = self._compute_stats(), key
+        return self._stats
+
+    def _compute_stats(self) -> dict[str, Any]:
+        net = self.network
+        n_neurons = sum(net.sizes[1:])
+        if self._have_backward:
+            means, absolutes = net.delta_stats()
+            delta_mean = np.concatenate(means).astype(np.float32)  # (n_neurons,) hidden then output, layer by layer
+            delta_abs = np.concatenate(absolutes).astype(np.float32)
+        else:
+            delta_mean = delta_abs = np.zeros(n_neurons, np.float32)
+        update = net.params.astype(np.float64) - self._prev
+        ratio = [np.linalg.norm(update[s]) / (np.linalg.norm(net.params[s]) + 1e-12) for s in net.weight_slices]
+        dead, saturated = net.unit_health(self._x_train) if len(self._x_train) else ([], [])
+        dead_units = np.concatenate([*dead, np.zeros(0, bool)])
+        saturated_units = np.concatenate([*saturated, np.zeros(0, bool)])
+        return {
+            "batch_loss": self.batch_loss,
+            "delta_mean": delta_mean,
+            "delta_abs": delta_abs,
+            "grad_norm": net.grad_norms().astype(np.float32),  # (n_layers,)
+            "update_ratio": np.array(ratio, np.float32),  # (n_layers,) ‖ΔW‖ / ‖W‖ of the last update
+            "dead": int(dead_units.sum()),
+            "saturated": int(saturated_units.sum()),
+            "dead_units": dead_units,  # (n_hidden_neurons,) bool
+            "saturated_units": saturated_units,
+        }
+
+    def grids(self, size: int = 100, neuron_size: int = 25) -> Grids:
+        """Output map (size², probabilities or values), each hidden neuron's map and each feature's (neuron_size²)."""
+        return compute_grids(self.network, self.loss.predict, self.config["features"], size, neuron_size)
+
+    def gradcheck(self, inject_bug: bool = False) -> list[float]:
+        """Relative error of backprop against finite differences per layer, on a float64 copy (live net untouched)."""
+        from engine.gradcheck import check_network
+
+        n = min(len(self._x_train), 64)
+        target = self.loss.encode(self.data.train_labels[:n], np.float64)
+        return check_network(
+            self.network.copy(np.float64), self._x_train[:n].astype(np.float64), target, self.loss,
+            regularization=self._reg, rate=self._reg_rate, inject_bug=inject_bug,
+        )  # fmt: skip
