@@ -1,0 +1,100 @@
+"""The backprop-by-hand page in Chromium: stepping, the delta switch, editing a weight, and the numbers it shows
+agreeing with the engine's computation."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.lesson import fmt, worked_example
+
+READY = "window.__lesson && window.__lesson.ready"
+
+
+def open_lesson(page, server):
+    page.goto(server.url + "/lesson")
+    page.wait_for_function(READY)
+
+
+def next_step(page, times=1):
+    for _ in range(times):
+        page.click('#worked-walk [data-action="next"]')
+
+
+def card(page, role):
+    return page.locator(f'#worked-walk [data-role="{role}"]').inner_text()
+
+
+def test_steps_forward_and_back_with_formula_numbers_and_result(page, server, artifacts):
+    open_lesson(page, server)
+    assert page.evaluate("window.__lesson.total") == len(worked_example()["steps"])
+    next_step(page)
+    assert "z₁₁" in card(page, "formula")
+    assert "0.15×0.05 + 0.25×0.1 + 0.35" in card(page, "substituted")
+    assert card(page, "result").endswith("0.3825")
+    assert page.locator('[data-node="1:0"] .node-value.current').text_content() == "z=0.3825"
+    next_step(page, 5)
+    assert card(page, "result").endswith("0.751405")
+    page.click('#worked-walk [data-action="back"]')
+    assert page.evaluate("window.__lesson.index") == 4
+    page.click('#worked-walk [data-action="run"]')
+    page.wait_for_function("window.__lesson.done", timeout=15000)
+    assert card(page, "result").endswith("0.18307")
+    assert "0.27484" in page.locator("#worked-walk .loss-drop").inner_text()
+    page.screenshot(path=str(artifacts / "lesson-page.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_every_step_matches_the_engine(page, server):
+    open_lesson(page, server)
+    page.click('#worked-walk [data-action="run"]')
+    page.wait_for_function("window.__lesson.done", timeout=15000)
+    shown = page.locator("#worked-walk .step-list li .result").all_inner_texts()
+    assert shown == [s["result"] for s in worked_example()["steps"]]
+
+
+def test_delta_switch_changes_every_dependent_number_and_says_why(page, server):
+    open_lesson(page, server)
+    page.click('#worked-walk [data-action="run"]')
+    page.wait_for_function("window.__lesson.done", timeout=15000)
+    assert "cross-entropy" in page.locator("#delta-why").inner_text()
+    page.check('input[name="delta"][value="mse"]')
+    page.wait_for_function("window.__lesson.delta === 'mse'")
+    assert "σ'(z)" in page.locator("#delta-why").inner_text()
+    ce = {s["key"]: s["result"] for s in worked_example(delta="cross_entropy")["steps"]}
+    mse = worked_example(delta="mse")["steps"]
+    expected_changed = sorted(s["key"] for s in mse if s["result"] != ce[s["key"]])
+    assert sorted(page.evaluate("window.__lesson.changedKeys")) == expected_changed
+    assert len(expected_changed) > 20
+    shown = page.locator("#worked-walk .step-list li .result").all_inner_texts()
+    assert shown == [s["result"] for s in mse]
+    assert page.locator("#worked-walk .step-list li.changed").count() == len(expected_changed)
+    summary = page.locator('#delta-summary tr[data-key="delta2"]')
+    assert summary.locator('td[data-delta="cross_entropy"]').inner_text() == "0.741405"
+    assert summary.locator('td[data-delta="mse"]').inner_text() == "0.138491"
+    assert "MSE" in page.locator("#tutorial-note").inner_text()
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("delta", ["cross_entropy", "mse"])
+def test_editing_a_weight_recomputes_downstream_like_the_engine(page, server, delta):
+    open_lesson(page, server)
+    page.check(f'input[name="delta"][value="{delta}"]')
+    page.fill('input[data-field="w2_2"]', "0.9")
+    page.fill('input[data-field="eta"]', "0.25")
+    page.wait_for_function("window.__lesson.inputs && window.__lesson.inputs.eta === '0.25' "
+                           "&& window.__lesson.inputs.w2_2 === '0.9'")
+    page.click('#worked-walk [data-action="run"]')
+    page.wait_for_function("window.__lesson.done", timeout=15000)
+    expected = worked_example(w2=[[0.4], [0.9]], learning_rate=0.25, delta=delta)
+    shown = page.locator("#worked-walk .step-list li .result").all_inner_texts()
+    assert shown == [s["result"] for s in expected["steps"]]
+    z2 = page.locator('#worked-walk .step-list li[data-key="z2[0]"] .result').inner_text()
+    assert z2 == fmt(0.4 * expected["values"]["a1"][0] + 0.9 * expected["values"]["a1"][1] + 0.6)
+    assert page.errors == []
+
+
+def test_a_bad_input_is_reported_not_computed(page, server):
+    open_lesson(page, server)
+    page.fill('input[data-field="x1"]', "")
+    page.wait_for_function("document.getElementById('input-error').textContent.length > 0")
+    assert page.errors == []
