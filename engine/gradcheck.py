@@ -1,0 +1,154 @@
+"""Gradient checking: backprop's gradient against central finite differences, in float64.
+
+`python -m engine.gradcheck [--json]` checks every activation with every loss (on each problem it suits), with no
+penalty, L1 and L2, on a small random network away from kinks; it exits non-zero if any relative error > 1e-6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from engine.activations import ACTIVATIONS
+from engine.losses import LOSSES, BoundLoss
+from engine.network import Network
+from engine.regularization import add_penalty
+
+Array = np.ndarray
+TOLERANCE = 1e-6
+
+
+def objective(net: Network, x: Array, target: Array, loss: BoundLoss, regularization: str, rate: float) -> float:
+    """The loss plus the weight penalty (rate·Σ|W| or ½·rate·ΣW², biases not penalised), written out directly."""
+    value = loss.value(net.forward(x), target)
+    weights = net.params[net.weight_mask]
+    if regularization == "l1":
+        value += rate * float(np.abs(weights).sum())
+    elif regularization == "l2":
+        value += 0.5 * rate * float(weights @ weights)
+    return value
+
+
+def numeric_grads(net: Network, x: Array, target: Array, loss: BoundLoss, regularization: str = "none",
+                  rate: float = 0.0, eps: float = 1e-6) -> Array:  # fmt: skip
+    """∂objective/∂θ for every parameter by central differences (the network's params are restored)."""
+    grads = np.empty(net.params.size)
+    for j in range(net.params.size):
+        old = net.params[j]
+        net.params[j] = old + eps
+        plus = objective(net, x, target, loss, regularization, rate)
+        net.params[j] = old - eps
+        minus = objective(net, x, target, loss, regularization, rate)
+        net.params[j] = old
+        grads[j] = (plus - minus) / (2.0 * eps)
+    return grads
+
+
+def buggy_grads(net: Network, x: Array, target: Array, loss: BoundLoss) -> Array:
+    """A deliberately wrong backprop, separate from the real one: it leaves out f′ in the last non-linear hidden
+    layer (or, with no such layer, forgets the output bias gradient)."""
+    inputs, zs = [x], []
+    for W, b, act in zip(net.W, net.b, net.activations, strict=False):
+        zs.append(inputs[-1] @ W + b)
+        inputs.append(act(zs[-1]))
+    delta = loss.delta(inputs[-1] @ net.W[-1] + net.b[-1], target)
+    nonlinear = [i for i, act in enumerate(net.activations) if act.name != "linear"]
+    skip = nonlinear[-1] if nonlinear else None
+    dWs, dbs = [], []
+    for i in range(len(net.W) - 1, -1, -1):
+        dWs.insert(0, inputs[i].T @ delta)
+        dbs.insert(0, delta.sum(axis=0) if skip is not None or i < len(net.W) - 1 else np.zeros(delta.shape[1]))
+        if i > 0:
+            delta = delta @ net.W[i].T
+            if i - 1 != skip:
+                delta = delta * net.activations[i - 1].grad(zs[i - 1], inputs[i])
+    return np.concatenate([np.concatenate([dW.ravel(), db]) for dW, db in zip(dWs, dbs, strict=True)])
+
+
+def check_network(net: Network, x: Array, target: Array, loss: BoundLoss, regularization: str = "none",
+                  rate: float = 0.0, inject_bug: bool = False, eps: float = 1e-6) -> list[float]:  # fmt: skip
+    """Relative error ‖g_backprop − g_numeric‖ / (‖g_backprop‖ + ‖g_numeric‖) per layer, on a float64 copy of net.
+
+    The live network is never touched. With `inject_bug` the backprop side is `buggy_grads`, so the check fails.
+    """
+    net = net.copy(np.float64)
+    x, target = np.asarray(x, np.float64), np.asarray(target, np.float64)
+    if inject_bug:
+        analytic = buggy_grads(net, x, target, loss)
+    else:
+        net.backward(loss.delta(net.forward(x), target))
+        analytic = net.grads.copy()
+    if regularization != "none" and rate:
+        add_penalty(net.params, analytic, net.weight_mask.astype(np.float64), regularization, rate,
+                    np.empty_like(analytic))  # fmt: skip
+    numeric = numeric_grads(net, x, target, loss, regularization, rate, eps)
+    errors = []
+    for s in net.layer_slices:
+        scale = np.linalg.norm(analytic[s]) + np.linalg.norm(numeric[s])
+        errors.append(float(np.linalg.norm(analytic[s] - numeric[s]) / scale) if scale > 1e-12 else 0.0)
+    return errors
+
+
+def _away_from_kinks(net: Network, x: Array, target: Array, loss: BoundLoss, regularization: str) -> bool:
+    margin = 1e-3
+    inputs = x
+    for W, b, act in zip(net.W, net.b, net.activations, strict=False):
+        z = inputs @ W + b
+        if np.abs(z).min() < margin:
+            return False
+        inputs = act(z)
+    r = loss.predict(inputs @ net.W[-1] + net.b[-1]) - target
+    if loss.name == "mae" and np.abs(r).min() < margin:
+        return False
+    if loss.name == "huber" and np.abs(np.abs(r) - 1.0).min() < margin:
+        return False
+    return not (regularization == "l1" and np.abs(net.params[net.weight_mask]).min() < margin)
+
+
+def check_case(activation: str, loss_name: str, problem: str, regularization: str, seed: int = 0) -> float:
+    """Max relative error over layers for one activation × loss × problem × penalty on a small random network."""
+    loss = LOSSES[loss_name].bind(problem, 3 if problem == "multiclass" else 2)
+    rng = np.random.default_rng(seed)
+    for _ in range(100):
+        net = Network(3, [4, 3], loss.n_outputs, activation, init="xavier", rng=rng, dtype=np.float64)
+        net.params[~net.weight_mask] = rng.uniform(-0.5, 0.5, int((~net.weight_mask).sum()))
+        x = rng.uniform(-1.0, 1.0, (5, 3))
+        labels = rng.uniform(-1.0, 1.0, 5) if problem == "regression" else rng.integers(0, loss.k, 5)
+        target = loss.encode(labels, np.float64)
+        if _away_from_kinks(net, x, target, loss, regularization):
+            break
+    rate = 0.05 if regularization != "none" else 0.0
+    return max(check_network(net, x, target, loss, regularization, rate))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check every activation × loss × penalty; print the max relative error of each; 1 if any exceeds 1e-6."""
+    parser = argparse.ArgumentParser(prog="python -m engine.gradcheck", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    results = [
+        {"activation": a, "loss": name, "problem": problem, "regularization": reg,
+         "max_relative_error": check_case(a, name, problem, reg)}
+        for a in ACTIVATIONS for name, loss in LOSSES.items() for problem in loss.problems
+        for reg in ("none", "l1", "l2")
+    ]  # fmt: skip
+    worst = max(r["max_relative_error"] for r in results)
+    passed = worst <= TOLERANCE
+    if args.json:
+        print(json.dumps({"tolerance": TOLERANCE, "passed": passed, "worst": worst, "results": results}, indent=1))
+    else:
+        for r in results:
+            flag = "ok " if r["max_relative_error"] <= TOLERANCE else "BAD"
+            print(f"{flag} {r['activation']:<11} {r['loss']:<11} {r['problem']:<11} {r['regularization']:<5} "
+                  f"{r['max_relative_error']:.2e}")  # fmt: skip
+        print(
+            f"{len(results)} checks, worst relative error {worst:.2e} ({'pass' if passed else 'FAIL'} at {TOLERANCE:g})"
+        )
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
