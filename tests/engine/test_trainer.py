@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from engine.trainer import DEFAULT_CONFIG, Trainer
+from engine.trainer import DEFAULT_CONFIG, ConfigError, Limits, Trainer, options
 
 SMALL = {"points": 200, "batch_size": 10}
 
@@ -23,3 +24,226 @@ def test_defaults_train_and_report() -> None:
     assert np.isfinite(stats["batch_loss"]) and (stats["update_ratio"] > 0).all()
     grids = t.grids(20, 5)
     assert grids.output.shape == (400,) and grids.neurons.shape == (6, 25) and grids.features.shape == (2, 25)
+
+
+def params_of(t: Trainer) -> list[np.ndarray]:
+    net = t.network
+    return [a.copy() for pair in zip(net.W, net.b, strict=True) for a in pair]
+
+
+def trains(t: Trainer, steps: int = 200) -> bool:
+    before = t.evaluate()["train_loss"]
+    events = t.train(steps)
+    return not any(e["kind"] == "diverged" for e in events) and t.evaluate()["train_loss"] < before
+
+
+def test_same_seed_same_run_bit_identical() -> None:
+    config = {**SMALL, "optimizer": "adam", "learning_rate": 0.01, "dropout": 0.2, "noise": 0.2, "seed": 7}
+    a, b = Trainer(config), Trainer(config)
+    a.train(150)
+    b.train(150)
+    assert np.array_equal(a.network.params, b.network.params)
+    assert np.array_equal(a.optimizer.state, b.optimizer.state)
+    assert a.batch_loss == b.batch_loss
+    c = Trainer({**config, "seed": 8})
+    c.train(150)
+    assert not np.array_equal(a.network.params, c.network.params)
+
+
+def test_reset_is_a_fresh_start_from_the_seed() -> None:
+    t = Trainer(SMALL)
+    fresh = t.network.params.copy()
+    t.train(50)
+    t.reset()
+    assert t.step == t.epoch == 0 and np.array_equal(t.network.params, fresh)
+
+
+def test_adding_a_neuron_keeps_every_other_weight_and_the_optimizer_state() -> None:
+    t = Trainer({**SMALL, "optimizer": "adam", "learning_rate": 0.01})
+    t.train(30)
+    W0, b0, W1, b1, W2, b2 = params_of(t)
+    state2 = t.optimizer.state[:, t.network.layer_slices[2]].copy()
+    version = t.architecture_version
+    assert t.apply({"layers": [5, 2]}) == []
+    net = t.network
+    assert t.architecture_version == version + 1
+    assert np.array_equal(net.W[0][:, :4], W0) and np.array_equal(net.b[0][:4], b0) and net.b[0][4] == 0
+    assert np.array_equal(net.W[1][:4], W1) and np.array_equal(net.b[1], b1)
+    assert np.array_equal(net.W[2], W2) and np.array_equal(net.b[2], b2)
+    assert not t.optimizer.state[:, net.layer_slices[0]].any(), "a tensor whose shape changed starts fresh"
+    assert np.array_equal(t.optimizer.state[:, net.layer_slices[2]], state2), "an unchanged tensor keeps its state"
+    assert trains(t)
+
+
+def test_removing_a_neuron_and_adding_a_layer_keep_untouched_weights() -> None:
+    t = Trainer(SMALL)
+    t.train(30)
+    W0, b0, W1, b1, W2, b2 = params_of(t)
+    t.apply({"layers": [3, 2]})
+    assert np.array_equal(t.network.W[0], W0[:, :3]) and np.array_equal(t.network.W[1], W1[:3])
+    assert np.array_equal(t.network.W[2], W2) and np.array_equal(t.network.b[2], b2)
+    W0, b0, W1, b1, W2, b2 = params_of(t)
+    t.apply({"layers": [3, 2, 3]})
+    assert t.network.sizes == [2, 3, 2, 3, 1]
+    for old, new in zip((W0, b0, W1, b1), params_of(t), strict=False):
+        assert np.array_equal(old, new)
+    W0, b0, *_ = params_of(t)
+    t.apply({"layers": [3, 6, 2, 3]})  # a layer inserted in the middle: its neighbours keep their weights
+    assert np.array_equal(t.network.W[0], W0) and np.array_equal(t.network.W[3], params_of(t)[6])
+    assert trains(t)
+
+
+def test_feature_edit_keeps_the_weights_of_kept_inputs() -> None:
+    t = Trainer(SMALL)
+    t.train(30)
+    W0, *rest = params_of(t)
+    t.apply({"features": ["x1", "x2", "x1_sq", "x2_sq"]})
+    assert t.network.sizes[0] == 4
+    assert np.array_equal(t.network.W[0][:2], W0)
+    assert all(np.array_equal(a, b) for a, b in zip(rest, params_of(t)[1:], strict=True))
+    t.apply({"features": ["x2", "x2_sq"]})
+    assert np.array_equal(t.network.W[0][0], W0[1])
+    assert trains(t)
+
+
+def test_activation_and_optimizer_changes_keep_all_weights() -> None:
+    t = Trainer(SMALL)
+    t.train(30)
+    params = t.network.params.copy()
+    t.apply({"activation": ["relu", "tanh"]})
+    assert np.array_equal(t.network.params, params) and t.network.activation_names == ["relu", "tanh"]
+    t.apply({"optimizer": "adam", "learning_rate": 0.01})
+    assert np.array_equal(t.network.params, params)
+    assert t.optimizer.state is None and t.config["optimizer_params"]["beta1"] == 0.9
+    assert trains(t)
+
+
+def test_divergence_is_rolled_back_and_a_lower_rate_resumes() -> None:
+    t = Trainer({"dataset": "plane", "points": 200, "activation": "relu", "init": "he", "learning_rate": 10.0})
+    events = t.train(100)
+    diverged = [e for e in events if e["kind"] == "diverged"]
+    assert len(diverged) == 1 and events[-1] is diverged[0], "training stops at the divergence"
+    assert diverged[0]["cause"] in ("learning_rate", "exploding_gradient") and diverged[0]["step"] == t.step + 1
+    assert np.isfinite(t.network.params).all() and np.isfinite(t.optimizer.state).all()
+    assert "learning rate" in diverged[0]["message"]
+    t.apply({"learning_rate": 0.003})
+    assert trains(t, 300)
+
+
+def test_divergence_restores_params_and_optimizer_state_exactly() -> None:
+    t = Trainer({"dataset": "plane", "points": 200, "optimizer": "momentum", "learning_rate": 0.01})
+    t.train(20)
+    params, state, step = t.network.params.copy(), t.optimizer.state.copy(), t.step
+    t.apply({"learning_rate": 10.0})
+    events = t.train(50)
+    assert events and events[-1]["kind"] == "diverged"
+    assert np.isfinite(t.network.params).all()
+    if t.step == step:  # the very first large step blew up: everything is exactly as before it
+        assert np.array_equal(t.network.params, params) and np.array_equal(t.optimizer.state, state)
+
+
+def test_xor_is_learnt() -> None:
+    t = Trainer({"dataset": "xor", "points": 300, "layers": [8], "optimizer": "adam", "learning_rate": 0.03})
+    t.train(1500)
+    assert t.evaluate()["test_accuracy"] > 0.9
+
+
+def test_validation_names_field_and_allowed_values_and_changes_nothing() -> None:
+    t = Trainer(SMALL)
+    config, params = t.config, t.network.params.copy()
+    cases = [
+        ({"layers": [3], "optimizer": "bogus"}, "optimizer", "adam"),
+        ({"learning_rate": 20}, "learning_rate", "10"),
+        ({"activation": "cube"}, "activation", "relu"),
+        ({"activation": ["relu"]}, "activation", "one entry per hidden layer"),
+        ({"layers": [4] * 9}, "layers", "8"),
+        ({"layers": [40]}, "layers", "16"),
+        ({"loss": "softmax_ce", "dataset": "plane"}, "loss", "mse"),
+        ({"optimizer_params": {"beta1": 0.9}}, "optimizer_params.beta1", "weight_decay"),
+        ({"schedule": {"name": "step", "gamma": 3}}, "schedule.gamma", "1"),
+        ({"features": []}, "features", "x1_sq"),
+        ({"batch_size": 0}, "batch_size", "1"),
+        ({"shuffle": "yes"}, "shuffle", "true"),
+        ({"clip": {"mode": "max"}}, "clip.mode", "norm"),
+        ({"colour": "red"}, "colour", "learning_rate"),
+    ]
+    for patch, field, hint in cases:
+        with pytest.raises(ConfigError) as caught:
+            t.apply(patch)
+        assert caught.value.field == field and hint in caught.value.message, (patch, caught.value)
+        assert t.config == config and np.array_equal(t.network.params, params)
+
+
+def test_batch_size_from_stochastic_to_full_batch() -> None:
+    t = Trainer({**SMALL, "batch_size": 1})
+    n_train = len(t.data.train_points)
+    t.train(n_train)
+    assert t.epoch == 1 and t.step == n_train
+    t.apply({"batch_size": 5000})  # clamped to the training set: one step is one epoch
+    t.train(2)
+    assert t.epoch == 3 and t.step == n_train + 2
+
+
+def test_shuffle_off_keeps_a_fixed_order() -> None:
+    runs = []
+    for seed in (1, 2):
+        t = Trainer({**SMALL, "shuffle": False, "init": "zeros", "seed": 0})
+        t._shuffle_rng = np.random.default_rng(seed)  # a different shuffling stream must not matter
+        t.train(40)
+        runs.append(t.network.params.copy())
+    assert np.array_equal(*runs)
+    t = Trainer({**SMALL, "shuffle": True, "init": "zeros"})
+    t._shuffle_rng = np.random.default_rng(5)
+    t.train(40)
+    assert not np.array_equal(runs[0], t.network.params)
+
+
+def test_dataset_of_another_kind_switches_loss_and_reinitialises_the_output() -> None:
+    t = Trainer({**SMALL, "loss": "bce"})
+    t.train(20)
+    W0 = t.network.W[0].copy()
+    version = t.data_version
+    events = t.apply({"dataset": "blobs_k", "points": 150})
+    kinds = [e["kind"] for e in events]
+    assert kinds == ["loss_changed", "reinitialized"] and t.config["loss"] == "softmax_ce"
+    assert t.network.sizes[-1] == 3 and np.array_equal(t.network.W[0], W0) and t.data_version > version
+    assert trains(t)
+    assert t.apply({"dataset": "plane"})[0]["new"] == "mse" and t.config["points"] == 150
+
+
+def test_early_stopping_on_test_loss() -> None:
+    config = {"dataset": "circle", "points": 40, "noise": 0.5, "layers": [16, 16], "optimizer": "adam",
+              "learning_rate": 0.05, "batch_size": 40, "early_stopping": {"enabled": True, "patience": 5}}
+    t = Trainer(config)
+    events = t.train(2000)
+    assert events and events[-1]["kind"] == "early_stopped" and t.step < 2000
+
+
+def test_set_weight_and_data_edits() -> None:
+    t = Trainer(SMALL)
+    t.set_weight(1, 1, 3, 0.25)  # layer 1: from hidden neuron 3 to neuron 1
+    assert t.network.W[1][3, 1] == np.float32(0.25)
+    t.set_weight(0, 2, None, -1.5)
+    assert t.network.b[0][2] == np.float32(-1.5)
+    with pytest.raises(ConfigError) as caught:
+        t.set_weight(0, 9, 0, 1.0)
+    assert caught.value.field == "row"
+    version = t.data_version
+    t.add_point(1.0, 2.0, 1)
+    assert t.data_version == version + 1 and len(t.data.train_points) == 101
+    assert t.erase_points(0.0, 0.0, 100.0) == 201 and t.train(1)[0]["kind"] == "no_data"
+    t.load_csv("x,y,label\n1,1,1\n-1,-1,0\n2,2,1\n-2,-2,0\n")
+    assert t.train(3) == [] and t.export_csv().startswith("x,y,label,split")
+
+
+def test_options_cover_every_setting_and_registry() -> None:
+    opts = options(Limits(max_layers=4, max_neurons=8, max_points=1000))
+    assert set(opts["config"]) == set(DEFAULT_CONFIG)
+    assert opts["config"]["layers"]["max_layers"] == 4 and opts["config"]["points"]["max"] == 1000
+    assert opts["config"]["optimizer"]["values"] == list(opts["optimizers"])
+    assert opts["optimizers"]["nadam"]["momentum_decay"]["default"] == 4e-3
+    assert "max_lr" in opts["schedules"]["cyclical"] and opts["datasets"]["plane"]["kind"] == "regression"
+    assert "multiclass" in opts["losses"]["softmax_ce"]["problems"]
+    for key, spec in opts["config"].items():
+        if "min" in spec and not isinstance(DEFAULT_CONFIG[key], list):
+            assert spec["min"] <= DEFAULT_CONFIG[key] <= spec["max"], key
