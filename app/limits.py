@@ -1,0 +1,68 @@
+"""Admission and abuse limits: the Origin allowlist, session caps and the control-message token bucket."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+
+from app.settings import Settings
+
+
+def allowed_origins(settings: Settings, host: str | None) -> frozenset[str]:
+    """The exact origins allowed: the configured list, or else the request's own host over http and https."""
+    if settings.allowed_origins:
+        return frozenset(settings.allowed_origins)
+    if not host:
+        return frozenset()
+    return frozenset({f"http://{host}", f"https://{host}"})
+
+
+def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
+    """Exact string match against the allowlist; a request without Origin (not a browser) is allowed."""
+    if origin is None:
+        return True
+    return origin in allowed_origins(settings, host)
+
+
+def refusal(client_hosts: Iterable[str | None], client: str | None, settings: Settings) -> str | None:
+    """Why a new session may not start (a reason for close 1013), or None if it may."""
+    hosts = list(client_hosts)
+    if len(hosts) >= settings.max_sessions:
+        return f"server full: {settings.max_sessions} sessions in use"
+    if client is not None and sum(h == client for h in hosts) >= settings.max_sessions_per_client:
+        return f"too many sessions from this address (at most {settings.max_sessions_per_client})"
+    return None
+
+
+class TokenBucket:
+    """Allows `rate` events per second on average and bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate, float(burst), clock
+        self.tokens = float(burst)
+        self.stamp = clock()
+
+    def take(self) -> bool:
+        """Spend one token; False when the bucket is empty."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+def limits_summary(settings: Settings) -> Mapping[str, float | int]:
+    """The limits a client should know about (sent in `hello` and /api/options)."""
+    return {
+        "max_layers": settings.max_layers,
+        "max_neurons": settings.max_neurons,
+        "max_points": settings.max_points,
+        "max_message_bytes": settings.max_message_bytes,
+        "rate_per_second": settings.rate_per_second,
+        "rate_burst": settings.rate_burst,
+        "idle_timeout": settings.idle_timeout,
+        "max_session_seconds": settings.max_session_seconds,
+        "max_fps": 60,
+    }

@@ -1,0 +1,64 @@
+"""One socket's outgoing queue: JSON messages in order, at most one frame in flight, every send watched."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger("playground.session")
+
+
+class Outbox:
+    """Sends what a session publishes to one subscriber; the session never builds a frame while one is in flight."""
+
+    def __init__(
+        self,
+        send_text: Callable[[str], Awaitable[None]],
+        send_bytes: Callable[[bytes], Awaitable[None]],
+        timeout: float,
+        on_frame_sent: Callable[[], None],
+        on_failure: Callable[[str], Awaitable[None]],
+    ) -> None:
+        self._send_text, self._send_bytes = send_text, send_bytes
+        self._timeout = timeout
+        self._on_frame_sent, self._on_failure = on_frame_sent, on_failure
+        self._items: deque[str | bytes] = deque()
+        self._ready = asyncio.Event()
+        self.frame_in_flight = False
+
+    def put_text(self, text: str) -> None:
+        """Queue one JSON message (never dropped; the rate limit bounds how many a client can cause)."""
+        self._items.append(text)
+        self._ready.set()
+
+    def put_frame(self, frame: bytes) -> None:
+        """Queue a frame; the caller checked that none is in flight."""
+        self.frame_in_flight = True
+        self._items.append(frame)
+        self._ready.set()
+
+    async def run(self) -> None:
+        """Send queued items in order, each under the watchdog; a failed or stuck send ends the session."""
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            while self._items:
+                item = self._items.popleft()
+                try:
+                    async with asyncio.timeout(self._timeout):
+                        if isinstance(item, bytes):
+                            await self._send_bytes(item)
+                        else:
+                            await self._send_text(item)
+                except TimeoutError:
+                    await self._on_failure("send timeout: the client stopped reading")
+                    return
+                except Exception as exc:  # the socket went away under us
+                    log.debug("send failed: %r", exc)
+                    await self._on_failure("send failed")
+                    return
+                if isinstance(item, bytes):
+                    self.frame_in_flight = False
+                    self._on_frame_sent()

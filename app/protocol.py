@@ -1,0 +1,303 @@
+"""The wire protocol's client messages: one pydantic model per `type`, validated by one TypeAdapter."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+PROTOCOL_VERSION = 1
+
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+RequestId = int | Annotated[str, Field(max_length=64)] | None
+
+
+class Message(BaseModel):
+    """Base of every client message: strict JSON types, no unknown keys, no NaN or Infinity."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    id: RequestId = Field(None, description="Optional request id, echoed in errors and pongs.")
+
+
+class Schedule(BaseModel):
+    """A learning-rate schedule: its name plus that schedule's numeric parameters."""
+
+    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
+
+    name: Name
+    __pydantic_extra__: dict[str, Finite]
+
+
+class Clip(BaseModel):
+    """Gradient clipping: none, by value, or by global norm."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    mode: Name | None = None
+    value: Finite | None = None
+
+
+class EarlyStopping(BaseModel):
+    """Stop when the test loss has not improved for `patience` epochs."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    enabled: bool | None = None
+    patience: int | None = None
+
+
+class ConfigMsg(Message):
+    """A partial patch of the session's settings; the server answers with the full applied `config`.
+
+    Types are checked here; names and ranges are the engine's (engine.config.validate), so they live in one place.
+    """
+
+    type: Literal["config"]
+    dataset: Name | None = None
+    points: int | None = None
+    noise: Finite | None = None
+    train_ratio: Finite | None = None
+    seed: int | None = None
+    classes: int | None = None
+    features: Annotated[list[Name], Field(max_length=32)] | None = None
+    layers: Annotated[list[int], Field(max_length=64)] | None = None
+    activation: Name | Annotated[list[Name], Field(max_length=64)] | None = None
+    leaky_slope: Finite | None = None
+    loss: Name | None = None
+    init: Name | None = None
+    init_scale: Finite | None = None
+    optimizer: Name | None = None
+    optimizer_params: Annotated[dict[Name, Finite], Field(max_length=16)] | None = None
+    learning_rate: Finite | None = None
+    schedule: Schedule | None = None
+    batch_size: int | None = None
+    shuffle: bool | None = None
+    regularization: Name | None = None
+    regularization_rate: Finite | None = None
+    dropout: Finite | Annotated[list[Finite], Field(max_length=64)] | None = None
+    clip: Clip | None = None
+    early_stopping: EarlyStopping | None = None
+    speed: Annotated[float, Field(ge=0.1, le=100_000)] | Literal["max"] | None = Field(
+        None, description="Training steps per second (0.1 to 100000), or 'max' (as fast as the server allows)."
+    )
+    fps: Annotated[float, Field(ge=1, le=60)] | None = Field(None, description="Frame-rate cap, 1 to 60 per second.")
+
+    def patch(self) -> dict[str, Any]:
+        """The keys the client actually sent, as plain JSON values."""
+        return self.model_dump(exclude_unset=True, exclude={"type", "id"})
+
+
+class Play(Message):
+    """Start (or resume) training."""
+
+    type: Literal["play"]
+
+
+class Pause(Message):
+    """Stop training; the network and data stay as they are."""
+
+    type: Literal["pause"]
+
+
+class Step(Message):
+    """Train `n` mini-batches now, then pause."""
+
+    type: Literal["step"]
+    n: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class Epoch(Message):
+    """Train one full pass over the training set now, then pause."""
+
+    type: Literal["epoch"]
+
+
+class Reset(Message):
+    """Fresh weights from the seed; same data; counters and loss history start again."""
+
+    type: Literal["reset"]
+
+
+class Regenerate(Message):
+    """New points from a new data seed; the network is kept."""
+
+    type: Literal["regenerate"]
+
+
+Coordinate = Annotated[float, Field(ge=-6, le=6)]
+
+
+class AddPoint(Message):
+    """Add one training point at (x, y) with a label (class index, ±1, or a regression target)."""
+
+    type: Literal["add_point"]
+    x: Coordinate
+    y: Coordinate
+    label: Annotated[float, Field(ge=-1000, le=1000)]
+
+
+class ErasePoints(Message):
+    """Remove every point within `radius` of (x, y)."""
+
+    type: Literal["erase_points"]
+    x: Coordinate
+    y: Coordinate
+    radius: Annotated[float, Field(gt=0, le=20)]
+
+
+class LoadCsv(Message):
+    """Replace the points with CSV text `x,y,label` (one header line allowed)."""
+
+    type: Literal["load_csv"]
+    csv: Annotated[str, Field(min_length=1)]
+
+
+class ExportCsv(Message):
+    """Ask for the current points as CSV; answered by a `csv` message."""
+
+    type: Literal["export_csv"]
+
+
+class SetWeight(Message):
+    """Set one weight W[layer][row, col], or the bias of neuron `row` when `col` is null."""
+
+    type: Literal["set_weight"]
+    layer: Annotated[int, Field(ge=0, le=64)]
+    row: Annotated[int, Field(ge=0, le=4096)]
+    col: Annotated[int, Field(ge=0, le=4096)] | None = None
+    value: Finite
+
+
+class SetParams(Message):
+    """Replace every weight and bias at once: the flat vector in the order of the frame's `params` block."""
+
+    type: Literal["set_params"]
+    params: Annotated[list[Finite], Field(min_length=1, max_length=10_000)]
+
+
+class Trace(Message):
+    """Walk one data point through the live network (the lesson's step-by-step view); answered by `trace`."""
+
+    type: Literal["trace"]
+    index: Annotated[int, Field(ge=0)]
+    split: Literal["train", "test"] = "train"
+
+
+class GradCheck(Message):
+    """Compare backprop with finite differences; answered by a `gradcheck` message."""
+
+    type: Literal["gradcheck"]
+    inject_bug: bool = False
+
+
+class Ping(Message):
+    """Round-trip probe; answered at once by `pong` with the same id."""
+
+    type: Literal["ping"]
+
+
+ClientMessage = Annotated[
+    ConfigMsg
+    | Play
+    | Pause
+    | Step
+    | Epoch
+    | Reset
+    | Regenerate
+    | AddPoint
+    | ErasePoints
+    | LoadCsv
+    | ExportCsv
+    | SetWeight
+    | SetParams
+    | GradCheck
+    | Trace
+    | Ping,
+    Field(discriminator="type"),
+]
+CLIENT_MESSAGE = TypeAdapter(ClientMessage)
+MESSAGE_TYPES: tuple[str, ...] = (
+    "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
+    "export_csv", "set_weight", "set_params", "gradcheck", "trace", "ping",
+)
+CONFIG_KEYS: tuple[str, ...] = tuple(k for k in ConfigMsg.model_fields if k not in ("type", "id"))
+
+
+class ProtocolError(Exception):
+    """A client message the server refuses; becomes an `error` message and the session carries on."""
+
+    def __init__(self, code: str, field: str | None, message: str, request_id: Any = None) -> None:
+        super().__init__(message)
+        self.code, self.field, self.message, self.request_id = code, field, message, request_id
+
+    def to_message(self) -> dict[str, Any]:
+        """The `error` message for the client."""
+        out: dict[str, Any] = {"type": "error", "code": self.code, "field": self.field, "message": self.message}
+        if self.request_id is not None:
+            out["id"] = self.request_id
+        return out
+
+
+def _is_field(part: str | int) -> bool:
+    """Whether a pydantic error location part names a field (not a union branch like 'constrained-float')."""
+    return isinstance(part, int) or (part.isidentifier() and part not in ("str", "int", "float", "bool"))
+
+
+def _describe(error: dict[str, Any]) -> tuple[str | None, str]:
+    """(field, readable message) for one pydantic error."""
+    loc = [str(part) for part in error["loc"] if _is_field(part)]
+    if loc and loc[0] in MESSAGE_TYPES:
+        loc = loc[1:]
+    field = ".".join(loc) or None
+    kind = error["type"]
+    if kind == "union_tag_not_found":
+        return "type", "every message needs a 'type', one of: " + ", ".join(MESSAGE_TYPES)
+    if kind == "union_tag_invalid":
+        return "type", f"unknown type {error['input'].get('type')!r}; allowed: " + ", ".join(MESSAGE_TYPES)
+    if kind == "dict_type" and not loc:
+        return None, "a message must be a JSON object with a 'type', one of: " + ", ".join(MESSAGE_TYPES)
+    if kind == "extra_forbidden":
+        if len(loc) == 1 and error.get("_type") == "config":
+            return field, f"unknown setting {field!r}; allowed: " + ", ".join(CONFIG_KEYS)
+        return field, f"unknown key {field!r}"
+    if kind == "json_invalid":
+        return None, "not valid JSON: " + error["msg"].removeprefix("Invalid JSON: ")
+    return field, f"{field}: {error['msg']}" if field else error["msg"]
+
+
+def parse(text: str) -> ConfigMsg | Message:
+    """Validate one text message; raise ProtocolError naming the field and what is allowed."""
+    try:
+        return CLIENT_MESSAGE.validate_json(text)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        request_id, kind = _id_and_type(text)
+        for error in errors:
+            error["_type"] = kind
+        described = [_describe(e) for e in errors]
+        field = described[0][0]
+        same = [m.removeprefix(f"{f}: ") for f, m in described if f == field]
+        message = described[0][1]
+        if len(same) > 1:
+            message = (f"{field}: " if field else "") + " or ".join(dict.fromkeys(same))
+        others = [m for f, m in described if f != field]
+        if others:
+            message += f" (and {len(others)} more: " + "; ".join(others[:3]) + ")"
+        code = "bad_json" if errors[0]["type"] == "json_invalid" else "invalid"
+        raise ProtocolError(code, field, message, request_id) from None
+
+
+def _id_and_type(text: str) -> tuple[Any, str | None]:
+    """Best-effort plain decode of a rejected message, only to echo its id and name its type in the error."""
+    try:
+        data = json.loads(text, parse_constant=lambda _: None)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    request_id, kind = data.get("id"), data.get("type")
+    request_id = request_id if isinstance(request_id, int | str) and len(str(request_id)) <= 64 else None
+    return request_id, kind if isinstance(kind, str) else None

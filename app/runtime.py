@@ -1,0 +1,48 @@
+"""What all sessions of one process share: settings, the bounded training pool and the live-session registry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.session import Session
+
+
+@dataclass
+class Runtime:
+    """One per process: every session trains and builds frames in `pool`; `sessions` is the live registry."""
+
+    settings: Settings
+    pool: ThreadPoolExecutor
+    sessions: dict[int, Session] = field(default_factory=dict)
+    training: set[int] = field(default_factory=set)
+    next_id: int = 0
+
+    def new_id(self) -> int:
+        """A process-unique session id."""
+        self.next_id += 1
+        return self.next_id
+
+
+@asynccontextmanager
+async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Create the shared pool and registry at startup; close every session and the pool at shutdown."""
+    settings: Settings = app.state.settings
+    pool = ThreadPoolExecutor(max_workers=settings.pool_threads, thread_name_prefix="playground-train")
+    runtime = Runtime(settings, pool)
+    app.state.runtime = runtime
+    app.state.sessions = runtime.sessions
+    try:
+        yield
+    finally:
+        for session in list(runtime.sessions.values()):
+            await session.close(1001, "server shutting down")
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,452 @@
+"""One training session: a Trainer, its lifecycle, its producer (train → frame) and its subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app import protocol
+from app.frames import FLAG_DIVERGED, HISTORY_CAPACITY, FrameBuilder, make_layout
+from app.outbox import Outbox
+from app.runtime import Runtime
+from app.trainer_view import TrainerView
+
+log = logging.getLogger("playground.session")
+
+MIN_SLICE = 0.0005
+CRITICAL_EVENTS = frozenset({"diverged", "early_stopped", "reinitialized", "loss_changed"})
+STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
+EVENT_REPEAT_SECONDS = 5.0
+
+
+class State(enum.Enum):
+    """Session lifecycle: CONNECTING → IDLE ⇄ TRAINING → CLOSED."""
+
+    CONNECTING = "connecting"
+    IDLE = "idle"
+    TRAINING = "training"
+    CLOSED = "closed"
+
+
+def dumps(message: dict[str, Any]) -> str:
+    """JSON text for a server message; NaN and Infinity become null, NumPy values plain numbers."""
+    return json.dumps(jsonable(message), separators=(",", ":"), allow_nan=False)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: NumPy scalars and arrays converted, non-finite floats → None."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class Session:
+    """Everything of one connection; only the producer's pool job touches the trainer (never two at once)."""
+
+    def __init__(self, runtime: Runtime, client: str | None, close_socket: Callable[[int, str], Awaitable[None]]):
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.id = runtime.new_id()
+        self.client = client
+        self.state = State.CONNECTING
+        self.trainer: TrainerView | None = None
+        self.speed: float | str = "max"
+        self.fps: float = 60.0
+        self.inbox: deque[protocol.Message] = deque()
+        self.subscribers: list[Outbox] = []
+        self._close_socket = close_socket
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        now = time.monotonic()
+        self.started = now
+        self.last_control = now
+        self._next_frame_at = now
+        self._last_train = now
+        self._carry = 0.0
+        self._chunk = 1
+        self._dirty = True
+        self._resume_on_config = False
+        self._frame_number = 0
+        self._run = 1
+        self._flags = 0
+        self._history: list[tuple[float, float, float, float]] = []
+        self._metrics = {"train_loss": math.nan, "test_loss": math.nan,
+                         "train_accuracy": math.nan, "test_accuracy": math.nan}
+        self._metrics_stale = True
+        self._layout_key: Any = None
+        self._layout_id = 0
+        self._builder: FrameBuilder | None = None
+        self._data_version: Any = None
+        self._events_sent: dict[str, tuple[str, float]] = {}
+
+    # ---- lifecycle (event loop) -------------------------------------------------------------------------------
+
+    async def start(self, send_text: Callable[[str], Awaitable[None]], send_bytes: Callable[[bytes], Awaitable[None]],
+                    hello_extra: dict[str, Any]) -> None:
+        """Create the trainer in the pool, say hello, then start the producer and the sender."""
+        loop = asyncio.get_running_loop()
+        self.trainer = await loop.run_in_executor(self.runtime.pool, TrainerView.create, self.settings)
+        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._wake.set, self._fail)
+        self.subscribers.append(outbox)
+        self.state = State.IDLE
+        self.publish({"type": "hello", **hello_extra, "session": self.id, "config": self.config(),
+                      "state": self.state.value})
+        self._tasks = [asyncio.create_task(outbox.run(), name=f"session-{self.id}-send"),
+                       asyncio.create_task(self._produce(), name=f"session-{self.id}-produce")]
+        for task in self._tasks:
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        """A task that dies of a bug ends the session with 1011 instead of leaving it half alive."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("session %s: %s failed", self.id, task.get_name(), exc_info=task.exception())
+        if self.state is not State.CLOSED:
+            asyncio.get_running_loop().create_task(self.close(1011, "internal error"))
+
+    def receive_text(self, text: str) -> None:
+        """A control message from the client: pings are answered at once, the rest queued for the trainer."""
+        self.last_control = time.monotonic()
+        try:
+            message = protocol.parse(text)
+        except protocol.ProtocolError as exc:
+            self.publish(exc.to_message())
+            return
+        if isinstance(message, protocol.Ping):
+            self.publish({"type": "pong", "id": message.id, "server_time": time.time()})
+            return
+        self.inbox.append(message)
+        self._wake.set()
+
+    def receive_bytes(self) -> None:
+        """Binary messages are not part of the protocol: say so and carry on."""
+        self.last_control = time.monotonic()
+        self.publish(protocol.ProtocolError("binary_not_allowed", None,
+                                            "client messages must be JSON text; binary is not accepted").to_message())
+
+    def publish(self, message: dict[str, Any]) -> None:
+        """Encode one JSON message once and queue it for every subscriber."""
+        text = dumps(message)
+        for outbox in self.subscribers:
+            outbox.put_text(text)
+
+    async def close(self, code: int, reason: str) -> None:
+        """End the session: stop its tasks, free its slot, and close the socket with `code`."""
+        if self.state is State.CLOSED:
+            return
+        self._shutdown()
+        try:
+            async with asyncio.timeout(1.0):
+                await self._close_socket(code, reason)
+        except Exception as exc:  # already gone, or the client stopped reading
+            log.debug("close(%s) failed: %r", code, exc)
+
+    def disconnected(self) -> None:
+        """The client went away (cleanly or not): release everything now."""
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        self.state = State.CLOSED
+        self.runtime.sessions.pop(self.id, None)
+        self.runtime.training.discard(self.id)
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        self.subscribers.clear()
+        self.inbox.clear()
+
+    async def _fail(self, reason: str) -> None:
+        await self.close(1011 if reason.startswith("send failed") else 1008, reason)
+
+    # ---- producer (event loop) --------------------------------------------------------------------------------
+
+    async def _produce(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.state is not State.CLOSED:
+            now = time.monotonic()
+            deadline = self._deadline(now)
+            if deadline is not None:
+                await self._close_for(deadline)
+                return
+            delay = self._delay(now)
+            if delay is None or delay > 0:
+                try:
+                    async with asyncio.timeout(self._cap_delay(delay, now)):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+            self._wake.clear()
+            if self.state is State.CLOSED:
+                return
+            now = time.monotonic()
+            if not (self.inbox or self.state is State.TRAINING or self._dirty):
+                continue
+            outbox = self.subscribers[0] if self.subscribers else None
+            want_frame = outbox is not None and not outbox.frame_in_flight and now >= self._next_frame_at
+            messages, frame = await loop.run_in_executor(self.runtime.pool, self._work, now, want_frame)
+            if self.state is State.CLOSED:
+                return
+            for message in messages:
+                self.publish(message)
+            if frame is not None:
+                self._next_frame_at = now + 1.0 / self.fps
+                for outbox in self.subscribers:
+                    outbox.put_frame(frame)
+
+    def _deadline(self, now: float) -> str | None:
+        if now - self.last_control > self.settings.idle_timeout:
+            return "idle"
+        if now - self.started > self.settings.max_session_seconds:
+            return "lifetime"
+        return None
+
+    async def _close_for(self, deadline: str) -> None:
+        if deadline == "idle":
+            await self.close(1001, f"idle for {self.settings.idle_timeout:g} s without a control message")
+        else:
+            await self.close(1001, f"session lifetime of {self.settings.max_session_seconds:g} s reached")
+
+    def _cap_delay(self, delay: float | None, now: float) -> float:
+        """Never sleep past the idle or lifetime deadline."""
+        until_idle = self.last_control + self.settings.idle_timeout - now
+        until_end = self.started + self.settings.max_session_seconds - now
+        cap = max(0.0, min(until_idle, until_end)) + 0.01
+        return cap if delay is None else min(delay, cap)
+
+    def _delay(self, now: float) -> float | None:
+        """Seconds until the producer has work (None: until a message or a finished send wakes it)."""
+        if self.inbox:
+            return 0.0
+        in_flight = any(o.frame_in_flight for o in self.subscribers)
+        frame_gate = now + 1.0 / self.fps if in_flight else self._next_frame_at
+        if self.state is State.TRAINING:
+            if self.speed == "max":
+                return 0.0
+            step_due = self._last_train + max(0.0, 1.0 - self._carry) / float(self.speed)
+            return max(step_due, frame_gate) - now
+        if self._dirty and not in_flight:
+            return self._next_frame_at - now
+        return None
+
+    # ---- the pool job: the only code that touches the trainer -------------------------------------------------
+
+    def _work(self, now: float, want_frame: bool) -> tuple[list[dict[str, Any]], bytes | None]:
+        """Apply queued controls in order, train this slice, and build a frame if one is due."""
+        out: list[dict[str, Any]] = []
+        trainer = self.trainer
+        assert trainer is not None
+        while self.inbox and self.state is not State.CLOSED:
+            self._apply(self.inbox.popleft(), out)
+        if self.state is State.TRAINING:
+            self._train_slice(now, out)
+        if trainer.data_version != self._data_version:
+            self._data_version = trainer.data_version
+            out.append(trainer.data_message())
+        frame = None
+        if want_frame and self._dirty:
+            frame = self._build_frame(out)
+        return out, frame
+
+    def _apply(self, message: protocol.Message, out: list[dict[str, Any]]) -> None:
+        trainer = self.trainer
+        assert trainer is not None
+        self._dirty = True
+        self._metrics_stale = True
+        try:
+            match message:
+                case protocol.ConfigMsg():
+                    patch = message.patch()
+                    speed, fps = patch.pop("speed", None), patch.pop("fps", None)
+                    events = trainer.apply(patch) if patch else []
+                    if speed is not None:
+                        self.speed = speed
+                    if fps is not None:
+                        self.fps = float(fps)
+                    self._events(events, out)
+                    out.append({"type": "config", "config": self.config(), "changed": sorted(message.patch())})
+                    if self._resume_on_config and self.state is State.IDLE:
+                        self._set_state(State.TRAINING, out, "resumed after a change")
+                case protocol.Play():
+                    self._set_state(State.TRAINING, out)
+                case protocol.Pause():
+                    self._set_state(State.IDLE, out)
+                case protocol.Step():
+                    self._train_now(lambda: trainer.train(message.n), out)
+                case protocol.Epoch():
+                    self._train_now(trainer.train_epoch, out)
+                case protocol.Reset():
+                    trainer.reset()
+                    self._run += 1
+                    self._history.clear()
+                    out.append({"type": "event", "kind": "reset", "message": "Fresh weights from the seed; "
+                                "counters and loss history start again.", "run": self._run})
+                case protocol.Regenerate():
+                    self._events(trainer.regenerate(), out)
+                    out.append({"type": "config", "config": self.config(), "changed": ["seed"]})
+                case protocol.AddPoint():
+                    trainer.add_point(message.x, message.y, message.label)
+                case protocol.ErasePoints():
+                    removed = trainer.erase_points(message.x, message.y, message.radius)
+                    out.append({"type": "event", "kind": "points_erased", "message": f"Erased {removed} points.",
+                                "count": removed})
+                case protocol.LoadCsv():
+                    trainer.load_csv(message.csv)
+                case protocol.ExportCsv():
+                    out.append({"type": "csv", "id": message.id, "csv": trainer.export_csv()})
+                case protocol.SetWeight():
+                    trainer.set_weight(message.layer, message.row, message.col, message.value)
+                case protocol.SetParams():
+                    trainer.set_params(message.params)
+                case protocol.Trace():
+                    out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
+                case protocol.GradCheck():
+                    errors = trainer.gradcheck(message.inject_bug)
+                    worst = max(errors) if errors else 0.0
+                    out.append({"type": "gradcheck", "id": message.id, "layers": errors,
+                                "passed": bool(worst < 1e-4), "threshold": 1e-4, "inject_bug": message.inject_bug})
+        except trainer.config_error as exc:
+            out.append(protocol.ProtocolError("rejected", exc.field, exc.message, message.id).to_message())
+        except (ValueError, IndexError, KeyError, TypeError) as exc:
+            out.append(protocol.ProtocolError("rejected", None, str(exc), message.id).to_message())
+        except Exception as exc:
+            log.exception("session %s: %s failed", self.id, type(message).__name__)
+            out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}",
+                                              message.id).to_message())
+
+    def _set_state(self, state: State, out: list[dict[str, Any]], reason: str | None = None) -> None:
+        self._resume_on_config = False
+        if state is self.state or self.state is State.CLOSED:
+            out.append({"type": "state", "state": self.state.value})
+            return
+        self.state = state
+        if state is State.TRAINING:
+            self._last_train = time.monotonic()
+            self._carry = 1.0
+            self.runtime.training.add(self.id)
+        else:
+            self.runtime.training.discard(self.id)
+        message = {"type": "state", "state": state.value}
+        if reason:
+            message["reason"] = reason
+        out.append(message)
+
+    def _train_now(self, run: Callable[[], list[dict[str, Any]]], out: list[dict[str, Any]]) -> None:
+        self._events(run(), out)
+        self._record()
+
+    def _train_slice(self, now: float, out: list[dict[str, Any]]) -> None:
+        trainer = self.trainer
+        assert trainer is not None
+        if self.speed == "max":
+            budget = self._slice_budget()
+            deadline = time.perf_counter() + budget
+            while True:
+                start = time.perf_counter()
+                if self._events(trainer.train(self._chunk), out):
+                    break
+                per_step = (time.perf_counter() - start) / self._chunk
+                remaining = deadline - time.perf_counter()
+                if remaining <= per_step:
+                    self._chunk = max(1, min(10_000, int(budget / max(per_step, 1e-7) / 2)))
+                    break
+                self._chunk = max(1, min(10_000, int(remaining / max(per_step, 1e-7))))
+        else:
+            owed = self._carry + float(self.speed) * (now - self._last_train)
+            steps = min(int(owed), max(1, int(float(self.speed) / self.fps) * 4))
+            self._carry = min(owed - steps, 1.0)
+            self._last_train = now
+            if steps <= 0:
+                return
+            self._events(trainer.train(steps), out)
+        self._dirty = True
+        self._record()
+
+    def _slice_budget(self) -> float:
+        """At speed max: share the pool fairly so every training session still makes `fps` frames."""
+        interval = 1.0 / self.fps
+        share = interval * self.settings.pool_threads / max(1, len(self.runtime.training))
+        return min(interval, max(MIN_SLICE, share * 0.5))
+
+    def _record(self) -> None:
+        """Evaluate once and append a loss-history point (history since the last SENT frame)."""
+        trainer = self.trainer
+        assert trainer is not None
+        self._metrics = trainer.evaluate()
+        self._metrics_stale = False
+        point = (float(trainer.step), self._metrics["train_loss"], self._metrics["test_loss"],
+                 float(trainer.learning_rate))
+        if all(math.isfinite(v) for v in point):
+            self._history.append(point)
+            if len(self._history) > HISTORY_CAPACITY:
+                del self._history[: len(self._history) - HISTORY_CAPACITY]
+
+    def _events(self, events: list[dict[str, Any]], out: list[dict[str, Any]]) -> bool:
+        """Forward trainer events (repeats held back); True if training must stop (diverged, early stop)."""
+        stop = False
+        now = time.monotonic()
+        for event in events:
+            kind = str(event.get("kind"))
+            text = str(event.get("message", ""))
+            if kind == "diverged":
+                self._flags |= FLAG_DIVERGED
+            if kind in STOP_EVENTS:
+                stop = True
+            previous = self._events_sent.get(kind)
+            if kind not in CRITICAL_EVENTS and previous and (
+                previous[0] == text or now - previous[1] < 1.0) and now - previous[1] < EVENT_REPEAT_SECONDS:
+                continue
+            self._events_sent[kind] = (text, now)
+            out.append({"type": "event", **event, "kind": kind, "message": text})
+        if stop and self.state is State.TRAINING:
+            self._set_state(State.IDLE, out, "training stopped: " + ", ".join(
+                str(e.get("kind")) for e in events if e.get("kind") in STOP_EVENTS))
+            self._resume_on_config = any(e.get("kind") == "diverged" for e in events)
+        return stop
+
+    def _build_frame(self, out: list[dict[str, Any]]) -> bytes:
+        trainer = self.trainer
+        assert trainer is not None
+        grids = trainer.grids()
+        shape = trainer.shape(grids)
+        if shape != self._layout_key or self._builder is None:
+            self._layout_key = shape
+            self._layout_id += 1
+            self._builder = FrameBuilder(make_layout(shape, self._layout_id))
+            out.append(self._builder.layout.to_message())
+        if self._metrics_stale:
+            self._metrics = trainer.evaluate()
+            self._metrics_stale = False
+        self._frame_number += 1
+        m = self._metrics
+        header = {
+            "frame": self._frame_number, "run": self._run, "step": trainer.step, "epoch": trainer.epoch,
+            "train_loss": m["train_loss"], "test_loss": m["test_loss"], "train_accuracy": m["train_accuracy"],
+            "test_accuracy": m["test_accuracy"], "learning_rate": trainer.learning_rate,
+            "batch_loss": trainer.batch_loss(), "state": 1 if self.state is State.TRAINING else 0,
+            "flags": self._flags,
+        }
+        frame = self._builder.build(header, trainer.frame_arrays(), grids.output, grids.neurons, grids.features,
+                                    self._history)
+        self._history.clear()
+        self._flags = 0
+        self._dirty = False
+        return frame
+
+    def config(self) -> dict[str, Any]:
+        """The full applied config, plus the server's own keys speed and fps."""
+        assert self.trainer is not None
+        return {**self.trainer.config, "speed": self.speed, "fps": self.fps}

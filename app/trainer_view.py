@@ -1,0 +1,218 @@
+"""A thin adapter over engine.trainer.Trainer: what the session needs, in the shapes the frame builder takes."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from app.frames import Shape
+from app.settings import Settings
+from engine.lesson import trace
+from engine.losses import LOSSES
+from engine.trainer import ConfigError, Limits, Trainer
+
+OUTPUT_GRID = 100
+MAP_GRID = 25
+MAX_PARAM = 1000.0
+ACTIVATION_RANGES: dict[str, tuple[float, float]] = {
+    "sigmoid": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "softmax": (0.0, 1.0),
+}
+
+
+class TrainerView:
+    """Wraps one Trainer; never shared between sessions, only used from the session's pool job."""
+
+    config_error = ConfigError
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+
+    @classmethod
+    def create(cls, settings: Settings) -> TrainerView:
+        """A trainer with the default config and this server's limits."""
+        limits = Limits(max_layers=settings.max_layers, max_neurons=settings.max_neurons,
+                        max_points=settings.max_points)
+        return cls(Trainer(config=None, limits=limits))
+
+    # -- passthrough ---------------------------------------------------------------------------------------------
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The full applied engine config."""
+        return self.trainer.config
+
+    @property
+    def step(self) -> int:
+        """Mini-batches done."""
+        return int(self.trainer.step)
+
+    @property
+    def epoch(self) -> int:
+        """Full epochs done."""
+        return int(self.trainer.epoch)
+
+    @property
+    def learning_rate(self) -> float:
+        """The current rate after the schedule."""
+        return float(self.trainer.learning_rate)
+
+    @property
+    def data_version(self) -> int:
+        """Bumps whenever the points change."""
+        return int(self.trainer.data_version)
+
+    def apply(self, patch: dict[str, Any]) -> list[dict[str, Any]]:
+        """Validate and apply a config patch live."""
+        return list(self.trainer.apply(patch) or [])
+
+    def train(self, n: int) -> list[dict[str, Any]]:
+        """n mini-batch steps."""
+        return list(self.trainer.train(n) or [])
+
+    def train_epoch(self) -> list[dict[str, Any]]:
+        """One pass over the training set."""
+        return list(self.trainer.train_epoch() or [])
+
+    def evaluate(self) -> dict[str, float]:
+        """Train/test loss and accuracy as floats (NaN where not applicable)."""
+        return {k: float(v) for k, v in self.trainer.evaluate().items()}
+
+    def reset(self) -> None:
+        """Fresh weights from the seed."""
+        self.trainer.reset()
+
+    def regenerate(self) -> list[dict[str, Any]]:
+        """New points from the next data seed (config["seed"] changes); the network is kept."""
+        return list(self.trainer.regenerate() or [])
+
+    def add_point(self, x: float, y: float, label: float) -> None:
+        """Add one training point."""
+        self.trainer.add_point(x, y, label)
+
+    def erase_points(self, x: float, y: float, radius: float) -> int:
+        """Remove points near (x, y); how many went."""
+        return int(self.trainer.erase_points(x, y, radius))
+
+    def load_csv(self, text: str) -> None:
+        """Replace the points from CSV text."""
+        self.trainer.load_csv(text)
+
+    def export_csv(self) -> str:
+        """The points as CSV text."""
+        return self.trainer.export_csv()
+
+    def set_weight(self, layer: int, row: int, col: int | None, value: float) -> None:
+        """Set one weight (or a bias when col is None)."""
+        self.trainer.set_weight(layer, row, col, value)
+
+    def gradcheck(self, inject_bug: bool) -> list[float]:
+        """Relative error per layer between backprop and finite differences."""
+        return [float(e) for e in self.trainer.gradcheck(inject_bug=inject_bug)]
+
+    # -- frame material ------------------------------------------------------------------------------------------
+
+    def grids(self) -> Any:
+        """Output grid (100²) and the 25² neuron and feature maps."""
+        return self.trainer.grids(OUTPUT_GRID, MAP_GRID)
+
+    def batch_loss(self) -> float:
+        """Loss of the last mini-batch (NaN before the first step)."""
+        value = self.trainer.batch_loss
+        return float("nan") if value is None else float(value)
+
+    def set_params(self, values: list[float]) -> None:
+        """Replace the whole flat parameter vector (same order as the frame's `params` block)."""
+        params = self.trainer.network.params
+        if len(values) != params.size:
+            raise ConfigError("params", f"needs exactly {params.size} numbers (the network's parameters), "
+                              f"got {len(values)}")
+        array = np.asarray(values, dtype=np.float64)
+        if not np.all(np.abs(array) <= MAX_PARAM):
+            raise ConfigError("params", f"every value must be from {-MAX_PARAM:g} to {MAX_PARAM:g}")
+        params[:] = array
+
+    def trace(self, index: int, split: str) -> dict[str, Any]:
+        """One point through the live network (engine.lesson.trace): every z, a, δ and gradient."""
+        points = self.trainer.data.train_points if split == "train" else self.trainer.data.test_points
+        if not 0 <= index < len(points):
+            raise ConfigError("index", f"must be a {split} point from 0 to {len(points) - 1}")
+        return trace(self.trainer, index, split)
+
+    def frame_arrays(self) -> dict[str, Any]:
+        """The float blocks: params, grads and the last step's per-neuron and per-layer statistics."""
+        net = self.trainer.network
+        stats = self.trainer.stats
+        return {
+            "params": net.params,
+            "grads": net.grads,
+            "delta_mean": stats.get("delta_mean"),
+            "delta_abs": stats.get("delta_abs"),
+            "grad_norm": stats.get("grad_norm"),
+            "update_ratio": stats.get("update_ratio"),
+        }
+
+    def problem(self) -> tuple[str, int]:
+        """(problem kind, classes: 0 for regression, 2 for binary, K for multi-class)."""
+        data = self.trainer.data
+        return str(data.kind), int(data.classes)
+
+    def output_activation(self) -> str:
+        """The output activation the loss implies for this problem: tanh, sigmoid, linear or softmax."""
+        kind, _ = self.problem()
+        return LOSSES[self.config["loss"]].outputs[kind]
+
+    def shape(self, grids: Any) -> Shape:
+        """Everything the frame layout depends on, from the live network and config."""
+        net = self.trainer.network
+        sizes = tuple(int(s) for s in net.sizes)
+        base = net.params.__array_interface__["data"][0]
+        item = net.params.itemsize
+        slices = tuple(
+            ((w.__array_interface__["data"][0] - base) // item, tuple(int(d) for d in w.shape),
+             (b.__array_interface__["data"][0] - base) // item, int(b.size))
+            for w, b in zip(net.W, net.b, strict=True)
+        )
+        hidden = len(sizes) - 2
+        activation = self.config["activation"]
+        activations = tuple([activation] * hidden if isinstance(activation, str) else activation)
+        kind, classes = self.problem()
+        output = self.output_activation()
+        softmax = int(sizes[-1]) if output == "softmax" else 0
+        features = tuple(self.config["features"])
+        feature_ranges = tuple(_round_range(row) for row in np.asarray(grids.features).reshape(len(features), -1))
+        return Shape(
+            sizes=sizes, param_slices=slices, activations=activations, features=features, kind=kind,
+            classes=classes, output_activation=output, softmax=softmax,
+            output_range=ACTIVATION_RANGES.get(output, (-1.0, 1.0)),
+            map_ranges=tuple(ACTIVATION_RANGES.get(a, (-1.0, 1.0)) for a in activations),
+            feature_ranges=feature_ranges, output_grid=OUTPUT_GRID, map_grid=MAP_GRID,
+        )
+
+    def data_message(self) -> dict[str, Any]:
+        """The `data` message: every train and test point with its label."""
+        data = self.trainer.data
+        kind, classes = self.problem()
+        return {
+            "type": "data",
+            "train": _points(data.train_points, data.train_labels),
+            "test": _points(data.test_points, data.test_labels),
+            "problem": kind,
+            "classes": classes,
+            "version": self.data_version,
+        }
+
+
+def _round_range(values: np.ndarray) -> tuple[float, float]:
+    """[min, max] widened outward to 3 decimals (stable from frame to frame, never narrower than the data)."""
+    lo, hi = math.floor(float(np.min(values)) * 1000) / 1000, math.ceil(float(np.max(values)) * 1000) / 1000
+    return (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
+
+
+def _points(points: np.ndarray, labels: np.ndarray) -> list[list[float]]:
+    rows = np.column_stack([np.asarray(points, dtype=np.float64).reshape(-1, 2),
+                            np.asarray(labels, dtype=np.float64).reshape(-1)])
+    return np.round(rows, 4).tolist()

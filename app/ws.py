@@ -1,0 +1,59 @@
+"""The /ws route: admission (Origin, caps), then one Session per connection fed by its receive loop."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketState
+
+from app.api import describe
+from app.limits import TokenBucket, origin_allowed, refusal
+from app.runtime import Runtime
+from app.session import Session
+
+router = APIRouter()
+log = logging.getLogger("playground.session")
+
+
+@router.websocket("/ws")
+async def training_session(websocket: WebSocket) -> None:
+    """One training session per connection; see docs/protocol.md."""
+    runtime: Runtime = websocket.app.state.runtime
+    settings = runtime.settings
+    if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings):
+        await websocket.close(code=1008)  # before accept: uvicorn answers HTTP 403
+        return
+    client = websocket.client.host if websocket.client else None
+    reason = refusal((s.client for s in runtime.sessions.values()), client, settings)
+    if reason is not None:
+        await websocket.accept()
+        await websocket.close(code=1013, reason=reason)
+        return
+
+    async def close_socket(code: int, reason: str) -> None:
+        if websocket.application_state is WebSocketState.CONNECTED:
+            await websocket.close(code=code, reason=reason[:120])
+
+    session = Session(runtime, client, close_socket)
+    runtime.sessions[session.id] = session
+    try:
+        await websocket.accept()
+        await session.start(websocket.send_text, websocket.send_bytes, describe(settings))
+        bucket = TokenBucket(settings.rate_per_second, settings.rate_burst)
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            if not bucket.take():
+                await session.close(1008, "too many messages: at most "
+                                    f"{settings.rate_per_second:g}/s (bursts of {settings.rate_burst})")
+                break
+            if message.get("text") is not None:
+                session.receive_text(message["text"])
+            else:
+                session.receive_bytes()
+    except Exception as exc:
+        log.debug("session %s ended: %r", session.id, exc)
+    finally:
+        session.disconnected()
