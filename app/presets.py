@@ -53,10 +53,17 @@ class Preset:
 
 
 _SMALL_CIRCLE = {"dataset": "circle", "points": 200, "noise": 0.0, "layers": [4], "activation": "tanh", "seed": 1}
+_RATE = {"dataset": "plane", "points": 200, "layers": [4], "activation": "tanh", "init": "xavier", "loss": "mse",
+         "optimizer": "sgd", "batch_size": 10, "seed": 1}
 _DEEP = {"dataset": "circle", "points": 300, "layers": [6, 6, 6, 6, 6, 6], "loss": "bce", "batch_size": 20}
-_VALLEY = {"dataset": "plane", "points": 400, "layers": [], "features": ["x1", "x2", "x1_sq", "x2_sq"],
-           "loss": "mse", "batch_size": 400, "init": "zeros", "learning_rate": 0.3}
-_OVERFIT = {"dataset": "circle", "points": 60, "noise": 0.35, "train_ratio": 0.5, "layers": [12, 12, 12],
+_EXPLODE = {"dataset": "plane", "points": 300, "layers": [6, 6, 6, 6, 6, 6], "activation": "leaky_relu",
+            "init": "uniform", "init_scale": 1.5, "loss": "mse", "optimizer": "sgd", "learning_rate": 0.05,
+            "batch_size": 20}
+_VALLEY = {"dataset": "circle", "points": 400, "layers": [], "features": ["x1_sq", "x2_sq"], "loss": "mse",
+           "batch_size": 200, "learning_rate": 0.3, "seed": 1}
+_DYING = {"dataset": "circle", "points": 200, "layers": [8, 8], "init": "he", "loss": "mse", "optimizer": "sgd",
+          "learning_rate": 3.0, "seed": 4}
+_OVERFIT = {"dataset": "circle", "points": 60, "noise": 0.35, "train_ratio": 0.5, "layers": [16, 16],
             "activation": "relu", "init": "he", "loss": "bce", "optimizer": "adam", "learning_rate": 0.01,
             "batch_size": 10, "seed": 3}
 
@@ -76,34 +83,34 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "lr-too-small", "learning-rate", "Learning rate too small",
-            {**_SMALL_CIRCLE, "learning_rate": 0.0003},
+            {**_RATE, "learning_rate": 0.0003},
             "With η = 0.0003 every step is tiny. The loss does go down, but so slowly that after thousands of steps "
             "the network has hardly started.",
-            "The loss chart is almost flat; the boundary barely moves.",
+            "The loss chart is almost flat; the output map barely changes.",
             "Load 'about right' and compare how far each gets in the same number of steps.",
-            "after 2,000 steps the loss has dropped far less than with the right rate",
+            "after 2,000 steps the loss is still above 40% of where it started",
             speed="max", related=("lr-right", "lr-too-large"),
         ),
         Preset(
             "lr-right", "learning-rate", "Learning rate about right",
-            {**_SMALL_CIRCLE, "learning_rate": 0.1},
-            "With η = 0.1 the loss falls steadily and the circle is found within a few hundred steps. Big enough "
-            "to make progress, small enough that no step overshoots.",
+            {**_RATE, "learning_rate": 0.1},
+            "With η = 0.1 the same network fits the tilted plane within a few hundred steps. Big enough to make "
+            "progress, small enough that no step overshoots.",
             "A smooth, quickly falling loss curve.",
-            "Try 'too large' next, then find the largest rate that still works.",
-            "the loss falls below a third of its start within 2,000 steps",
+            "Try 'too large' next, then look for the largest rate that still works.",
+            "after 2,000 steps the loss is below 5% of where it started",
             speed="max", related=("lr-too-small", "lr-too-large"),
         ),
         Preset(
             "lr-too-large", "learning-rate", "Learning rate too large: divergence",
-            {"dataset": "plane", "points": 200, "layers": [8, 8], "activation": "relu", "init": "he", "loss": "mse",
-             "learning_rate": 3.0, "seed": 1},
+            {**_RATE, "learning_rate": 3.0},
             "With η = 3 each step overshoots the bottom of the valley by more than it was away from it, so the "
-            "error grows every step until the numbers blow up. The trainer stops and reports that training diverged.",
+            "error grows every step until the numbers blow up. The trainer rolls back the last step and says that "
+            "training diverged.",
             "The loss shoots up and training stops with a 'diverged' message.",
-            "Lower the rate by factors of ten until the loss falls instead.",
-            "a diverged event within 200 steps",
-            speed=20, related=("lr-too-small", "lr-right"),
+            "Lower the rate step by step until the loss falls instead: where does it start to work?",
+            "a diverged event within 50 steps",
+            speed=5, related=("lr-too-small", "lr-right"),
         ),
         Preset(
             "full-batch", "batch-size", "Batch gradient descent (all points per step)",
@@ -158,35 +165,35 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "exploding", "depth", "Exploding gradients",
-            {**_DEEP, "activation": "relu", "init": "uniform", "init_scale": 2.0, "optimizer": "sgd",
-             "learning_rate": 0.05, "loss": "mse", "dataset": "plane"},
-            "Weights that are too large multiply the signal by more than one at every layer, forwards and backwards. "
-            "Six layers later the gradient is huge, one step throws the weights far away, and training diverges.",
-            "The gradient-norm chart's bars, then the 'diverged' message.",
-            "Load the clipped version: same network, with gradient clipping.",
-            "the gradient norm is huge and training diverges within 100 steps",
-            speed=10, related=("exploding-clipped",),
+            {**_EXPLODE},
+            "Weights drawn too large multiply the signal by more than one at every layer, forwards and backwards. "
+            "Six layers later the gradient norm is in the thousands, the first step throws the weights far away, and "
+            "training diverges at once.",
+            "The gradient-norm chart's huge bars, then the 'diverged' message.",
+            "Load the clipped version: the same network, with gradient clipping.",
+            "the gradient norm exceeds 100 and training diverges within 20 steps",
+            speed=5, related=("exploding-clipped",),
         ),
         Preset(
             "exploding-clipped", "depth", "Exploding gradients tamed by clipping",
-            {**_DEEP, "activation": "relu", "init": "uniform", "init_scale": 2.0, "optimizer": "sgd",
-             "learning_rate": 0.05, "loss": "mse", "dataset": "plane", "clip": {"mode": "norm", "value": 1.0}},
+            {**_EXPLODE, "clip": {"mode": "norm", "value": 1.0}},
             "Clipping rescales the whole gradient whenever its norm exceeds 1, so no single step can be huge. The "
             "same badly initialised network now trains instead of blowing up.",
             "The loss stays finite and falls; no 'diverged' message.",
             "Try clipping by value instead of by norm; then fix the real cause with He initialisation.",
-            "no divergence in 300 steps and the loss falls",
+            "no divergence in 500 steps and the loss falls below 5% of its start",
             speed=30, related=("exploding",),
         ),
         Preset(
             "valley-sgd", "optimizers", "A long narrow valley: plain SGD",
             {**_VALLEY, "optimizer": "sgd"},
-            "Adding squared features makes the loss surface a long, narrow valley: steep across, nearly flat along. "
-            "Plain gradient descent needs a small step for the steep direction, so it crawls along the flat one.",
+            "With only x₁² and x₂² as inputs and no hidden layer, the circle needs w·(x₁² + x₂²) + b. Both inputs "
+            "average about a third, so the weights and the bias are tangled: the loss surface is a long, narrow "
+            "valley, steep across and nearly flat along. Plain gradient descent zig-zags across it and crawls along.",
             "The loss falls fast at first, then creeps.",
-            "Load the momentum version with the same learning rate.",
-            "after 300 steps the loss is well above momentum's",
-            speed="max", related=("valley-momentum", "valley-adam"),
+            "Load the momentum version: same learning rate, same start.",
+            "after 300 steps its loss is more than three times momentum's",
+            speed=20, related=("valley-momentum", "valley-adam"),
         ),
         Preset(
             "valley-momentum", "optimizers", "A long narrow valley: momentum",
@@ -194,19 +201,20 @@ PRESETS: dict[str, Preset] = {
             "Momentum keeps a running velocity: the back-and-forth across the valley cancels out, while the small "
             "steady pull along it adds up. Same learning rate, much faster progress.",
             "The loss keeps falling where plain SGD creeps.",
-            "Compare with Adam, which also rescales each weight's step by its own gradient history.",
-            "after 300 steps its loss is far below plain SGD's",
-            speed="max", related=("valley-sgd", "valley-adam"),
+            "Compare with Adam, which also scales each weight's step by the recent size of its gradient.",
+            "after 300 steps its loss is below a third of plain SGD's",
+            speed=20, related=("valley-sgd", "valley-adam"),
         ),
         Preset(
             "valley-adam", "optimizers", "Adam: a sensible default",
             {**_VALLEY, "optimizer": "adam", "learning_rate": 0.03},
-            "Adam combines momentum with a per-weight step size from the recent size of each gradient, so flat and "
-            "steep directions both move at a reasonable pace. With its usual rate it works on most problems.",
-            "A loss that falls quickly and steadily.",
+            "Adam combines momentum with a separate step size for every weight, taken from the recent size of its "
+            "gradient, so flat and steep directions both move at a reasonable pace. With its usual small rate it "
+            "works on most problems without tuning.",
+            "A loss that falls steadily, ahead of plain SGD.",
             "Try Adam on the other presets, or raise its learning rate until it struggles too.",
             "after 300 steps its loss is below plain SGD's",
-            speed="max", related=("valley-sgd", "valley-momentum"),
+            speed=20, related=("valley-sgd", "valley-momentum"),
         ),
         Preset(
             "xor", "capacity", "XOR needs a hidden layer",
@@ -242,7 +250,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "overfit", "generalisation", "Overfitting: few noisy points, big network",
             dict(_OVERFIT),
-            "Thirty noisy training points and three layers of twelve units: the network has room to memorise every "
+            "Thirty noisy training points and two layers of sixteen units: the network has room to memorise every "
             "point, noise included. Training loss keeps falling while test loss turns and rises.",
             "The gap between the training and test loss curves; the boundary's wiggles around single points.",
             "Load the L2, dropout or early-stopping versions.",
@@ -281,34 +289,34 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "dead-relu", "activations", "Dead ReLUs",
-            {"dataset": "circle", "points": 200, "layers": [8, 8], "activation": "relu", "init": "he", "loss": "mse",
-             "optimizer": "sgd", "learning_rate": 0.6, "seed": 4},
+            {**_DYING, "activation": "relu"},
             "A ReLU whose input is negative for every point outputs zero and passes back zero gradient, so nothing "
-            "can ever revive it. A too-large step pushes many units there for good.",
-            "The dead-unit count and the grey, flat neuron maps in the diagram.",
-            "Load the leaky ReLU version, or lower the learning rate.",
-            "several ReLU units are dead after training",
+            "can revive it. A too-large learning rate (here 3) throws many units there in the first steps, and "
+            "they stay dead.",
+            "The dead-unit count, and the flat, single-coloured neuron maps in the diagram.",
+            "Load the leaky ReLU version, or lower the learning rate to 0.3.",
+            "at least five units are dead and pass no gradient",
             speed="max", related=("leaky-relu",),
         ),
         Preset(
             "leaky-relu", "activations", "Leaky ReLU keeps units alive",
-            {"dataset": "circle", "points": 200, "layers": [8, 8], "activation": "leaky_relu", "leaky_slope": 0.1,
-             "init": "he", "loss": "mse", "optimizer": "sgd", "learning_rate": 0.6, "seed": 4},
+            {**_DYING, "activation": "leaky_relu", "leaky_slope": 0.1},
             "A leaky ReLU has a small slope below zero instead of none, so a unit pushed to the negative side still "
-            "receives gradient and can come back. It costs one extra multiplication.",
-            "Every neuron map keeps some structure; fewer units stuck at zero.",
+            "receives gradient and can come back. With the same too-large rate the network still learns.",
+            "Every unit still gets gradient; the loss ends far lower than with plain ReLU.",
             "Set the leaky slope to 0 and it is a plain ReLU again.",
-            "every unit still passes gradient",
+            "every hidden unit still receives gradient",
             speed="max", related=("dead-relu",),
         ),
         Preset(
             "zero-init", "initialisation", "Zero initialisation: symmetry never breaks",
-            {"dataset": "circle", "points": 200, "layers": [4, 4], "activation": "sigmoid", "init": "zeros",
-             "loss": "bce", "optimizer": "sgd", "learning_rate": 0.3},
+            {"dataset": "moons", "points": 200, "layers": [4, 4], "activation": "sigmoid", "init": "zeros",
+             "loss": "bce", "optimizer": "sgd", "learning_rate": 0.3, "seed": 1},
             "If all weights start equal, every unit of a layer computes the same thing and receives the same "
-            "gradient, so they stay identical forever. Four units are then no better than one.",
+            "gradient, so they stay identical forever. The weights do move, but in lockstep: four units are no "
+            "better than one.",
             "All neuron maps of a layer look the same, and so do their weights.",
-            "Switch the initialisation to Xavier and the units differentiate immediately.",
+            "Switch the initialisation to Xavier and the units differ from the first step.",
             "all hidden units of a layer stay identical",
             speed="max",
         ),
