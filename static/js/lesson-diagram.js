@@ -39,7 +39,7 @@ export class NetworkDiagram {
     const layers = this.sizes.length;
     const x = 60 + layer * ((this.width - 260) / (layers - 1));
     const n = this.sizes[layer];
-    const gap = Math.min(170, (this.height - 150) / Math.max(n - 1, 1));
+    const gap = Math.min(170, (this.height - 170) / Math.max(n - 1, 1));
     const y = (this.height - 60) / 2 + (j - (n - 1) / 2) * gap;
     return [x, y];
   }
@@ -54,6 +54,8 @@ export class NetworkDiagram {
   /** Draw `sizes` with weights {W, b}; `revealed` maps targetKey → value; `current` is the highlighted step. */
   render({ sizes, weights, revealed, current, inputs = null, target = null }) {
     this.sizes = sizes;
+    this.height = Math.max(470, 170 + (Math.max(...sizes) - 1) * 150);
+    this.svg.setAttribute("viewBox", `0 0 ${this.width} ${this.height}`);
     this.svg.replaceChildren();
     const curKey = current ? targetKey(current.target) : null;
     const small = sizes.reduce((s, n, i) => s + (i ? n * sizes[i - 1] : 0), 0) <= 8;

@@ -98,3 +98,58 @@ def test_a_bad_input_is_reported_not_computed(page, server):
     page.fill('input[data-field="x1"]', "")
     page.wait_for_function("document.getElementById('input-error').textContent.length > 0")
     assert page.errors == []
+
+
+def open_live(page, server, architecture="2-4-4-1"):
+    open_lesson(page, server)
+    page.click('#live [data-action="connect"]')
+    page.wait_for_function("window.__lessonLive.connected")
+    page.select_option('select[name="architecture"]', architecture)
+    page.wait_for_function(f"document.querySelector('#live .live-status').textContent.includes('{architecture[:7]}')")
+
+
+def request_trace(page, index):
+    page.evaluate("window.__lessonLive.trace = null")
+    page.fill('input[name="trace-index"]', str(index))
+    page.click('#live [data-action="trace"]')
+    page.wait_for_function("window.__lessonLive.trace || window.__lessonLive.error", timeout=10000)
+    assert page.evaluate("window.__lessonLive.error") is None
+    return page.evaluate("window.__lessonLive.trace")
+
+
+def test_live_walkthrough_agrees_with_the_engine_network(page, server):
+    import numpy as np
+
+    from engine.losses import get_loss
+    from engine.network import Network
+
+    open_live(page, server)
+    page.click('#live [data-action="epoch"]')
+    trace = request_trace(page, 3)
+    assert trace["sizes"] == [2, 4, 4, 1] and not trace["too_big"]
+    net = Network(2, [4, 4], 1, trace["activations"][:-1], dtype=np.float64, rng=np.random.default_rng(0))
+    for i, (W, b) in enumerate(zip(trace["weights"]["W"], trace["weights"]["b"], strict=True)):
+        net.W[i][...] = W
+        net.b[i][...] = b
+    z_out = net.forward(np.array([trace["input"]])).copy()
+    loss = get_loss(trace["loss_name"], "binary")
+    net.backward(loss.delta(z_out, loss.encode(np.array([trace["label"]]), np.float64)))
+    np.testing.assert_allclose(z_out[0], trace["values"]["z"][-1], atol=1e-9)
+    for i in range(3):
+        np.testing.assert_allclose(net.dW[i], trace["values"]["dW"][i], atol=1e-9)
+        np.testing.assert_allclose(net.db[i], trace["values"]["db"][i], atol=1e-9)
+    page.click('#live-walk [data-action="run"]')
+    page.wait_for_function("document.querySelectorAll('#live-walk .step-list li').length === "
+                           f"{len(trace['steps'])}", timeout=20000)
+    shown = page.locator("#live-walk .step-list li .result").all_inner_texts()
+    assert shown == [s["result"] for s in trace["steps"]]
+    assert page.errors == []
+
+
+def test_a_network_bigger_than_2_4_4_1_is_too_big_to_read(page, server):
+    open_live(page, server, "2-8-8-1 (too big)")
+    trace = request_trace(page, 0)
+    assert trace["too_big"] is True
+    assert "too big" in page.locator("#live .live-message").inner_text()
+    assert page.locator("#live-walk").is_hidden()
+    assert page.errors == []
