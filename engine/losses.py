@@ -106,6 +106,8 @@ class BoundLoss:
     def value(self, z: Array, target: Array) -> float:
         """The loss, a mean over the batch."""
         batch = z.shape[0]
+        if batch == 0:
+            return float("nan")
         if self.output == "softmax":
             shifted = z - z.max(axis=1, keepdims=True)
             log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -123,10 +125,12 @@ class BoundLoss:
         else:
             y_hat = self.predict(z)
             _, rho_d = _RESIDUAL[self.loss.name]
-            np.copyto(out, rho_d(y_hat - target))
+            np.copyto(out, rho_d(np.subtract(y_hat, target, out=out)))
             if self.output == "tanh":
-                out *= 1.0 - y_hat * y_hat
-        out *= 1.0 / z.shape[0]
+                np.multiply(y_hat, y_hat, out=y_hat)
+                np.subtract(1.0, y_hat, out=y_hat)  # tanh' = 1 − ŷ²
+                out *= y_hat
+        out *= 1.0 / max(z.shape[0], 1)
         return out
 
     def accuracy(self, z: Array, labels: Array) -> float:
