@@ -227,7 +227,7 @@ class Adam(Optimizer):
         """The Adam update from an already decayed gradient g."""
         self.moments(g, exp_avg, exp_avg_sq)
         # (√v/√bc2 + eps) = (√v + eps·√bc2)/√bc2: the same update with one vector call fewer
-        root_bc2 = np.sqrt(1 - self.beta2**self.t)
+        root_bc2 = (1 - self.beta2**self.t) ** 0.5
         s = self.scratch
         np.sqrt(exp_avg_sq, out=s)
         s += self.eps * root_bc2

@@ -128,6 +128,7 @@ class Trainer:
         self._schedule = SCHEDULES[c["schedule"]["name"]]
         self._schedule_params = {k: v for k, v in c["schedule"].items() if k != "name"}
         self._dropout = c["dropout"]
+        self._dropout_on = any(c["dropout"]) if isinstance(c["dropout"], list) else c["dropout"] > 0
         self._reg = c["regularization"] if c["regularization_rate"] > 0 else "none"
         self._reg_rate = c["regularization_rate"]
         self._clip_mode, self._clip_value = c["clip"]["mode"], c["clip"]["value"]
@@ -136,7 +137,9 @@ class Trainer:
         self._version += 1
 
     def _lr(self, step: int) -> float:
-        return self._schedule(step, self._base_lr, **self._schedule_params)
+        if not self._schedule_params:
+            return self._base_lr
+        return self._schedule.fn(step, self._base_lr, **self._schedule_params)
 
     # -- live edits -------------------------------------------------------------------------------------------------
 
@@ -285,7 +288,7 @@ class Trainer:
         x, target = self._x_epoch[start:stop], self._t_epoch[start:stop]  # (batch, k), (batch, n_out)
         net = self.network
         params, grads = net.params, net.grads
-        z = net.forward(x, True, self._dropout, self._dropout_rng)  # (batch, n_out)
+        z = net.forward(x, self._dropout_on, self._dropout, self._dropout_rng)  # (batch, n_out); train only drops out
         loss = self.loss.value(z, target)
         if not loss <= LOSS_CEILING:
             return self._diverged(loss, undo_last=True)

@@ -247,3 +247,26 @@ def test_options_cover_every_setting_and_registry() -> None:
     for key, spec in opts["config"].items():
         if "min" in spec and not isinstance(DEFAULT_CONFIG[key], list):
             assert spec["min"] <= DEFAULT_CONFIG[key] <= spec["max"], key
+
+
+def test_gradcheck_passes_and_catches_an_injected_bug() -> None:
+    t = Trainer({**SMALL, "regularization": "l2", "regularization_rate": 0.01})
+    t.train(20)
+    params = t.network.params.copy()
+    errors = t.gradcheck()
+    assert len(errors) == 3 and max(errors) < 1e-6
+    assert max(t.gradcheck(inject_bug=True)) > 1e-3
+    assert np.array_equal(t.network.params, params)
+
+
+def test_bench_reference_does_the_same_arithmetic() -> None:
+    from engine.bench import LR, HandTuned
+
+    t = Trainer({"layers": [8, 8], "optimizer": "adam", "learning_rate": LR, "shuffle": False})
+    ref = HandTuned(t.network.sizes, t._x_train, t._t_train, np.random.default_rng(0))
+    ref.params[:] = t.network.params
+    for _ in range(30):
+        t.train(1)
+        loss = ref.step(10)
+    np.testing.assert_allclose(ref.params, t.network.params, atol=1e-6)
+    assert loss == pytest.approx(t.batch_loss, rel=1e-5)
