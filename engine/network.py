@@ -80,24 +80,20 @@ class Network:
         self.max_layers, self.max_neurons = max_layers, max_neurons
 
         shapes = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
-        ends = np.cumsum([0] + [fi * fo + fo for fi, fo in shapes])
-        self.layer_slices = [slice(int(s), int(e)) for s, e in zip(ends[:-1], ends[1:], strict=True)]
-        self.weight_slices = [
-            slice(s.start, s.start + fi * fo) for s, (fi, fo) in zip(self.layer_slices, shapes, strict=True)
-        ]
-        self.bias_slices = [slice(w.stop, s.stop) for w, s in zip(self.weight_slices, self.layer_slices, strict=True)]
-        self.params = np.zeros(int(ends[-1]), self.dtype)
-        self.grads = np.zeros(int(ends[-1]), self.dtype)
-        self.W = [self.params[s].reshape(shape) for s, shape in zip(self.weight_slices, shapes, strict=True)]
-        self.b = [self.params[s] for s in self.bias_slices]
-        self.dW = [self.grads[s].reshape(shape) for s, shape in zip(self.weight_slices, shapes, strict=True)]
-        self.db = [self.grads[s] for s in self.bias_slices]
+        ends = np.cumsum([0] + [(fi + 1) * fo for fi, fo in shapes]).tolist()
+        self.layer_slices = [slice(s, e) for s, e in zip(ends[:-1], ends[1:], strict=True)]
+        self.weight_slices = [slice(s.start, s.stop - fo) for s, (_, fo) in zip(self.layer_slices, shapes, strict=True)]
+        self.bias_slices = [slice(s.stop - fo, s.stop) for s, (_, fo) in zip(self.layer_slices, shapes, strict=True)]
+        self.params, self.grads = np.zeros(ends[-1], self.dtype), np.zeros(ends[-1], self.dtype)
+        # Layer i is [W; b] (fan_in + 1, fan_out), row-major: W (fan_in, fan_out) then b (fan_out,).
         self._Wb = [self.params[s].reshape(fi + 1, fo) for s, (fi, fo) in zip(self.layer_slices, shapes, strict=True)]
         self._dWb = [self.grads[s].reshape(fi + 1, fo) for s, (fi, fo) in zip(self.layer_slices, shapes, strict=True)]
+        self.W, self.b = [Wb[:-1] for Wb in self._Wb], [Wb[-1] for Wb in self._Wb]
+        self.dW, self.db = [dWb[:-1] for dWb in self._dWb], [dWb[-1] for dWb in self._dWb]
         self._b_cols = [b.reshape(-1, 1) for b in self.b]
-        self.weight_mask = np.zeros(self.params.size, bool)  # True on weights, False on biases
-        for s in self.weight_slices:
-            self.weight_mask[s] = True
+        self.weight_mask = np.ones(self.params.size, bool)  # True on weights, False on biases
+        for s in self.bias_slices:
+            self.weight_mask[s] = False
         self._batches: dict[int, _Batch] = {}
         self._infers: dict[int, _Infer] = {}
         self._inputs: list[Array] = []  # each layer's input in the last forward pass
@@ -234,12 +230,11 @@ class Network:
 
     def copy(self, dtype: type | np.dtype | None = None) -> Network:
         """An independent copy (parameters cast to dtype if given); no cached passes."""
-        net = Network(
+        return Network(
             self.sizes[0], self.hidden, self.sizes[-1], self.activation_names, leaky_slope=self.leaky_slope,
             init=self.init, init_scale=self.init_scale, dtype=dtype or self.dtype,
             max_layers=self.max_layers, max_neurons=self.max_neurons, params=self.params,
         )  # fmt: skip
-        return net
 
     def edited(
         self,
