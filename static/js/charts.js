@@ -1,5 +1,6 @@
 // Line charts over training steps: loss, accuracy, per-layer gradient norms, learning rate. Hover shows values.
 
+const MAX_POINTS = 2048;
 const LAYER_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 
 const fmt = (v) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e3 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : v.toPrecision(3));
@@ -37,19 +38,27 @@ export class LineChart {
   }
 
   clear() {
-    this.xs = new Float64Array(256);
-    for (const s of this.series) s.ys = new Float32Array(256);
+    this.xs = new Float64Array(MAX_POINTS);
+    for (const s of this.series) s.ys = new Float32Array(MAX_POINTS);
     this.n = 0;
+    this.every = 1;
+    this.seen = 0;
     this.dirty = true;
   }
 
-  /** Append one point; values in series order. */
+  /** Halve the stored points (keep every other one) and from now on keep every other pushed point too. */
+  compact() {
+    const keep = (a) => { for (let i = 0; 2 * i < this.n; i++) a[i] = a[2 * i]; };
+    keep(this.xs);
+    for (const s of this.series) keep(s.ys);
+    this.n = Math.ceil(this.n / 2);
+    this.every *= 2;
+  }
+
+  /** Append one point (values in series order); long runs are thinned so memory and drawing stay bounded. */
   push(x, values) {
-    if (this.n === this.xs.length) {
-      const grow = (a) => { const b = new a.constructor(a.length * 2); b.set(a); return b; };
-      this.xs = grow(this.xs);
-      for (const s of this.series) s.ys = grow(s.ys);
-    }
+    if (this.seen++ % this.every !== 0) return;
+    if (this.n === MAX_POINTS) this.compact();
     this.xs[this.n] = x;
     for (let k = 0; k < this.series.length; k++) this.series[k].ys[this.n] = values[k];
     this.n += 1;

@@ -16,12 +16,12 @@ export function neutral(dark) {
 }
 
 /** 256 packed colours from orange (byte 0, value −1) through neutral to blue (byte 255, value +1). */
-export function divergingLut(dark, discrete = false) {
+export function divergingLut(dark, discrete = false, strength = 1) {
   const lut = new Uint32Array(256);
   const mid = neutral(dark);
   for (let i = 0; i < 256; i++) {
-    let t = i / 127.5 - 1;
-    if (discrete) t = t >= 0 ? 0.8 : -0.8;
+    let t = (i / 127.5 - 1) * strength;
+    if (discrete) t = t >= 0 ? 0.8 * strength : -0.8 * strength;
     lut[i] = pack(t < 0 ? mix(mid, NEGATIVE, -t) : mix(mid, POSITIVE, t));
   }
   return lut;

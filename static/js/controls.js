@@ -55,8 +55,10 @@ export function patchFor(config, path, value) {
 }
 
 function spec(options, path) {
-  const table = options.config || options;
-  return table[path] || table[path.split(".")[0]]?.[path.split(".")[1]] || table[path.replace(".", "_")] || {};
+  const table = options.config || {};
+  if (path === "schedule.name") return { values: Object.keys(options.schedules || {}) };
+  const [head, tail] = path.split(".");
+  return (tail ? table[head]?.[tail] : table[path]) || options[path] || {};
 }
 
 function choices(s) {
@@ -149,7 +151,7 @@ export class Controls {
     let input;
     if (type === "select") {
       input = document.createElement("select");
-      for (const v of values || []) input.add(new Option(String(v).replaceAll("_", " "), v));
+      for (const v of values || []) input.add(new Option(this.title(path, v), v));
     } else if (type === "checkbox") {
       input = document.createElement("input");
       input.type = "checkbox";
@@ -166,7 +168,7 @@ export class Controls {
       input.type = type === "range" || type === "percent" ? "range" : "number";
       if (s.min !== undefined) input.min = s.min;
       if (s.max !== undefined) input.max = s.max;
-      input.step = s.type === "int" ? "1" : type === "number" ? "any" : String(((s.max ?? 1) - (s.min ?? 0)) / 100);
+      input.step = s.type === "int" ? "1" : "any";
     }
     input.id = id;
     input.setAttribute("aria-describedby", `help-${id} error-${id}`);
@@ -199,6 +201,12 @@ export class Controls {
     return input;
   }
 
+  /** A readable name for a choice: the registry's title when it has one. */
+  title(path, value) {
+    const registry = { dataset: "datasets", features: "features" }[path];
+    return this.options[registry]?.[value]?.title || String(value).replaceAll("_", " ");
+  }
+
   featureBox(names) {
     const box = document.createElement("fieldset");
     box.className = "features";
@@ -208,7 +216,7 @@ export class Controls {
       check.type = "checkbox";
       check.value = name;
       check.id = `feature-${name}`;
-      lab.append(check, ` ${name}`);
+      lab.append(check, ` ${this.title("features", name)}`);
       box.append(lab);
     }
     return box;
@@ -307,8 +315,7 @@ export class Controls {
       if (typeof s !== "object" || s === null) continue;
       const label = name.replaceAll("_", " ");
       const help = s.help || `The ${label} of the chosen ${head === "schedule" ? "schedule" : "optimizer"} (default ${s.default}).`;
-      const kind = s.type === "int" ? "number" : s.min !== undefined && s.max !== undefined && s.max - s.min <= 10 && name !== "eps" ? "range" : "number";
-      this.add(null, `${head}.${name}`, label, help, kind, s, values[name], "config", box);
+      this.add(null, `${head}.${name}`, label, help, "number", s, values[name], "config", box);
       this.inputs.get(`${head}.${name}`).dynamic = true;
       this.write(`${head}.${name}`, values[name] ?? s.default);
     }

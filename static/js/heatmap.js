@@ -32,7 +32,7 @@ export class Heatmap {
   luts() {
     const classes = this.classCount();
     this.lut = this.data.problem === "multiclass" ? classLut(this.dark, classes, this.discretize)
-      : divergingLut(this.dark, this.discretize && this.data.problem !== "regression");
+      : divergingLut(this.dark, this.discretize && this.data.problem !== "regression", 0.7);
     this.neuronLut = divergingLut(this.dark, false);
     this.drawLegend();
   }

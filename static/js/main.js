@@ -6,16 +6,17 @@ import { GradientCheck } from "./gradcheck.js";
 import { Heatmap } from "./heatmap.js";
 import { NetworkDiagram } from "./network.js";
 import { Notices } from "./notices.js";
+import { mountPresets } from "./presets.js";
 import { PlaygroundSocket } from "./socket.js";
 import { DrawStats, RateMeter } from "./timing.js";
 import { decodeValue, hiddenNames, readHash, writeHash } from "./urlstate.js";
 
 const $ = (selector) => document.querySelector(selector);
-const PAGE_KEYS = ["show_test", "discretize", "flow", "log_loss", "presenter", "theme"];
+const PAGE_KEYS = ["show_test", "discretize", "flow", "log_loss", "presenter", "theme", "preset"];
 
 const playground = {
   connected: false, config: null, epoch: 0, step: 0, framesReceived: 0, drawStats: null, state: "idle",
-  layout: null, data: null, options: null,
+  layout: null, data: null, options: null, events: [], lastFrame: null, gradcheck: null, preset: null,
 };
 window.__playground = playground;
 
@@ -40,7 +41,7 @@ const socket = new PlaygroundSocket({
 const send = (message) => socket.send(message);
 
 const controls = new Controls($("#controls"), {
-  onConfig: (patch) => send({ type: "config", ...patch }),
+  onConfig: (patch) => { playground.preset = null; send({ type: "config", ...patch }); },
   onPage: (key, value) => { setPage(key, value); saveHash(); },
 });
 const heatmap = new Heatmap($("#heatmap"), {
@@ -60,6 +61,24 @@ const diagram = new NetworkDiagram($("#diagram"), {
   maxNeurons: () => playground.limits?.max_neurons ?? 16,
 });
 const charts = new Charts($(".charts-panel"));
+playground.probe = {
+  linkPoint: (layer, row, col) => diagram.linkPoint(layer, row, col),
+  value: (layer, row, col = null) => diagram.value(layer, row, col),
+  sizes: () => diagram.sizes,
+  /** Draw the latest frame `n` times as if it were new; median and p95 in ms (for the performance report). */
+  benchmark: (n = 200) => {
+    const times = new DrawStats(n);
+    for (let k = 0; k < n; k++) {
+      const start = performance.now();
+      heatmap.draw(latest, true);
+      diagram.draw(latest, true, performance.now());
+      for (const chart of charts.all) chart.dirty = true;
+      charts.draw();
+      times.add(performance.now() - start);
+    }
+    return times.summary();
+  },
+};
 const gradcheck = new GradientCheck($("#tools"), { send });
 
 function featureOrder() {
@@ -88,7 +107,7 @@ function receive(message) {
     case "data": return data(message);
     case "event": return event(message);
     case "error": return error(message);
-    case "gradcheck": return gradcheck.show(message);
+    case "gradcheck": playground.gradcheck = message; return gradcheck.show(message);
     case "csv": return download("backprop-data.csv", new Blob([message.csv], { type: "text/csv" }));
     default: return undefined;
   }
@@ -113,11 +132,13 @@ function hello(message) {
     const value = decodeValue(text, reference);
     if (JSON.stringify(value) !== JSON.stringify(message.config[key])) patch[key] = value;
   }
-  for (const key of PAGE_KEYS) if (key in hash) setPage(key, decodeValue(hash[key], key === "theme" ? "" : false));
+  for (const key of PAGE_KEYS) if (key in hash && key !== "preset") setPage(key, decodeValue(hash[key], key === "theme" ? "" : false));
   restoring = Object.keys(patch).length ? patch : null;
   if (restoring) send({ type: "config", ...patch });
   else saveHash();
   if (wantPlaying) send({ type: "play" });
+  ready = true;
+  for (const action of waiting.splice(0)) action();
 }
 
 function applied(config, fromHello = false) {
@@ -160,7 +181,7 @@ function layoutDiagram() {
   const activations = [config.activation].flat();
   const activationOptions = playground.options.config?.activation?.values || Object.keys(playground.options.activations || {});
   diagram.setLayout(playground.layout, featureOrder(), config.features,
-    config.layers.map((_, k) => activations[k] ?? activations[0]), activationOptions);
+    config.layers.map((_, k) => activations[k] ?? activations[0]), activationOptions, playground.options.features);
 }
 
 function data(message) {
@@ -181,6 +202,8 @@ function data(message) {
 }
 
 function event(message) {
+  playground.events.push(message);
+  if (playground.events.length > 100) playground.events.shift();
   notices.event(message);
   if (message.kind === "diverged") divergedAt = playground.config?.learning_rate ?? Infinity;
 }
@@ -202,6 +225,10 @@ function frame(f, frameLayout) {
   playground.framesReceived += 1;
   playground.epoch = f.epoch;
   playground.step = f.step;
+  playground.lastFrame = {
+    step: f.step, epoch: f.epoch, train_loss: f.train_loss, test_loss: f.test_loss, train_accuracy: f.train_accuracy,
+    test_accuracy: f.test_accuracy, learning_rate: f.learning_rate, grad_norm: f.grad_norm ? Array.from(f.grad_norm) : [],
+  };
   charts.addFrame(f);
   stepRate.add(f.step);
   frameRate.add(playground.framesReceived);
@@ -234,7 +261,7 @@ function setPage(key, value) {
 
 function saveHash() {
   if (!playground.config || restoring) return;
-  const values = { ...playground.config, ...controls.page, presenter: view.presenter, theme: view.theme };
+  const values = { ...playground.config, ...controls.page, presenter: view.presenter, theme: view.theme, preset: playground.preset };
   writeHash(values);
 }
 
@@ -252,7 +279,7 @@ function draw(time) {
   diagram.draw(f, fresh, time);
   charts.draw();
   if (fresh) {
-    drawStats.add(performance.now() - start);
+    if (drawn !== null) drawStats.add(performance.now() - start);
     drawn = f;
     if (drawStats.count % 10 === 0) playground.drawStats = drawStats.summary();
     notices.setStatus({
@@ -329,12 +356,23 @@ document.addEventListener("keydown", (e) => {
 });
 
 setPage("theme", view.theme);
-$("#presets").hidden = true;
+let ready = false;
+let waiting = [];
+const whenReady = (action) => { if (ready) action(); else waiting.push(action); };
+mountPresets($("#presets"), {
+  apply: (preset) => whenReady(() => {
+    send({ type: "config", ...preset.config });
+    send({ type: "reset" });
+    send({ type: "play" });
+    wantPlaying = true;
+  }),
+});
 
 window.addEventListener("hashchange", () => {
   if (!playground.config || !socket.open) return;
   const patch = {};
   for (const [key, text] of Object.entries(readHash())) {
+    if (key === "preset") continue;
     if (PAGE_KEYS.includes(key)) { setPage(key, decodeValue(text, key === "theme" ? "" : false)); continue; }
     const current = getPath(playground.config, key);
     if (current === undefined) continue;

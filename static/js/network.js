@@ -4,7 +4,6 @@ import { weightLayers } from "./protocol.js";
 
 const MAP = 25;
 const LEVELS = 8;
-const FEATURE_LABELS = { x1: "x₁", x2: "x₂", x1_sq: "x₁²", x2_sq: "x₂²", x1_x2: "x₁x₂", sin_x1: "sin x₁", sin_x2: "sin x₂" };
 
 const fmt = (v) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(4)) : String(v));
 
@@ -84,7 +83,8 @@ export class NetworkDiagram {
   }
 
   /** A new architecture: weight layers from the layout, feature names and which are active. */
-  setLayout(layout, allFeatures, activeFeatures, activationNames, activationOptions) {
+  setLayout(layout, allFeatures, activeFeatures, activationNames, activationOptions, featureTitles) {
+    this.featureTitles = featureTitles;
     this.layout = layout;
     this.layers = weightLayers(layout);
     this.features = allFeatures;
@@ -297,10 +297,13 @@ export class NetworkDiagram {
         ctx.setLineDash([]);
       }
       ctx.fillStyle = node.active >= 0 ? text : (this.dark ? "#777" : "#999");
-      ctx.fillText(FEATURE_LABELS[node.feature] || node.feature, node.x, y + s + 1);
+      ctx.fillText(this.featureTitles?.[node.feature]?.title || node.feature, node.x, y + s + 1);
     }
     const deltaMean = frame.delta_mean;
     const deltaAbs = frame.delta_abs;
+    const rings = Array.from({ length: 2 * LEVELS }, () => new Path2D());
+    const borders = new Path2D();
+    const biases = [new Path2D(), new Path2D()];
     let d = 0;
     const outputColumn = this.columns.length - 1;
     for (let c = 1; c < this.columns.length; c++) {
@@ -311,32 +314,71 @@ export class NetworkDiagram {
         const mag = deltaAbs ? deltaAbs[d] : 0;
         if (mag > 0) {
           const level = logLevel(mag, -6, 0);
-          ctx.beginPath();
-          ctx.arc(node.x, node.y, s * 0.72 + level * 1.2 * thick, 0, 2 * Math.PI);
-          ctx.strokeStyle = signColor(deltaMean ? deltaMean[d] : 1, 0.35 + level * 0.09);
-          ctx.lineWidth = (1 + level * 0.7) * thick;
-          ctx.stroke();
+          const r = s * 0.62 + level * 0.9 * thick;
+          const path = rings[(deltaMean && deltaMean[d] < 0 ? 0 : LEVELS) + level];
+          path.moveTo(node.x + r, node.y);
+          path.arc(node.x, node.y, r, 0, 2 * Math.PI);
         }
         d += 1;
-        const slot = c === outputColumn ? this.hiddenCount + this.features.length : node.map;
         if (c === outputColumn && this.sizes.at(-1) > 1) {
           ctx.fillStyle = signColor(1, 0.15);
           ctx.fillRect(x, y, s, s);
         } else {
+          const slot = c === outputColumn ? this.hiddenCount + this.features.length : node.map;
           ctx.drawImage(this.atlas, 0, slot * MAP, MAP, MAP, x, y, s, s);
         }
-        const hovered = this.hover && this.hover.kind !== "link" && this.hover.column === c && this.hover.index === j;
-        ctx.strokeStyle = hovered ? "#e0a000" : text;
-        ctx.lineWidth = (hovered ? 3 : 1) * thick;
-        ctx.strokeRect(x, y, s, s);
+        borders.rect(x, y, s, s);
         const bias = frame.params[layer.bOffset + j];
         const bs = Math.max(4, s * 0.22) * (0.5 + 0.5 * Math.min(1, Math.abs(bias)));
-        ctx.fillStyle = signColor(bias, 0.95);
-        ctx.fillRect(x - bs * 0.6, y + s - bs * 0.4, bs, bs);
         node.bias = { x: x - bs * 0.6, y: y + s - bs * 0.4, s: Math.max(bs, 8) };
+        biases[bias < 0 ? 0 : 1].rect(node.bias.x, node.bias.y, bs, bs);
       });
     }
+    for (let k = 0; k < 2 * LEVELS; k++) {
+      const level = k % LEVELS;
+      ctx.strokeStyle = signColor(k < LEVELS ? -1 : 1, 0.3 + level * 0.08);
+      ctx.lineWidth = (0.8 + level * 0.45) * thick;
+      ctx.stroke(rings[k]);
+    }
+    ctx.strokeStyle = text;
+    ctx.lineWidth = thick;
+    ctx.stroke(borders);
+    ctx.fillStyle = signColor(-1, 0.95);
+    ctx.fill(biases[0]);
+    ctx.fillStyle = signColor(1, 0.95);
+    ctx.fill(biases[1]);
+    const h = this.hover;
+    if (h && h.kind !== "link" && h.kind !== "feature") {
+      const node = this.columns[h.column][h.index];
+      ctx.strokeStyle = "#e0a000";
+      ctx.lineWidth = 3 * thick;
+      ctx.strokeRect(node.x - s / 2, node.y - s / 2, s, s);
+    }
+    if (h && h.kind === "link") {
+      const a = this.columns[h.layer][h.row];
+      const b = this.columns[h.layer + 1][h.col];
+      ctx.strokeStyle = "#e0a000";
+      ctx.lineWidth = 3 * thick;
+      ctx.beginPath();
+      ctx.moveTo(a.x + s / 2, a.y);
+      ctx.lineTo(b.x - s / 2, b.y);
+      ctx.stroke();
+    }
     if (this.hover) this.updateCard();
+  }
+
+  /** Viewport coordinates of the middle of link row → col of weight layer `layer` (a hook for tests). */
+  linkPoint(layer, row, col) {
+    const rect = this.canvas.getBoundingClientRect();
+    const a = this.columns[layer][row];
+    const b = this.columns[layer + 1][col];
+    return { x: rect.left + (a.x + b.x) / 2, y: rect.top + (a.y + b.y) / 2 };
+  }
+
+  /** The current value of W[layer][row, col] (or bias `row` when col is null) in the latest frame. */
+  value(layer, row, col) {
+    const l = this.layers[layer];
+    return this.frame.params[col === null ? l.bOffset + row : l.wOffset + row * l.fanOut + col];
   }
 
   hit(event) {

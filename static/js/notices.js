@@ -1,7 +1,7 @@
 // Status line (epoch, step, rates, connection) and plain-language notices from server events and errors.
 
 const ADVICE = {
-  diverged: "Lower the learning rate or turn on gradient clipping, then press reset.",
+  diverged: "Training has stopped: lower the learning rate or turn on gradient clipping, and it carries on.",
   reinitialized: "The weights were set to fresh random values because the network's shape or initialisation changed.",
   loss_changed: "This dataset needs another kind of loss, so the loss was changed and the weights were reset.",
   dead_units: "Some ReLU neurons never switch on any more. Try a smaller learning rate, leaky ReLU or another initialiser.",
@@ -49,10 +49,9 @@ export class Notices {
   event(message) {
     const kind = message.kind;
     let text = message.message || kind;
-    if (kind === "diverged") {
+    if (kind === "diverged" && !message.message) {
       const step = message.step !== undefined ? ` at step ${message.step}` : "";
-      const what = message.cause || (Number.isFinite(message.loss) ? `the loss reached ${message.loss}` : "the loss became infinite");
-      text = `Training diverged${step}: ${what}. ${ADVICE.diverged}`;
+      text = `Training diverged${step}: the loss became infinite. ${ADVICE.diverged}`;
     } else if (ADVICE[kind] && !text.includes(ADVICE[kind])) {
       text = `${text} ${ADVICE[kind]}`;
     }

@@ -1,0 +1,169 @@
+"""The playground page in real headless Chromium against the real server."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_play_counts_epochs_and_the_heatmap_moves(playground):
+    pg = playground.open()
+    before = pg.heatmap_signature()
+    pg.page.click("#play")
+    pg.wait("__playground.state === 'training' && __playground.epoch >= 2")
+    pg.wait_heatmap_change(before)
+    assert pg.get("document.querySelector('[data-status=epoch]').textContent") != "0"
+
+
+def test_live_changes_keep_training_and_the_views_follow(playground):
+    pg = playground.open()
+    pg.page.click("#play")
+    pg.wait("__playground.epoch >= 1")
+
+    def still_counting():
+        epoch = pg.get("__playground.epoch")
+        pg.wait(f"__playground.epoch > {epoch} && __playground.state === 'training'")
+
+    pg.set("learning_rate", "0.1")
+    pg.wait("__playground.config.learning_rate === 0.1")
+    still_counting()
+    pg.page.select_option("#activation", "relu")
+    pg.wait("__playground.config.activation === 'relu' || __playground.config.activation[0] === 'relu'")
+    still_counting()
+    pg.page.select_option("#optimizer", "adam")
+    pg.wait("__playground.config.optimizer === 'adam'")
+    pg.wait("document.querySelector('#optimizer_params-beta1') !== null")
+    still_counting()
+    layers = pg.config("layers")
+    pg.page.click("#add-layer")
+    pg.wait(f"__playground.config.layers.length === {len(layers) + 1}")
+    pg.wait(f"__playground.probe.sizes() && __playground.probe.sizes().length === {len(layers) + 3}")
+    pg.wait(f"document.querySelectorAll('.layer-box').length === {len(layers) + 1}")
+    still_counting()
+    pg.wait_heatmap_change(pg.heatmap_signature())
+
+
+def test_pause_step_epoch_and_reset(playground):
+    pg = playground.open()
+    pg.page.click("#play")
+    pg.wait("__playground.step > 0")
+    pg.page.click("#play")
+    pg.wait("__playground.state === 'idle'")
+    step = pg.get("__playground.step")
+    pg.page.wait_for_timeout(300)
+    step = pg.get("__playground.step")
+    pg.page.click("#step")
+    pg.wait(f"__playground.step === {step + 1}")
+    epoch = pg.get("__playground.epoch")
+    pg.page.click("#epoch")
+    pg.wait(f"__playground.epoch === {epoch + 1}")
+    pg.page.click("#reset")
+    pg.wait("__playground.step === 0 && __playground.epoch === 0")
+    pg.page.keyboard.press("ArrowRight")
+    pg.wait("__playground.step === 1")
+    pg.page.keyboard.press("Space")
+    pg.wait("__playground.state === 'training'")
+    pg.page.keyboard.press("Space")
+    pg.wait("__playground.state === 'idle'")
+
+
+def test_clicking_the_heatmap_adds_a_point_and_erase_removes_it(playground):
+    pg = playground.open()
+    pg.wait("__playground.data !== null")
+    count = pg.get("__playground.data.train.length")
+    box = pg.page.locator("#heatmap canvas.points").bounding_box()
+    pg.page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    pg.wait(f"__playground.data.train.length === {count + 1}")
+    pg.page.check("#erase")
+    pg.page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    pg.wait(f"__playground.data.train.length <= {count}")
+
+
+def test_hover_card_shows_a_weight_and_editing_it_changes_the_next_frame(playground):
+    pg = playground.open()
+    pg.wait("__playground.probe.sizes() !== undefined")
+    point = pg.get("__playground.probe.linkPoint(0, 0, 0)")
+    pg.page.mouse.move(point["x"], point["y"])
+    card = pg.page.locator("#diagram .hover-card")
+    card.wait_for(state="visible")
+    assert "Weight" in card.inner_text()
+    value = float(pg.get("__playground.probe.value(0, 0, 0)"))
+    assert f"{value:.4f}" in card.inner_text()
+    pg.page.mouse.click(point["x"], point["y"])
+    editor = pg.page.locator("#diagram .weight-editor")
+    editor.wait_for(state="visible")
+    editor.fill("2.5")
+    editor.press("Enter")
+    pg.wait("Math.abs(__playground.probe.value(0, 0, 0) - 2.5) < 1e-6")
+    pg.wait("document.querySelector('#diagram .hover-card').textContent.includes('2.5000')")
+
+
+def test_a_copied_url_restores_the_setup(playground, browser):
+    pg = playground.open()
+    pg.set("learning_rate", "0.3")
+    pg.page.select_option("#activation", "sigmoid")
+    pg.set("layers", "3,5")
+    pg.page.check("#show_test")
+    pg.wait("__playground.config.learning_rate === 0.3 && __playground.config.layers.join() === '3,5'")
+    pg.wait("location.hash.includes('layers=3,5') && location.hash.includes('show_test=true')")
+    url = pg.page.url
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    other = context.new_page()
+    try:
+        other.goto(url)
+        other.wait_for_function("window.__playground && __playground.config"
+                                " && __playground.config.layers.join() === '3,5'"
+                                " && __playground.config.learning_rate === 0.3", timeout=15_000)
+        assert other.evaluate("[__playground.config.activation].flat()[0]") == "sigmoid"
+        assert other.is_checked("#show_test")
+        assert other.input_value("#learning_rate") == "0.3"
+    finally:
+        context.close()
+
+
+def test_hide_parameter_hides_controls(playground):
+    pg = playground.open("?hide=learning_rate,optimizer,tools")
+    pg.wait("document.querySelector('#learning_rate') !== null")
+    assert not pg.page.is_visible("#learning_rate")
+    assert not pg.page.is_visible("#optimizer")
+    assert not pg.page.is_visible("#gradcheck")
+    assert pg.page.is_visible("#activation")
+
+
+def test_divergence_notice_appears_and_goes_when_the_rate_is_lowered(playground):
+    pg = playground.open("#dataset=plane&layers=4&learning_rate=0.03")
+    pg.wait("__playground.config.dataset === 'plane'")
+    pg.set("learning_rate", "10")
+    pg.wait("__playground.config.learning_rate === 10")
+    pg.page.click("#play")
+    notice = pg.page.locator("#notices [data-kind=diverged]")
+    notice.wait_for(state="visible", timeout=20_000)
+    assert "diverged" in notice.inner_text().lower()
+    assert "learning rate" in notice.inner_text().lower()
+    pg.set("learning_rate", "0.03")
+    notice.wait_for(state="detached")
+    pg.wait("__playground.state === 'training'")
+
+
+def test_gradient_check_shows_errors_per_layer(playground):
+    pg = playground.open()
+    pg.page.click("#gradcheck")
+    pg.page.locator("#gradcheck-result td.ok").first.wait_for()
+    pg.page.check("#inject_bug")
+    pg.page.click("#gradcheck")
+    pg.page.locator("#gradcheck-result td.bad").first.wait_for()
+
+
+def test_draw_time_of_a_deep_network(playground, artifacts):
+    """2-8x6-1: diagram with 48 thumbnails, the 100² heatmap and the charts; the figure is reported, not asserted."""
+    pg = playground.open("#layers=6,6,6,6,6,6,6,6&speed=100")
+    pg.wait("__playground.config.layers.length === 8 && __playground.probe.sizes().length === 10")
+    pg.page.click("#play")
+    pg.wait("__playground.drawStats && __playground.drawStats.samples >= 100", timeout=30_000)
+    live = pg.get("__playground.drawStats")
+    pg.page.click("#play")
+    pg.wait("__playground.state === 'idle'")
+    bench = pg.get("__playground.probe.benchmark(300)")
+    (artifacts / "draw-stats.json").write_text(json.dumps({"live": live, "redraw": bench}, indent=2))
+    for name, stats in (("live", live), ("redraw", bench)):
+        print(f"draw 2-8x6-1 {name}: median {stats['median']:.2f} ms, p95 {stats['p95']:.2f} ms ({stats['samples']})")
+    assert live["samples"] >= 100 and bench["samples"] == 300
