@@ -39,6 +39,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "schedule": {"name": "constant"},
     "batch_size": 10,
     "shuffle": True,
+    "order": "random",
     "regularization": "none",
     "regularization_rate": 0.0,
     "dropout": 0.0,
@@ -87,6 +88,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "init": tuple(INITIALIZERS),
     "optimizer": tuple(OPTIMIZER_PARAMS),
     "regularization": REGULARIZERS,
+    "order": ("random", "sorted"),  # the fixed order of a pass when shuffle is off: as stored, or sorted by label
 }
 DROPOUT = Param(0.0, 0.0, 0.9)
 CLIP_VALUE = Param(1.0, 1e-6, 1000.0)

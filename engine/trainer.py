@@ -167,7 +167,7 @@ class Trainer:
             self.optimizer = make_optimizer(new["optimizer"], **new["optimizer_params"])
         elif "optimizer_params" in changed:
             self.optimizer.set_hyper(**new["optimizer_params"])
-        if data_changed or changed.intersection(("loss", "features", "shuffle", "early_stopping")):
+        if data_changed or changed.intersection(("loss", "features", "shuffle", "order", "early_stopping")):
             self._bind_data()
         self._refresh()
         return events
@@ -216,6 +216,21 @@ class Trainer:
             self.network.b[layer][row] = value
         else:
             W[layer][col, row] = value
+        self._backup_valid = False
+        self._version += 1
+
+    def set_params(self, values: Any) -> None:
+        """Overwrite every parameter from a flat sequence in the params layout (e.g. a saved run)."""
+        params = self.network.params
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            array = np.zeros(0)
+        if array.shape != params.shape:
+            raise ConfigError("params", f"must be a list of {params.size} numbers (this network's parameters)")
+        if not np.isfinite(array).all() or np.abs(array).max(initial=0.0) > MAX_WEIGHT:
+            raise ConfigError("params", f"every value must be a finite number from {-MAX_WEIGHT:g} to {MAX_WEIGHT:g}")
+        params[...] = array
         self._backup_valid = False
         self._version += 1
 
@@ -274,6 +289,9 @@ class Trainer:
     def _new_pass(self) -> None:
         if self.config["shuffle"]:
             order = self._shuffle_rng.permutation(len(self._x_train))
+            self._x_epoch, self._t_epoch = self._x_train[order], self._t_train[order]
+        elif self.config["order"] == "sorted":
+            order = np.argsort(self.data.train_labels, kind="stable")
             self._x_epoch, self._t_epoch = self._x_train[order], self._t_train[order]
         else:
             self._x_epoch, self._t_epoch = self._x_train, self._t_train

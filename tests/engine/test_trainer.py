@@ -270,3 +270,21 @@ def test_bench_reference_does_the_same_arithmetic() -> None:
         loss = ref.step(10)
     np.testing.assert_allclose(ref.params, t.network.params, atol=1e-6)
     assert loss == pytest.approx(t.batch_loss, rel=1e-5)
+
+
+def test_sorted_order_without_shuffling_visits_one_class_then_the_other() -> None:
+    t = Trainer({**SMALL, "shuffle": False, "order": "sorted", "batch_size": 25})
+    t.train(1)
+    first = t._t_epoch[:25]
+    assert (first == first[0]).all(), "the first mini-batch holds only one class"
+
+
+def test_set_params() -> None:
+    t = Trainer(SMALL)
+    values = np.linspace(-1, 1, t.network.params.size)
+    t.set_params(values.tolist())
+    np.testing.assert_allclose(t.network.params, values, rtol=1e-6)
+    for bad in ([0.0], [float("nan")] * values.size, "x"):
+        with pytest.raises(ConfigError) as caught:
+            t.set_params(bad)
+        assert caught.value.field == "params"
