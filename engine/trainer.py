@@ -149,7 +149,8 @@ class Trainer:
         changed = {key for key in new if new[key] != old[key]}
         self.config = new
         events: list[dict[str, Any]] = []
-        data_changed = bool(changed.intersection(DATA_KEYS))
+        data_keys = DATA_KEYS if DATASETS[new["dataset"]].kind == "multiclass" else DATA_KEYS[:-1]  # K: multiclass only
+        data_changed = bool(changed.intersection(data_keys))
         if data_changed:
             self._new_data()
         elif "train_ratio" in changed:
