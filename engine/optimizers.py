@@ -96,14 +96,14 @@ class Optimizer:
 
     def snapshot(self, params: np.ndarray) -> None:
         """Remember the state as it is now (before a step that may have to be rolled back)."""
-        self._ensure(params)
-        if self._saved is None or self._saved[0].shape != self.state.shape:
-            self._saved = (np.empty_like(self.state), {})
-        np.copyto(self._saved[0], self.state)
-        counters = self._saved[1]
+        saved, state = self._saved, self.state
+        if saved is None or state is None or saved[0].shape != state.shape or state.shape[1] != params.size:
+            self._ensure(params)
+            saved = self._saved = (np.empty_like(self.state), {})
+        np.copyto(saved[0], self.state)
         for name in self.counters:
             value = getattr(self, name)
-            counters[name] = value.copy() if isinstance(value, np.ndarray) else value
+            saved[1][name] = value.copy() if type(value) is np.ndarray else value
 
     def restore(self) -> None:
         """Go back to the last snapshot."""
