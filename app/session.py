@@ -70,6 +70,7 @@ class Session:
         self._close_socket = close_socket
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._handler: asyncio.Task | None = None
         now = time.monotonic()
         self.started = now
         self.last_control = now
@@ -98,6 +99,7 @@ class Session:
                     hello_extra: dict[str, Any]) -> None:
         """Create the trainer in the pool, say hello, then start the producer and the sender."""
         loop = asyncio.get_running_loop()
+        self._handler = asyncio.current_task()
         self.trainer = await loop.run_in_executor(self.runtime.pool, TrainerView.create, self.settings)
         outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._wake.set, self._fail)
         self.subscribers.append(outbox)
@@ -153,6 +155,8 @@ class Session:
                 await self._close_socket(code, reason)
         except Exception as exc:  # already gone, or the client stopped reading
             log.debug("close(%s) failed: %r", code, exc)
+        if self._handler is not None and self._handler is not asyncio.current_task():
+            self._handler.cancel()  # its receive loop may wait forever on a client that sends nothing
 
     def disconnected(self) -> None:
         """The client went away (cleanly or not): release everything now."""

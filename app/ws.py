@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, WebSocket
@@ -10,7 +11,7 @@ from starlette.websockets import WebSocketState
 from app.api import describe
 from app.limits import TokenBucket, origin_allowed, refusal
 from app.runtime import Runtime
-from app.session import Session
+from app.session import Session, State
 
 router = APIRouter()
 log = logging.getLogger("playground.session")
@@ -53,6 +54,10 @@ async def training_session(websocket: WebSocket) -> None:
                 session.receive_text(message["text"])
             else:
                 session.receive_bytes()
+    except asyncio.CancelledError:
+        if session.state is not State.CLOSED:
+            raise
+        asyncio.current_task().uncancel()  # the session ended itself (idle, watchdog…): return normally
     except Exception as exc:
         log.debug("session %s ended: %r", session.id, exc)
     finally:
