@@ -134,11 +134,33 @@ def per_layer(field: str, value: Any, n_layers: int, check) -> Any:
     return check(field, value)
 
 
-def fit_layers(value: Any, n_layers: int) -> Any:
-    """A per-layer list cut or padded (with its last entry) to n_layers; a single value stays."""
-    if not isinstance(value, list) or len(value) == n_layers:
+def layer_map(old: list[int], new: list[int]) -> list[int | None] | None:
+    """Which old hidden layer each new one comes from when exactly one layer was inserted or removed, else None."""
+    if len(new) == len(old) + 1:
+        at = [i for i in range(len(new)) if new[:i] + new[i + 1 :] == old]
+        if at:
+            return [*range(at[-1]), None, *range(at[-1], len(old))]
+    if len(new) == len(old) - 1:
+        at = [i for i in range(len(old)) if old[:i] + old[i + 1 :] == new]
+        if at:
+            return [j for j in range(len(old)) if j != at[-1]]
+    return None
+
+
+def follow_layers(value: Any, old: list[int], new: list[int]) -> Any:
+    """A per-layer list carried across a layers change: kept layers keep their entry, a new one copies a neighbour's."""
+    if not isinstance(value, list) or not value or old == new:
         return value
-    return (value + [value[-1] if value else 0.0] * n_layers)[:n_layers]
+    sources = layer_map(old, new) or [j if j < len(old) else None for j in range(len(new))]
+    out, last = [], value[0]
+    for j, source in enumerate(sources):
+        if source is None:
+            later = [s for s in sources[j:] if s is not None]
+            out.append(last if j or not later else value[later[0]])
+        else:
+            last = value[source]
+            out.append(last)
+    return out
 
 
 def validate(config: dict[str, Any], patch: dict[str, Any], limits: Limits) -> dict[str, Any]:
@@ -170,13 +192,13 @@ def validate(config: dict[str, Any], patch: dict[str, Any], limits: Limits) -> d
         if not isinstance(layers, list) or len(layers) > limits.max_layers:
             raise ConfigError("layers", f"must be a list of 0 to {limits.max_layers} layer widths")
         new["layers"] = [check_number("layers", n, width) for n in layers]
-    n_layers = len(new["layers"])
+    n_layers, old_layers = len(new["layers"]), config["layers"]
     new["activation"] = per_layer(
-        "activation", patch.get("activation", fit_layers(new["activation"], n_layers)), n_layers,
+        "activation", patch.get("activation", follow_layers(new["activation"], old_layers, new["layers"])), n_layers,
         lambda f, v: check_choice(f, v, CHOICES["activation"]),
     )  # fmt: skip
     new["dropout"] = per_layer(
-        "dropout", patch.get("dropout", fit_layers(new["dropout"], n_layers)), n_layers,
+        "dropout", patch.get("dropout", follow_layers(new["dropout"], old_layers, new["layers"])), n_layers,
         lambda f, v: check_number(f, v, DROPOUT),
     )  # fmt: skip
     kind = DATASETS[new["dataset"]].kind

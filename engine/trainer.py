@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from engine.activations import CAN_DIE
-from engine.config import DEFAULT_CONFIG, MAX_SEED, ConfigError, Limits, options, validate
+from engine.config import DEFAULT_CONFIG, MAX_SEED, ConfigError, Limits, layer_map, options, validate
 from engine.data import DataSet
 from engine.datasets import DATASETS
 from engine.grid import Grids, compute_grids
@@ -38,19 +38,6 @@ def event(kind: str, message: str, **details: Any) -> dict[str, Any]:
 def finite_or_none(x: float) -> float | None:
     """x, or None when it is NaN or infinite (JSON has no NaN)."""
     return x if math.isfinite(x) else None
-
-
-def layer_map(old: list[int], new: list[int]) -> list[int | None] | None:
-    """Which old hidden layer each new one comes from when exactly one layer was inserted or removed, else None."""
-    if len(new) == len(old) + 1:
-        at = [i for i in range(len(new)) if new[:i] + new[i + 1 :] == old]
-        if at:
-            return [*range(at[-1]), None, *range(at[-1], len(old))]
-    if len(new) == len(old) - 1:
-        at = [i for i in range(len(old)) if old[:i] + old[i + 1 :] == new]
-        if at:
-            return [j for j in range(len(old)) if j != at[-1]]
-    return None
 
 
 class Trainer:

@@ -288,3 +288,13 @@ def test_set_params() -> None:
         with pytest.raises(ConfigError) as caught:
             t.set_params(bad)
         assert caught.value.field == "params"
+
+
+def test_per_layer_settings_follow_an_inserted_or_removed_layer() -> None:
+    t = Trainer({**SMALL, "activation": ["relu", "sigmoid"], "dropout": [0.1, 0.2]})
+    t.apply({"layers": [3, 4, 2]})  # a layer inserted in front: the old layers keep their own settings
+    assert t.config["activation"] == ["relu", "relu", "sigmoid"]
+    assert t.network.activation_names[1:] == ["relu", "sigmoid"]
+    assert t.config["dropout"] == [0.1, 0.1, 0.2]
+    t.apply({"layers": [3, 2]})  # the middle layer removed
+    assert t.config["activation"] == ["relu", "sigmoid"] and t.config["dropout"] == [0.1, 0.2]
