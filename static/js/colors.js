@@ -34,7 +34,7 @@ export function classLut(dark, classes, discrete = false) {
   for (let k = 0; k < classes; k++) {
     for (let c = 0; c < 256; c++) {
       const confidence = discrete ? 0.75 : Math.max(0, (c / 255 - 1 / classes) / (1 - 1 / classes));
-      lut[k * 256 + c] = pack(mix(mid, CLASS_COLORS[k % CLASS_COLORS.length], 0.15 + 0.75 * confidence));
+      lut[k * 256 + c] = pack(mix(mid, CLASS_COLORS[k % CLASS_COLORS.length], 0.1 + 0.6 * confidence));
     }
   }
   return lut;

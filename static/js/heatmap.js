@@ -135,7 +135,7 @@ export class Heatmap {
         ctx.fillStyle = this.pointColor(label);
         ctx.fill();
         ctx.lineWidth = test ? 2 : 1;
-        ctx.strokeStyle = test ? (this.dark ? "#fff" : "#000") : (this.dark ? "#111" : "#fff");
+        ctx.strokeStyle = test ? (this.dark ? "#fff" : "#000") : (this.dark ? "rgba(0,0,0,0.55)" : "rgba(255,255,255,0.85)");
         ctx.stroke();
       }
     };

@@ -127,8 +127,8 @@ function hello(message) {
   const patch = {};
   for (const [key, text] of Object.entries(hash)) {
     if (PAGE_KEYS.includes(key)) continue;
-    const reference = key === "speed" ? 1 : message.config[key];
-    if (reference === undefined && key !== "speed") continue;
+    const reference = message.config[key] ?? (key === "speed" ? 1 : undefined);
+    if (reference === undefined) continue;
     const value = decodeValue(text, reference);
     if (JSON.stringify(value) !== JSON.stringify(message.config[key])) patch[key] = value;
   }
@@ -186,6 +186,7 @@ function layoutDiagram() {
 
 function data(message) {
   playground.data = message;
+  $("#accuracy-figure").hidden = message.problem === "regression";
   heatmap.setData(message);
   diagram.setProblem(message.problem, message.classes);
   const select = $("#point-label");

@@ -1,5 +1,5 @@
 // The network diagram: features, neurons as heatmap thumbnails, links by weight, δ rings, gradient flow, editing.
-import { classLut, divergingLut, rangeLut, signColor } from "./colors.js";
+import { classColor, classLut, divergingLut, rangeLut, signColor } from "./colors.js";
 import { weightLayers } from "./protocol.js";
 
 const MAP = 25;
@@ -173,6 +173,8 @@ export class NetworkDiagram {
       return [...Array(count).keys()].map((i) => ({ x: xs[c], y: y0 + i * step }));
     };
     this.size = s;
+    const spacing = Math.min(...this.sizes.slice(1).map((n) => (h - top - bottom) / Math.max(1, n)), s * 2.2);
+    this.ringRoom = Math.max(2, Math.min(s * 0.35, spacing / 2 - s * 0.72 - 1));
     this.inputs = column(this.features.length, 0).map((p, i) => ({
       ...p, feature: this.features[i], active: this.active.indexOf(this.features[i]),
     }));
@@ -266,7 +268,7 @@ export class NetworkDiagram {
       ctx.setLineDash([3 * thick, 9 * thick]);
       for (let g = 1; g < LEVELS; g++) {
         ctx.lineDashOffset = (time / 1000) * (6 + g * 10);
-        ctx.strokeStyle = this.dark ? `rgba(255,240,120,${0.15 + g * 0.11})` : `rgba(200,30,30,${0.12 + g * 0.1})`;
+        ctx.strokeStyle = this.dark ? `rgba(255,240,120,${0.1 + g * 0.08})` : `rgba(200,30,30,${0.08 + g * 0.08})`;
         ctx.lineWidth = (1 + g * 0.3) * thick;
         ctx.stroke(flowPaths[g]);
       }
@@ -302,27 +304,39 @@ export class NetworkDiagram {
     const deltaMean = frame.delta_mean;
     const deltaAbs = frame.delta_abs;
     const rings = Array.from({ length: 2 * LEVELS }, () => new Path2D());
+    let d = 0;
+    for (let c = 1; c < this.columns.length; c++) {
+      for (const node of this.columns[c]) {
+        const mag = deltaAbs ? deltaAbs[d] : 0;
+        if (mag > 0) {
+          const level = logLevel(mag, -6, 0);
+          const r = s * 0.72 + (level / (LEVELS - 1)) * this.ringRoom;
+          const path = rings[(deltaMean && deltaMean[d] < 0 ? 0 : LEVELS) + level];
+          path.moveTo(node.x + r, node.y);
+          path.arc(node.x, node.y, r, 0, 2 * Math.PI);
+        }
+        d += 1;
+      }
+    }
+    for (let k = 0; k < 2 * LEVELS; k++) {
+      const level = k % LEVELS;
+      ctx.strokeStyle = signColor(k < LEVELS ? -1 : 1, 0.3 + level * 0.08);
+      ctx.lineWidth = Math.min(this.ringRoom, (0.8 + level * 0.45) * thick);
+      ctx.stroke(rings[k]);
+    }
     const borders = new Path2D();
     const biases = [new Path2D(), new Path2D()];
-    let d = 0;
     const outputColumn = this.columns.length - 1;
     for (let c = 1; c < this.columns.length; c++) {
       const layer = this.layers[c - 1];
       this.columns[c].forEach((node, j) => {
         const x = node.x - s / 2;
         const y = node.y - s / 2;
-        const mag = deltaAbs ? deltaAbs[d] : 0;
-        if (mag > 0) {
-          const level = logLevel(mag, -6, 0);
-          const r = s * 0.62 + level * 0.9 * thick;
-          const path = rings[(deltaMean && deltaMean[d] < 0 ? 0 : LEVELS) + level];
-          path.moveTo(node.x + r, node.y);
-          path.arc(node.x, node.y, r, 0, 2 * Math.PI);
-        }
-        d += 1;
         if (c === outputColumn && this.sizes.at(-1) > 1) {
-          ctx.fillStyle = signColor(1, 0.15);
+          ctx.fillStyle = classColor(j);
+          ctx.globalAlpha = 0.55;
           ctx.fillRect(x, y, s, s);
+          ctx.globalAlpha = 1;
         } else {
           const slot = c === outputColumn ? this.hiddenCount + this.features.length : node.map;
           ctx.drawImage(this.atlas, 0, slot * MAP, MAP, MAP, x, y, s, s);
@@ -333,12 +347,6 @@ export class NetworkDiagram {
         node.bias = { x: x - bs * 0.6, y: y + s - bs * 0.4, s: Math.max(bs, 8) };
         biases[bias < 0 ? 0 : 1].rect(node.bias.x, node.bias.y, bs, bs);
       });
-    }
-    for (let k = 0; k < 2 * LEVELS; k++) {
-      const level = k % LEVELS;
-      ctx.strokeStyle = signColor(k < LEVELS ? -1 : 1, 0.3 + level * 0.08);
-      ctx.lineWidth = (0.8 + level * 0.45) * thick;
-      ctx.stroke(rings[k]);
     }
     ctx.strokeStyle = text;
     ctx.lineWidth = thick;

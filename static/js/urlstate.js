@@ -21,7 +21,7 @@ export function decodeValue(text, reference) {
   if (Array.isArray(reference) || text.includes(",")) return text === "" ? [] : text.split(",").map(scalar);
   if (typeof reference === "string") return text;
   if (typeof reference === "boolean") return text === "true";
-  if (typeof reference === "number") return Number(text);
+  if (typeof reference === "number") return Number.isFinite(Number(text)) ? Number(text) : text;
   return scalar(text);
 }
 
