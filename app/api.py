@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.trainer import DEFAULT_CONFIG, Limits, options
 from fastapi import APIRouter, Request
 
+from app.frames import HEADER, HEADER_FIELDS
 from app.limits import limits_summary
-from app.protocol import PROTOCOL_VERSION
+from app.protocol import CLIENT_MESSAGE, CLOSE_CODES, PROTOCOL_VERSION
 from app.settings import Settings
+from engine.trainer import DEFAULT_CONFIG, Limits, options
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -32,6 +33,19 @@ def describe(settings: Settings) -> dict[str, Any]:
         "limits": dict(limits_summary(settings)),
         "options": {**registries, **SERVER_OPTIONS},
         "defaults": {**DEFAULT_CONFIG, "speed": "max", "fps": 60.0},
+    }
+
+
+@router.get("/protocol")
+async def get_protocol() -> dict[str, Any]:
+    """The wire protocol as data: JSON Schema of every client message, the frame header and close codes."""
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "endpoint": "/ws",
+        "client_messages": CLIENT_MESSAGE.json_schema(),
+        "frame_header": {"format": HEADER.format, "size": HEADER.size,
+                         "fields": [{"name": n, "format": f} for n, f in HEADER_FIELDS]},
+        "close_codes": CLOSE_CODES,
     }
 
 

@@ -8,6 +8,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 PROTOCOL_VERSION = 1
+CLOSE_CODES: dict[int, str] = {
+    1001: "idle too long, session lifetime reached, or the server is shutting down",
+    1008: "too many messages (rate limit), or the client stopped reading frames (send watchdog)",
+    1009: "a message larger than the limit (max_message_bytes)",
+    1011: "the server failed",
+    1013: "no free session: the server or this address has reached its limit; try again later",
+}
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -75,6 +82,7 @@ class ConfigMsg(Message):
     schedule: Schedule | None = None
     batch_size: int | None = None
     shuffle: bool | None = None
+    order: Name | None = None
     regularization: Name | None = None
     regularization_rate: Finite | None = None
     dropout: Finite | Annotated[list[Finite], Field(max_length=64)] | None = None

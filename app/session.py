@@ -174,7 +174,7 @@ class Session:
         self.inbox.clear()
 
     async def _fail(self, reason: str) -> None:
-        await self.close(1011 if reason.startswith("send failed") else 1008, reason)
+        await self.close(1008, reason)
 
     # ---- producer (event loop) --------------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from engine.trainer import ConfigError, Limits, Trainer
 
 OUTPUT_GRID = 100
 MAP_GRID = 25
-MAX_PARAM = 1000.0
 ACTIVATION_RANGES: dict[str, tuple[float, float]] = {
     "sigmoid": (0.0, 1.0),
     "tanh": (-1.0, 1.0),
@@ -126,14 +125,7 @@ class TrainerView:
 
     def set_params(self, values: list[float]) -> None:
         """Replace the whole flat parameter vector (same order as the frame's `params` block)."""
-        params = self.trainer.network.params
-        if len(values) != params.size:
-            raise ConfigError("params", f"needs exactly {params.size} numbers (the network's parameters), "
-                              f"got {len(values)}")
-        array = np.asarray(values, dtype=np.float64)
-        if not np.all(np.abs(array) <= MAX_PARAM):
-            raise ConfigError("params", f"every value must be from {-MAX_PARAM:g} to {MAX_PARAM:g}")
-        params[:] = array
+        self.trainer.set_params(values)
 
     def trace(self, index: int, split: str) -> dict[str, Any]:
         """One point through the live network (engine.lesson.trace): every z, a, δ and gradient."""
