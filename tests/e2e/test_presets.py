@@ -1,0 +1,250 @@
+"""Every preset demonstrates its claim.
+
+Three layers of evidence: the engine's Trainer run directly on each preset's config (fast, exact numbers); the
+server's `gradcheck` over the wire; and the playground page in Chromium loading `/#preset=<id>` and reading the
+streamed numbers from window.__playground.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.presets import PRESETS
+from engine.trainer import Trainer
+
+GRADCHECK_THRESHOLD = 1e-4  # the server's pass mark
+
+
+def trainer_for(preset_id: str, **override) -> Trainer:
+    config = PRESETS[preset_id].config()
+    config.pop("speed")
+    return Trainer({**config, **override})
+
+
+def train_until(trainer: Trainer, steps: int) -> list[dict]:
+    events = []
+    while trainer.step < steps:
+        happened = trainer.train(min(100, steps - trainer.step))
+        events += happened
+        if any(e["kind"] in ("diverged", "early_stopped") for e in happened):
+            break
+    return events
+
+
+def noise(losses: list[float]) -> float:
+    """Mean step-to-step change of the batch loss relative to its mean."""
+    series = np.asarray(losses)
+    return float(np.abs(np.diff(series)).mean() / series.mean())
+
+
+# -- the engine, run on each preset's config ----------------------------------------------------------------------
+
+
+def test_every_claim_has_a_check():
+    checked = {"slow-motion", "lr-too-small", "lr-right", "lr-too-large", "full-batch", "stochastic", "mini-batch",
+               "vanishing", "vanishing-fixed", "exploding", "exploding-clipped", "valley-sgd", "valley-momentum",
+               "valley-adam", "xor", "no-shuffle", "shuffle", "overfit", "overfit-l2", "overfit-dropout",
+               "overfit-early-stopping", "dead-relu", "leaky-relu", "zero-init"}
+    assert set(PRESETS) == checked
+
+
+def test_slow_motion_each_step_moves_every_parameter_by_minus_eta_times_its_gradient():
+    trainer = trainer_for("slow-motion")
+    lr = trainer.config["learning_rate"]
+    assert trainer.config["batch_size"] == 4 and PRESETS["slow-motion"].speed <= 2
+    for _ in range(5):
+        before = trainer.network.params.copy()
+        trainer.train(1)
+        np.testing.assert_allclose(trainer.network.params, before - lr * trainer.network.grads, atol=1e-6)
+
+
+def test_learning_rate_too_small_about_right_and_too_large():
+    losses = {}
+    for preset in ("lr-too-small", "lr-right"):
+        trainer = trainer_for(preset)
+        start = trainer.evaluate()["train_loss"]
+        assert train_until(trainer, 2000) == []
+        losses[preset] = trainer.evaluate()["train_loss"] / start
+    assert losses["lr-too-small"] > 0.4
+    assert losses["lr-right"] < 0.05
+    trainer = trainer_for("lr-too-large")
+    events = train_until(trainer, 50)
+    assert [e["kind"] for e in events] == ["diverged"]
+    assert trainer.step < 50 and "diverged" in events[0]["message"]
+
+
+def test_batch_size_full_batch_is_smooth_one_point_is_noisiest():
+    measured = {}
+    for preset in ("full-batch", "mini-batch", "stochastic"):
+        trainer = trainer_for(preset)
+        losses = []
+        for _ in range(1000):
+            trainer.train(1)
+            losses.append(trainer.batch_loss)
+        measured[preset] = noise(losses[200:])
+    assert measured["full-batch"] < 0.01
+    assert measured["full-batch"] * 10 < measured["mini-batch"] < measured["stochastic"] / 2
+
+
+def test_vanishing_gradients_starve_the_first_layer_and_relu_he_fixes_it():
+    trainer = trainer_for("vanishing")
+    trainer.train(200)
+    norms = trainer.stats["grad_norm"]
+    assert len(norms) == 7
+    assert norms[0] < 1e-3 * norms[-1] and norms[0] < 1e-3 * norms[-2]
+    fixed = trainer_for("vanishing-fixed")
+    fixed.train(200)
+    norms = fixed.stats["grad_norm"]
+    assert norms[0] > 1e-2 * norms[-1]
+    assert fixed.evaluate()["train_loss"] < 0.5 * trainer.evaluate()["train_loss"]
+
+
+def test_exploding_gradients_diverge_and_clipping_tames_them():
+    events = train_until(trainer_for("exploding"), 20)
+    assert [e["kind"] for e in events] == ["diverged"]
+    assert events[0]["grad_norm"] > 100 and events[0]["cause"] == "exploding_gradient"
+    clipped = trainer_for("exploding-clipped")
+    start = clipped.evaluate()["train_loss"]
+    events = train_until(clipped, 500)
+    assert "diverged" not in [e["kind"] for e in events]
+    assert clipped.evaluate()["train_loss"] < 0.05 * start
+
+
+def test_momentum_runs_along_the_valley_and_adam_beats_plain_sgd():
+    loss = {}
+    for preset in ("valley-sgd", "valley-momentum", "valley-adam"):
+        trainer = trainer_for(preset)
+        train_until(trainer, 300)
+        loss[preset] = trainer.evaluate()["train_loss"]
+    assert loss["valley-momentum"] * 3 < loss["valley-sgd"]
+    assert loss["valley-adam"] < loss["valley-sgd"]
+
+
+def test_xor_is_learned_by_one_hidden_layer_within_30_epochs():
+    trainer = trainer_for("xor")
+    assert len(trainer.config["layers"]) == 1 and 2 <= trainer.config["layers"][0] <= 4
+    while trainer.epoch < 30 and trainer.evaluate()["test_accuracy"] < 0.95:
+        trainer.train_epoch()
+    assert trainer.evaluate()["test_accuracy"] >= 0.95
+    flat = trainer_for("xor", layers=[])
+    for _ in range(30):
+        flat.train_epoch()
+    assert flat.evaluate()["test_accuracy"] < 0.7
+
+
+def _output_swing(trainer: Trainer, epochs: int = 30) -> float:
+    """Mean change of the average test output between the middle and the end of each epoch (after 10 epochs)."""
+    x_test = trainer.data.inputs(trainer.config["features"])[1]
+    half = len(trainer.data.train_labels) // trainer.config["batch_size"] // 2
+    swings = []
+    for epoch in range(epochs):
+        trainer.train(half)
+        middle = trainer.loss.predict(trainer.network.infer(x_test)[0].T).mean()
+        trainer.train_epoch()
+        end = trainer.loss.predict(trainer.network.infer(x_test)[0].T).mean()
+        if epoch >= 10:
+            swings.append(abs(middle - end))
+    return float(np.mean(swings))
+
+
+def test_not_shuffling_class_sorted_data_makes_the_network_swing():
+    measured = {}
+    for preset in ("no-shuffle", "shuffle"):
+        trainer = trainer_for(preset)
+        losses = []
+        for _ in range(1000):
+            trainer.train(1)
+            losses.append(trainer.batch_loss)
+        measured[preset] = (noise(losses[200:]), _output_swing(trainer_for(preset)), trainer.evaluate())
+    assert measured["no-shuffle"][0] > 1.5 * measured["shuffle"][0]
+    assert measured["no-shuffle"][1] > max(0.5, 3 * measured["shuffle"][1])
+    assert measured["no-shuffle"][2]["test_accuracy"] < 0.6
+    assert measured["shuffle"][2]["test_accuracy"] > 0.8
+
+
+def _gap_after(preset: str, epochs: int = 300) -> tuple[float, list[dict], dict]:
+    trainer = trainer_for(preset)
+    events = []
+    while trainer.epoch < epochs:
+        happened = trainer.train_epoch()
+        events += happened
+        if any(e["kind"] == "early_stopped" for e in happened):
+            break
+    result = trainer.evaluate()
+    return result["test_loss"] - result["train_loss"], events, result
+
+
+def test_overfitting_and_its_three_fixes():
+    gap, _, plain = _gap_after("overfit")
+    assert gap > 1.0 and plain["train_loss"] < 0.05
+    for fix in ("overfit-l2", "overfit-dropout"):
+        assert _gap_after(fix)[0] < gap / 2, fix
+    _, events, stopped = _gap_after("overfit-early-stopping")
+    assert "early_stopped" in [e["kind"] for e in events]
+    assert stopped["test_loss"] < plain["test_loss"] / 2
+
+
+def test_dead_relus_pass_no_gradient_and_leaky_ones_do():
+    relu = trainer_for("dead-relu")
+    relu.train(600)
+    n_hidden = sum(relu.config["layers"])
+    dead = relu.stats["dead_units"]
+    assert dead.sum() >= 5
+    assert np.all(relu.stats["delta_abs"][:n_hidden][dead] == 0)
+    leaky = trainer_for("leaky-relu")
+    leaky.train(600)
+    assert np.all(leaky.stats["delta_abs"][:n_hidden] > 0)
+    assert leaky.evaluate()["train_loss"] < relu.evaluate()["train_loss"] / 2
+
+
+def test_zero_initialisation_keeps_the_units_of_a_layer_identical():
+    trainer = trainer_for("zero-init")
+    trainer.train(1000)
+    net = trainer.network
+    for W, b in zip(net.W[:-1], net.b[:-1], strict=True):
+        np.testing.assert_array_equal(W, W[:, :1].repeat(W.shape[1], axis=1))
+        np.testing.assert_array_equal(b, np.full_like(b, b[0]))
+    assert np.abs(net.W[1]).max() > 0.01  # the weights did move, in lockstep
+    xavier = trainer_for("zero-init", init="xavier")
+    xavier.train(1000)
+    assert xavier.evaluate()["train_loss"] < trainer.evaluate()["train_loss"] - 0.1
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_gradient_check_passes_on_every_preset_and_fails_with_the_injected_bug(preset):
+    trainer = trainer_for(preset)
+    trainer.train(50)
+    assert max(trainer.gradcheck()) < GRADCHECK_THRESHOLD
+    assert max(trainer.gradcheck(inject_bug=True)) > 10 * GRADCHECK_THRESHOLD
+
+
+# -- the server: gradcheck over the wire --------------------------------------------------------------------------
+
+
+def _receive_until(ws, kind: str, limit: int = 200) -> dict:
+    for _ in range(limit):
+        message = ws.recv(timeout=10)
+        if isinstance(message, str) and json.loads(message)["type"] == kind:
+            return json.loads(message)
+    raise AssertionError(f"no {kind} message")
+
+
+@pytest.mark.parametrize("preset", ["xor", "vanishing", "valley-adam"])
+def test_gradcheck_over_the_protocol(server, preset):
+    from websockets.sync.client import connect
+
+    with connect(server.ws_url, origin=server.url, max_size=None) as ws:
+        _receive_until(ws, "hello")
+        config = PRESETS[preset].config()
+        ws.send(json.dumps({"type": "config", **config}))
+        applied = _receive_until(ws, "config")["config"]
+        assert applied["layers"] == config["layers"]
+        ws.send(json.dumps({"type": "gradcheck"}))
+        good = _receive_until(ws, "gradcheck")
+        ws.send(json.dumps({"type": "gradcheck", "inject_bug": True}))
+        bad = _receive_until(ws, "gradcheck")
+    assert good["passed"] is True and len(good["layers"]) == len(config["layers"]) + 1
+    assert bad["passed"] is False and bad["inject_bug"] is True
