@@ -22,6 +22,7 @@ const CONTROLS = [
   ["training", "schedule.name", "Rate schedule", "Changes the learning rate while training: for example smaller steps later on, to settle into a minimum."],
   ["training", "batch_size", "Batch size", "How many points are averaged for one gradient step. Small batches are noisy but quick; big ones are smooth but slow.", "number"],
   ["training", "shuffle", "Shuffle", "Mix the training points into new batches every epoch."],
+  ["training", "order", "Order without shuffling", "Without shuffling, the points come in their stored order (random) or sorted by label: then every batch holds one class only, and training zig-zags."],
   ["regularisation", "regularization", "Regularisation", "Adds a penalty for big weights to the loss (L1 pushes weights to exactly zero, L2 makes them all smaller), which helps against overfitting."],
   ["regularisation", "regularization_rate", "Regularisation rate", "How strong the weight penalty is.", "number"],
   ["regularisation", "dropout", "Dropout", "While training, switch off this share of hidden neurons at random, so the network cannot rely on any single one."],
@@ -329,6 +330,7 @@ export class Controls {
     show("regularization_rate", config.regularization && config.regularization !== "none");
     show("clip.value", config.clip && config.clip.mode !== "none");
     show("early_stopping.patience", Boolean(config.early_stopping?.enabled));
+    show("order", config.shuffle === false);
     const problem = this.problemOf(config.dataset);
     show("classes", problem === "multiclass");
     const losses = this.options.losses || {};

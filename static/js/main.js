@@ -150,6 +150,7 @@ function applied(config, fromHello = false) {
     controls.clearErrors();
     saveHash();
   }
+  if (pendingWeights) setTimeout(() => { if (pendingWeights) loadWeights(); }, 400);
   if (divergedAt !== null && config.learning_rate < divergedAt) {
     notices.dismiss("diverged");
     divergedAt = null;
@@ -229,6 +230,7 @@ function frame(f, frameLayout) {
   playground.lastFrame = {
     step: f.step, epoch: f.epoch, train_loss: f.train_loss, test_loss: f.test_loss, train_accuracy: f.train_accuracy,
     test_accuracy: f.test_accuracy, learning_rate: f.learning_rate, grad_norm: f.grad_norm ? Array.from(f.grad_norm) : [],
+    batch_loss: f.batch_loss, delta_abs: f.delta_abs ? Array.from(f.delta_abs) : [], run: f.run,
   };
   charts.addFrame(f);
   stepRate.add(f.step);
@@ -299,19 +301,7 @@ function loadWeights() {
     notices.show("run", "The saved weights do not fit this network, so only the settings were loaded.", "warning");
     return;
   }
-  if (playground.options.messages?.includes?.("set_params") || playground.protocol?.set_params) {
-    send({ type: "set_params", params: run.params });
-  } else {
-    const writes = [];
-    diagram.layers.forEach((layer, l) => {
-      for (let i = 0; i < layer.fanIn; i++) for (let j = 0; j < layer.fanOut; j++) writes.push([l, i, j, run.params[layer.wOffset + i * layer.fanOut + j]]);
-      for (let j = 0; j < layer.fanOut; j++) writes.push([l, j, null, run.params[layer.bOffset + j]]);
-    });
-    const timer = setInterval(() => {
-      for (const [layer, row, col, value] of writes.splice(0, 2)) send({ type: "set_weight", layer, row, col, value });
-      if (!writes.length) clearInterval(timer);
-    }, 50);
-  }
+  send({ type: "set_params", params: run.params });
   notices.show("run", "Loaded the saved run: its settings and weights.", "info");
 }
 

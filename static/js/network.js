@@ -363,8 +363,8 @@ export class NetworkDiagram {
       ctx.strokeRect(node.x - s / 2, node.y - s / 2, s, s);
     }
     if (h && h.kind === "link") {
-      const a = this.columns[h.layer][h.row];
-      const b = this.columns[h.layer + 1][h.col];
+      const a = this.columns[h.layer][h.from];
+      const b = this.columns[h.layer + 1][h.to];
       ctx.strokeStyle = "#e0a000";
       ctx.lineWidth = 3 * thick;
       ctx.beginPath();
@@ -375,18 +375,18 @@ export class NetworkDiagram {
     if (this.hover) this.updateCard();
   }
 
-  /** Viewport coordinates of the middle of link row → col of weight layer `layer` (a hook for tests). */
+  /** Viewport coordinates of the middle of the link from unit `col` into neuron `row` (set_weight's convention). */
   linkPoint(layer, row, col) {
     const rect = this.canvas.getBoundingClientRect();
-    const a = this.columns[layer][row];
-    const b = this.columns[layer + 1][col];
+    const a = this.columns[layer][col];
+    const b = this.columns[layer + 1][row];
     return { x: rect.left + (a.x + b.x) / 2, y: rect.top + (a.y + b.y) / 2 };
   }
 
-  /** The current value of W[layer][row, col] (or bias `row` when col is null) in the latest frame. */
+  /** The weight from unit `col` into neuron `row` (or bias `row` when col is null) in the latest frame. */
   value(layer, row, col) {
     const l = this.layers[layer];
-    return this.frame.params[col === null ? l.bOffset + row : l.wOffset + row * l.fanOut + col];
+    return this.frame.params[col === null ? l.bOffset + row : l.wOffset + col * l.fanOut + row];
   }
 
   hit(event) {
@@ -413,7 +413,7 @@ export class NetworkDiagram {
       for (let i = 0; i < from.length; i++) {
         for (let j = 0; j < to.length; j++) {
           const dist = segmentDistance(px, py, from[i].x + s / 2, from[i].y, to[j].x - s / 2, to[j].y);
-          if (dist < 5 && (!best || dist < best.dist)) best = { kind: "link", layer: l, row: i, col: j, dist, px, py };
+          if (dist < 5 && (!best || dist < best.dist)) best = { kind: "link", layer: l, from: i, to: j, dist, px, py };
         }
       }
     });
@@ -451,8 +451,8 @@ export class NetworkDiagram {
     let html;
     if (h.kind === "link") {
       const layer = this.layers[h.layer];
-      const index = layer.wOffset + h.row * layer.fanOut + h.col;
-      html = `<b>Weight</b> layer ${h.layer + 1}: ${h.row + 1} → ${h.col + 1}<br>value <output class="card-value">${fmt(f.params[index])}</output>`
+      const index = layer.wOffset + h.from * layer.fanOut + h.to;
+      html = `<b>Weight</b> layer ${h.layer + 1}: unit ${h.from + 1} → neuron ${h.to + 1}<br>value <output class="card-value">${fmt(f.params[index])}</output>`
         + `<br>gradient ∂L/∂w ${fmt(f.grads ? f.grads[index] : NaN)}<br><small>Click to edit</small>`;
     } else {
       const layer = this.layers[h.column - 1];
@@ -480,7 +480,7 @@ export class NetworkDiagram {
     let target;
     if (hit.kind === "link") {
       const layer = this.layers[hit.layer];
-      target = { layer: hit.layer, row: hit.row, col: hit.col, value: f.params[layer.wOffset + hit.row * layer.fanOut + hit.col] };
+      target = { layer: hit.layer, row: hit.to, col: hit.from, value: f.params[layer.wOffset + hit.from * layer.fanOut + hit.to] };
     } else {
       const layer = this.layers[hit.column - 1];
       target = { layer: hit.column - 1, row: hit.index, col: null, value: f.params[layer.bOffset + hit.index] };

@@ -81,19 +81,20 @@ def test_clicking_the_heatmap_adds_a_point_and_erase_removes_it(playground):
 def test_hover_card_shows_a_weight_and_editing_it_changes_the_next_frame(playground):
     pg = playground.open()
     pg.wait("__playground.probe.sizes() !== undefined")
-    point = pg.get("__playground.probe.linkPoint(0, 0, 0)")
+    point = pg.get("__playground.probe.linkPoint(0, 1, 0)")
     pg.page.mouse.move(point["x"], point["y"])
     card = pg.page.locator("#diagram .hover-card")
     card.wait_for(state="visible")
     assert "Weight" in card.inner_text()
-    value = float(pg.get("__playground.probe.value(0, 0, 0)"))
+    assert "unit 1 → neuron 2" in card.inner_text()
+    value = float(pg.get("__playground.probe.value(0, 1, 0)"))
     assert f"{value:.4f}" in card.inner_text()
     pg.page.mouse.click(point["x"], point["y"])
     editor = pg.page.locator("#diagram .weight-editor")
     editor.wait_for(state="visible")
     editor.fill("2.5")
     editor.press("Enter")
-    pg.wait("Math.abs(__playground.probe.value(0, 0, 0) - 2.5) < 1e-6")
+    pg.wait("Math.abs(__playground.probe.value(0, 1, 0) - 2.5) < 1e-6")
     pg.wait("document.querySelector('#diagram .hover-card').textContent.includes('2.5000')")
 
 
@@ -167,3 +168,23 @@ def test_draw_time_of_a_deep_network(playground, artifacts):
     for name, stats in (("live", live), ("redraw", bench)):
         print(f"draw 2-8x6-1 {name}: median {stats['median']:.2f} ms, p95 {stats['p95']:.2f} ms ({stats['samples']})")
     assert live["samples"] >= 100 and bench["samples"] == 300
+
+
+def test_a_saved_run_loads_back_its_weights(playground, tmp_path):
+    pg = playground.open()
+    pg.wait("__playground.probe.sizes() !== undefined")
+    point = pg.get("__playground.probe.linkPoint(0, 0, 1)")
+    pg.page.mouse.click(point["x"], point["y"])
+    pg.page.locator("#diagram .weight-editor").fill("-1.75")
+    pg.page.locator("#diagram .weight-editor").press("Enter")
+    pg.wait("Math.abs(__playground.probe.value(0, 0, 1) + 1.75) < 1e-6")
+    with pg.page.expect_download() as download:
+        pg.page.click("#export_run")
+    saved = json.loads(open(download.value.path()).read())
+    assert saved["config"]["layers"] == pg.config("layers") and len(saved["params"]) > 0
+    pg.page.click("#reset")
+    pg.wait("Math.abs(__playground.probe.value(0, 0, 1) + 1.75) > 1e-3")
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(saved))
+    pg.page.set_input_files("#import_run", str(path))
+    pg.wait("Math.abs(__playground.probe.value(0, 0, 1) + 1.75) < 1e-6")
