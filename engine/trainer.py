@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.activations import CAN_DIE
+from engine.activations import CAN_DIE, RAILS
 from engine.config import DEFAULT_CONFIG, MAX_SEED, ConfigError, Limits, layer_map, options, validate
 from engine.data import DataSet
 from engine.datasets import DATASETS
@@ -364,7 +364,7 @@ class Trainer:
                                     epoch=self.epoch, best_test_loss=self._best_test))  # fmt: skip
         if self._can_die and self.step - self._dead_checked >= DEAD_CHECK_STEPS:
             self._dead_checked = self.step
-            dead = int(sum(d.sum() for d in self.network.unit_health(self._x_train)[0]))
+            dead = int(self._train_pass()[2].sum())
             if dead > self._dead_reported:
                 events.append(event("dead_units", f"{dead} ReLU unit{'s are' if dead > 1 else ' is'} dead: never "
                                     "active on any training point, so no gradient flows through.", count=dead))
@@ -380,9 +380,35 @@ class Trainer:
         accuracy = self.loss.accuracy(z, labels) if labels is not None else math.nan
         return self.loss.value(z, target), accuracy
 
+    def _train_pass(self) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """Loss, accuracy, dead and saturated hidden units over the training set: one pass, cached until a change."""
+        key = (self.step, self._version)
+        if getattr(self, "_train_pass_key", None) != key:
+            net, n_hidden = self.network, sum(self.network.hidden)
+            dead, saturated = np.zeros(n_hidden, bool), np.zeros(n_hidden, bool)
+            if not len(self._x_train):
+                self._train_pass_cache = (math.nan, math.nan, dead, saturated)
+            else:
+                z, hidden = net.infer(self._x_train)  # (n_out, n), (n_hidden, n) neuron-major
+                start = 0
+                for act, width in zip(net.activations, net.hidden, strict=True):
+                    rows, units = hidden[start : start + width], slice(start, start + width)
+                    if act.name in CAN_DIE:
+                        dead[units] = (rows <= 0.0).all(axis=1)  # a ReLU-family unit never active
+                    if act.name in RAILS:
+                        low, high = RAILS[act.name]
+                        margin = 0.01 * (high - low)
+                        saturated[units] = ((rows < low + margin) | (rows > high - margin)).all(axis=1)
+                    start += width
+                loss = self.loss.value(z.T, self._t_train)
+                accuracy = self.loss.accuracy(z.T, self.data.train_labels)
+                self._train_pass_cache = (loss, accuracy, dead, saturated)
+            self._train_pass_key = key
+        return self._train_pass_cache
+
     def evaluate(self) -> dict[str, float]:
         """Loss (without the penalty) and accuracy on the training and test sets; accuracy is NaN for regression."""
-        train_loss, train_accuracy = self._measure(self._x_train, self._t_train, self.data.train_labels)
+        train_loss, train_accuracy, _, _ = self._train_pass()
         test_loss, test_accuracy = self._measure(self._x_test, self._t_test, self.data.test_labels)
         return {"train_loss": train_loss, "test_loss": test_loss,
                 "train_accuracy": train_accuracy, "test_accuracy": test_accuracy}  # fmt: skip
@@ -406,9 +432,7 @@ class Trainer:
             delta_mean = delta_abs = np.zeros(n_neurons, np.float32)
         update = net.params.astype(np.float64) - self._prev
         ratio = [np.linalg.norm(update[s]) / (np.linalg.norm(net.params[s]) + 1e-12) for s in net.weight_slices]
-        dead, saturated = net.unit_health(self._x_train) if len(self._x_train) else ([], [])
-        dead_units = np.concatenate([*dead, np.zeros(0, bool)])
-        saturated_units = np.concatenate([*saturated, np.zeros(0, bool)])
+        _, _, dead_units, saturated_units = self._train_pass()
         return {
             "batch_loss": self.batch_loss,
             "delta_mean": delta_mean,

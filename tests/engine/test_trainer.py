@@ -298,3 +298,13 @@ def test_per_layer_settings_follow_an_inserted_or_removed_layer() -> None:
     assert t.config["dropout"] == [0.1, 0.1, 0.2]
     t.apply({"layers": [3, 2]})  # the middle layer removed
     assert t.config["activation"] == ["relu", "sigmoid"] and t.config["dropout"] == [0.1, 0.2]
+
+
+def test_dead_and_saturated_units_match_the_networks_own_definition() -> None:
+    t = Trainer({**SMALL, "activation": ["relu", "tanh"], "layers": [8, 4], "learning_rate": 3.0, "loss": "bce"})
+    t.train(100)
+    dead, saturated = t.network.unit_health(t._x_train)
+    stats = t.stats
+    assert np.array_equal(stats["dead_units"], np.concatenate(dead)) and stats["dead"] == sum(d.sum() for d in dead)
+    assert np.array_equal(stats["saturated_units"], np.concatenate(saturated))
+    assert stats["dead"] + stats["saturated"] > 0
