@@ -149,6 +149,14 @@ export class Heatmap {
     return signColor(label > 0 ? 1 : -1);
   }
 
+  /** The value range of the output grid's bytes, from the layout; labels the regression legend. */
+  setRange([lo, hi]) {
+    this.range = [lo, hi];
+    const [left, right] = this.legend.querySelectorAll("span");
+    left.textContent = String(lo);
+    right.textContent = String(hi);
+  }
+
   drawLegend() {
     if (!this.legend) return;
     const regression = this.data.problem === "regression";

@@ -171,6 +171,7 @@ function training(state) {
 
 function layout(message) {
   playground.layout = message;
+  if (message.grids?.output?.range) heatmap.setRange(message.grids.output.range);
   latest = null;
   drawn = null;
   layoutDiagram();
@@ -203,10 +204,12 @@ function data(message) {
   heatmap.label = Number(select.value);
 }
 
+const QUIET_EVENTS = new Set(["reset"]);
+
 function event(message) {
   playground.events.push(message);
   if (playground.events.length > 100) playground.events.shift();
-  notices.event(message);
+  if (!QUIET_EVENTS.has(message.kind)) notices.event(message);
   if (message.kind === "diverged") divergedAt = playground.config?.learning_rate ?? Infinity;
 }
 

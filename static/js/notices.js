@@ -17,8 +17,8 @@ export class Notices {
     for (const el of status.querySelectorAll("[data-status]")) this.fields[el.dataset.status] = el;
   }
 
-  /** Show (or replace) the notice of one kind. */
-  show(kind, text, level = "info") {
+  /** Show (or replace) the notice of one kind; plain information fades after a while, warnings stay. */
+  show(kind, text, level = "info", seconds = level === "info" ? 12 : 0) {
     this.dismiss(kind);
     const item = document.createElement("li");
     item.className = `notice notice-${level}`;
@@ -33,6 +33,7 @@ export class Notices {
     item.append(body, close);
     this.list.prepend(item);
     this.byKind.set(kind, item);
+    if (seconds) setTimeout(() => { if (this.byKind.get(kind) === item) this.dismiss(kind); }, seconds * 1000);
     while (this.list.children.length > 5) this.list.lastElementChild.remove();
   }
 
@@ -55,7 +56,8 @@ export class Notices {
     } else if (ADVICE[kind] && !text.includes(ADVICE[kind])) {
       text = `${text} ${ADVICE[kind]}`;
     }
-    this.show(kind, text, kind === "diverged" ? "error" : "info");
+    const level = kind === "diverged" ? "error" : kind === "reinitialized" || kind === "loss_changed" || kind === "dead_units" ? "warning" : "info";
+    this.show(kind, text, level, level === "warning" ? 20 : undefined);
   }
 
   setStatus(values) {

@@ -188,3 +188,24 @@ def test_a_saved_run_loads_back_its_weights(playground, tmp_path):
     path.write_text(json.dumps(saved))
     pg.page.set_input_files("#import_run", str(path))
     pg.wait("Math.abs(__playground.probe.value(0, 0, 1) + 1.75) < 1e-6")
+
+
+def test_a_refused_value_is_explained_beside_its_control(playground):
+    pg = playground.open()
+    pg.set("batch_size", "0")
+    error = pg.page.locator("#error-batch_size")
+    error.wait_for(state="visible")
+    assert "5000" in error.inner_text()
+    assert pg.page.get_attribute("#batch_size", "aria-invalid") == "true"
+    pg.set("batch_size", "20")
+    pg.wait("__playground.config.batch_size === 20")
+    error.wait_for(state="hidden")
+
+
+def test_csv_export_downloads_the_points(playground):
+    pg = playground.open()
+    with pg.page.expect_download() as download:
+        pg.page.click("#export_csv")
+    text = open(download.value.path()).read()
+    assert text.splitlines()[0].startswith("x,y,label")
+    assert len(text.splitlines()) > 100
