@@ -91,6 +91,7 @@ class Network:
         self.W, self.b = [Wb[:-1] for Wb in self._Wb], [Wb[-1] for Wb in self._Wb]
         self.dW, self.db = [dWb[:-1] for dWb in self._dWb], [dWb[-1] for dWb in self._dWb]
         self._b_cols = [b.reshape(-1, 1) for b in self.b]
+        self._WT = [W.T for W in self.W]
         self.weight_mask = np.ones(self.params.size, bool)  # True on weights, False on biases
         for s in self.bias_slices:
             self.weight_mask[s] = False
@@ -143,10 +144,9 @@ class Network:
         buf = self._batch = self._buffers(x.shape[0])
         np.copyto(buf.x_in, x)
         inputs = self._inputs = [buf.x]
-        if train and np.any(dropout):
-            rates = [float(dropout)] * len(buf.a) if np.isscalar(dropout) else list(dropout)  # type: ignore[arg-type]
-        else:
-            rates = None
+        rates = None
+        if train and dropout:
+            rates = [float(dropout)] * len(buf.a) if isinstance(dropout, int | float) else [float(r) for r in dropout]
         for i, act in enumerate(self.activations):
             z = buf.z[i]
             np.matmul(inputs[i], self._Wb[i], out=z)  # (batch, fan_out)
@@ -171,7 +171,7 @@ class Network:
         for i in range(len(self._Wb) - 1, 0, -1):
             np.matmul(self._inputs[i].T, delta, out=self._dWb[i])  # [dW; db] (fan_in + 1, fan_out)
             prev = buf.delta[i - 1]
-            np.matmul(delta, self.W[i].T, out=prev)  # (batch, fan_in)
+            np.matmul(delta, self._WT[i], out=prev)  # (batch, fan_in)
             if self._masked[i - 1]:
                 np.multiply(prev, buf.masks[i - 1], out=prev)
             np.multiply(prev, self.activations[i - 1].deriv(buf.z[i - 1], buf.a_in[i - 1], buf.deriv[i - 1]), out=prev)
@@ -192,11 +192,11 @@ class Network:
         inp = buf.x
         for i, act in enumerate(self.activations):
             z = buf.z[i]
-            np.matmul(self.W[i].T, inp, out=z)  # (fan_out, n)
+            np.matmul(self._WT[i], inp, out=z)  # (fan_out, n)
             np.add(z, self._b_cols[i], out=z)
             inp = act.fn(z, buf.a[i])
         z = buf.z[-1]
-        np.matmul(self.W[-1].T, inp, out=z)
+        np.matmul(self._WT[-1], inp, out=z)
         return np.add(z, self._b_cols[-1], out=z), buf.hidden
 
     def delta_stats(self) -> tuple[list[Array], list[Array]]:
