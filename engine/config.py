@@ -147,10 +147,15 @@ def layer_map(old: list[int], new: list[int]) -> list[int | None] | None:
     return None
 
 
-def follow_layers(value: Any, old: list[int], new: list[int]) -> Any:
-    """A per-layer list carried across a layers change: kept layers keep their entry, a new one copies a neighbour's."""
-    if not isinstance(value, list) or not value or old == new:
+def follow_layers(field: str, value: Any, old: list[int], new: list[int]) -> Any:
+    """A per-layer list carried across a layers change: kept layers keep their entry, a new one copies a neighbour's.
+
+    With no hidden layer left the list becomes its last entry, a single value for whatever layers come next.
+    """
+    if not isinstance(value, list) or old == new:
         return value
+    if not new or not value:
+        return value[-1] if value else DEFAULT_CONFIG[field]
     sources = layer_map(old, new) or [j if j < len(old) else None for j in range(len(new))]
     out, last = [], value[0]
     for j, source in enumerate(sources):
@@ -192,15 +197,11 @@ def validate(config: dict[str, Any], patch: dict[str, Any], limits: Limits) -> d
         if not isinstance(layers, list) or len(layers) > limits.max_layers:
             raise ConfigError("layers", f"must be a list of 0 to {limits.max_layers} layer widths")
         new["layers"] = [check_number("layers", n, width) for n in layers]
-    n_layers, old_layers = len(new["layers"]), config["layers"]
-    new["activation"] = per_layer(
-        "activation", patch.get("activation", follow_layers(new["activation"], old_layers, new["layers"])), n_layers,
-        lambda f, v: check_choice(f, v, CHOICES["activation"]),
-    )  # fmt: skip
-    new["dropout"] = per_layer(
-        "dropout", patch.get("dropout", follow_layers(new["dropout"], old_layers, new["layers"])), n_layers,
-        lambda f, v: check_number(f, v, DROPOUT),
-    )  # fmt: skip
+    checks = {"activation": lambda f, v: check_choice(f, v, CHOICES["activation"]),
+              "dropout": lambda f, v: check_number(f, v, DROPOUT)}  # fmt: skip
+    for key, check in checks.items():
+        value = patch[key] if key in patch else follow_layers(key, new[key], config["layers"], new["layers"])
+        new[key] = per_layer(key, value, len(new["layers"]), check)
     kind = DATASETS[new["dataset"]].kind
     if new["dataset"] != config["dataset"] and "points" not in patch:
         if config["points"] == DATASETS[config["dataset"]].default_points:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.trainer import DEFAULT_CONFIG, ConfigError, Limits, Trainer, options
 
@@ -308,3 +310,43 @@ def test_dead_and_saturated_units_match_the_networks_own_definition() -> None:
     assert np.array_equal(stats["dead_units"], np.concatenate(dead)) and stats["dead"] == sum(d.sum() for d in dead)
     assert np.array_equal(stats["saturated_units"], np.concatenate(saturated))
     assert stats["dead"] + stats["saturated"] > 0
+
+
+VALUES = {
+    "dataset": ["circle", "xor", "plane", "blobs_k", "spiral", "nope", 3],
+    "points": [10, 150, 5, 10**6, 2.5, "many"],
+    "noise": [0.0, 0.3, 0.6, -1],
+    "features": [["x1"], ["x2", "x1_x2", "sin_x1"], [], ["x1", "x1"], ["z"]],
+    "layers": [[], [3], [2, 5, 2], [0], [4] * 9, "4,2"],
+    "activation": ["relu", "sigmoid", ["relu", "tanh"], "cube", 1],
+    "loss": ["mse", "bce", "softmax_ce", "huber", "hinge"],
+    "optimizer": ["adam", "rmsprop", "nadam", "sgd", "lbfgs"],
+    "optimizer_params": [{"weight_decay": 0.1}, {"beta1": 0.5}, {"momentum": 2.0}, {}],
+    "learning_rate": [0.001, 0.3, 0.0, 11, float("nan")],
+    "schedule": [{"name": "cosine"}, {"name": "step", "gamma": 0.9}, {"gamma": 5}, {"name": "warp"}],
+    "batch_size": [1, 7, 1000, 0],
+    "dropout": [0.0, 0.5, [0.1, 0.2], 0.95],
+    "clip": [{"mode": "value", "value": 0.5}, {"mode": "norm"}, {"value": -1}],
+    "regularization": ["l1", "l2", "l3"],
+    "seed": [1, 2**31, -1],
+    "shuffle": [True, False, 1],
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.dictionaries(st.sampled_from(sorted(VALUES)), st.integers(0, 9), max_size=4), max_size=3))
+def test_any_patch_applies_whole_or_not_at_all(patches: list[dict[str, int]]) -> None:
+    t = Trainer({"points": 60, "layers": [3, 2]})
+    for choice in patches:
+        patch = {key: VALUES[key][i % len(VALUES[key])] for key, i in choice.items()}
+        config, params = t.config, t.network.params.copy()
+        try:
+            t.apply(patch)
+        except ConfigError:
+            assert t.config == config and np.array_equal(t.network.params, params)
+            continue
+        net = t.network
+        assert net.sizes[1:-1] == t.config["layers"] and net.sizes[0] == len(t.config["features"])
+        assert net.sizes[-1] == t.loss.n_outputs
+        t.train(3)
+        assert np.isfinite(net.params).all()
