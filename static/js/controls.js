@@ -164,6 +164,7 @@ export class Controls {
       input.type = "text";
       input.inputMode = "numeric";
       input.pattern = "[0-9, ]*";
+      input.placeholder = "none: a straight line (try 4,2)";
     } else {
       input = document.createElement("input");
       input.type = type === "range" || type === "percent" ? "range" : "number";

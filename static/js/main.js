@@ -64,6 +64,7 @@ const charts = new Charts($(".charts-panel"));
 playground.probe = {
   linkPoint: (layer, row, col) => diagram.linkPoint(layer, row, col),
   value: (layer, row, col = null) => diagram.value(layer, row, col),
+  nodePoint: (column, index) => diagram.nodePoint(column, index),
   sizes: () => diagram.sizes,
   /** Draw the latest frame `n` times as if it were new; median and p95 in ms (for the performance report). */
   benchmark: (n = 200) => {

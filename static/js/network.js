@@ -383,6 +383,13 @@ export class NetworkDiagram {
     return { x: rect.left + (a.x + b.x) / 2, y: rect.top + (a.y + b.y) / 2 };
   }
 
+  /** Viewport coordinates of neuron `index` in diagram column `column` (0 = inputs; a hook for tests). */
+  nodePoint(column, index) {
+    const rect = this.canvas.getBoundingClientRect();
+    const node = this.columns[column][index];
+    return { x: rect.left + node.x, y: rect.top + node.y };
+  }
+
   /** The weight from unit `col` into neuron `row` (or bias `row` when col is null) in the latest frame. */
   value(layer, row, col) {
     const l = this.layers[layer];

@@ -64,6 +64,8 @@ def test_pause_step_epoch_and_reset(playground):
     pg.wait("__playground.state === 'training'")
     pg.page.keyboard.press("Space")
     pg.wait("__playground.state === 'idle'")
+    pg.page.keyboard.press("r")
+    pg.wait("__playground.step === 0")
 
 
 def test_clicking_the_heatmap_adds_a_point_and_erase_removes_it(playground):
@@ -209,3 +211,19 @@ def test_csv_export_downloads_the_points(playground):
     text = open(download.value.path()).read()
     assert text.splitlines()[0].startswith("x,y,label")
     assert len(text.splitlines()) > 100
+    with pg.page.expect_download() as download:
+        pg.page.click("#export_png")
+    assert open(download.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hovering_a_neuron_shows_its_map_in_the_big_heatmap(playground):
+    pg = playground.open()
+    pg.wait("__playground.probe.sizes() !== undefined")
+    point = pg.get("__playground.probe.nodePoint(1, 0)")
+    pg.page.mouse.move(point["x"], point["y"])
+    pg.wait("document.querySelector('.heatmap-caption').textContent.includes('neuron 1 of hidden layer 1')")
+    pg.wait("document.querySelector('#heatmap canvas.grid').width === 25")
+    assert "bias" in pg.page.locator("#diagram .hover-card").inner_text()
+    pg.page.mouse.move(5, 5)
+    pg.wait("document.querySelector('#heatmap canvas.grid').width === 100")
+    pg.wait("document.querySelector('.heatmap-caption').textContent.includes('output')")
