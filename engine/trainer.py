@@ -9,7 +9,7 @@ import numpy as np
 
 from engine.activations import CAN_DIE, RAILS
 from engine.config import DEFAULT_CONFIG, MAX_SEED, ConfigError, Limits, layer_map, options, validate
-from engine.data import DataSet
+from engine.data import DataError, DataSet
 from engine.datasets import DATASETS
 from engine.grid import Grids, compute_grids
 from engine.losses import BoundLoss, get_loss
@@ -47,9 +47,9 @@ class Trainer:
         self.limits = limits or Limits()
         self.config = validate(DEFAULT_CONFIG, config or {}, self.limits)
         self.architecture_version = 0
-        self.data_version = 0
         self._version = 0
-        self._new_data()
+        self.data = self._generate(self.config)
+        self.data_version = 1
         self.reset()
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -78,12 +78,14 @@ class Trainer:
     def _bind_loss(self) -> BoundLoss:
         return get_loss(self.config["loss"], DATASETS[self.config["dataset"]].kind, self.data.classes or 2)
 
-    def _new_data(self) -> None:
-        c = self.config
-        self.data = DataSet.generate(
-            c["dataset"], c["points"], c["noise"], c["train_ratio"], c["seed"], c["classes"], self.limits.max_points
-        )
-        self.data_version += 1
+    def _generate(self, c: dict[str, Any]) -> DataSet:
+        """The data a config describes; a DataError becomes a ConfigError."""
+        try:
+            return DataSet.generate(
+                c["dataset"], c["points"], c["noise"], c["train_ratio"], c["seed"], c["classes"], self.limits.max_points
+            )
+        except DataError as exc:
+            raise ConfigError(next((k for k in DATA_KEYS if k in str(exc)), "dataset"), str(exc)) from exc
 
     def _bind_data(self) -> None:
         """Feature matrices and encoded targets for the current data, features and loss; a new pass starts."""
@@ -134,12 +136,15 @@ class Trainer:
         """Validate the whole patch (ConfigError: nothing applied), then apply it live; return the events."""
         old, new = self.config, validate(self.config, patch, self.limits)
         changed = {key for key in new if new[key] != old[key]}
-        self.config = new
-        events: list[dict[str, Any]] = []
         data_keys = DATA_KEYS if DATASETS[new["dataset"]].kind == "multiclass" else DATA_KEYS[:-1]  # K: multiclass only
         data_changed = bool(changed.intersection(data_keys))
         if data_changed:
-            self._new_data()
+            data = self._generate(new)  # before anything changes: a DataError leaves the trainer as it was
+        self.config = new
+        events: list[dict[str, Any]] = []
+        if data_changed:
+            self.data = data
+            self.data_version += 1
         elif "train_ratio" in changed:
             self.data.resplit(train_ratio=new["train_ratio"])
             self.data_version += 1
