@@ -125,7 +125,7 @@ def trainer_for(layers: list[int], batch: int) -> Trainer:
 def run(repeats: int = 15, quick: bool = False) -> dict:
     """Every figure: step medians (µs) per architecture and batch, grid medians (ms), the reference and ratios."""
     steps = 20 if quick else 100
-    result: dict = {"step_us": {}, "grid_ms": {}, "numpy_call_us": numpy_call_us(5 if quick else 21),
+    result: dict = {"step_us": {}, "grid_ms": {}, "numpy_call_us": round(numpy_call_us(5 if quick else 21), 3),
                     "handtuned_step_us": {REFERENCE: {}}, "ratio": {REFERENCE: {}}}  # fmt: skip
     for name, layers in ARCHITECTURES.items():
         result["step_us"][name] = {}

@@ -177,10 +177,11 @@ def validate(config: dict[str, Any], patch: dict[str, Any], limits: Limits) -> d
         raise ConfigError(unknown[0], f"is not a setting; settings are {', '.join(DEFAULT_CONFIG)}")
     new = copy.deepcopy(config)
     specs = numbers(limits)
-    for key in specs.keys() & patch.keys():
-        new[key] = check_number(key, patch[key], specs[key])
-    for key in (CHOICES.keys() - {"activation"}) & patch.keys():
-        new[key] = check_choice(key, patch[key], CHOICES[key])
+    for key in [k for k in DEFAULT_CONFIG if k in patch]:  # in the table's order, so the first error is stable
+        if key in specs:
+            new[key] = check_number(key, patch[key], specs[key])
+        elif key in CHOICES and key != "activation":
+            new[key] = check_choice(key, patch[key], CHOICES[key])
     if "shuffle" in patch:
         if not isinstance(patch["shuffle"], bool):
             raise ConfigError("shuffle", "must be true or false")
