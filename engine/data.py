@@ -262,12 +262,18 @@ class DataSet:
         points, labels, is_train = parse_csv(text, self.classes, self.max_points)
         self._set(points, labels, is_train)
 
-    def to_csv(self) -> str:
-        """The set as CSV with a header and a split column (train/test); load_csv reads it back unchanged."""
+    def to_csv(self, decimals: int | None = 4) -> str:
+        """The set as CSV (x, y, label, split), numbers to `decimals` places (None: exact); load_csv reads it back."""
+
+        def number(value: float) -> str:
+            if decimals is None:
+                return repr(value)
+            return np.format_float_positional(value, precision=decimals, unique=True, trim="-")
+
         rows = ["x,y,label,split"]
         columns = (self.points.tolist(), self.labels.tolist(), self.is_train.tolist())
         for (x, y), label, train in zip(*columns, strict=True):
-            rows.append(f"{x!r},{y!r},{label!r},{'train' if train else 'test'}")
+            rows.append(f"{number(x)},{number(y)},{number(label)},{'train' if train else 'test'}")
         return "\n".join(rows) + "\n"
 
     def _set(self, points: np.ndarray, labels: np.ndarray, is_train: np.ndarray | None) -> None:
