@@ -122,8 +122,12 @@ class Trainer:
         self._reg_rate = c["regularization_rate"]
         self._clip_mode, self._clip_value = c["clip"]["mode"], c["clip"]["value"]
         self._can_die = any(a in CAN_DIE for a in self._activations())
-        self.learning_rate = self._lr(self.step)
         self._version += 1
+
+    @property
+    def learning_rate(self) -> float:
+        """The rate the next step uses: the base rate through the schedule at the current step."""
+        return self._lr(self.step)
 
     def _lr(self, step: int) -> float:
         if not self._schedule_params:
@@ -326,7 +330,7 @@ class Trainer:
         self._backup_valid = True
         self.step += 1
         self._cursor = stop
-        self.batch_loss, self.learning_rate = loss, lr
+        self.batch_loss = loss
         if stop == len(self._x_epoch):
             self.epoch += 1
             return self._end_of_epoch()

@@ -350,3 +350,19 @@ def test_any_patch_applies_whole_or_not_at_all(patches: list[dict[str, int]]) ->
         assert net.sizes[-1] == t.loss.n_outputs
         t.train(3)
         assert np.isfinite(net.params).all()
+
+
+def test_schedule_drives_the_learning_rate_by_step() -> None:
+    t = Trainer({**SMALL, "learning_rate": 0.1, "schedule": {"name": "step", "step_size": 10, "gamma": 0.5}})
+    assert t.learning_rate == 0.1
+    t.train(25)
+    assert t.learning_rate == pytest.approx(0.025)
+    t.apply({"schedule": {"name": "constant"}})
+    assert t.learning_rate == 0.1
+
+
+def test_dead_relu_units_are_reported() -> None:
+    t = Trainer({**SMALL, "activation": "relu", "layers": [8, 8], "learning_rate": 3.0, "loss": "bce"})
+    events = t.train(200)
+    dead = [e for e in events if e["kind"] == "dead_units"]
+    assert dead and dead[-1]["count"] > 0 and "dead" in dead[-1]["message"]
