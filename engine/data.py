@@ -236,7 +236,11 @@ class DataSet:
 
     def add_point(self, x: float, y: float, label: float) -> None:
         """Add one point to the training set; DataError if it is outside the domain, not a label, or too many."""
-        problem = check_point(x, y) or check_label(float(label), self.classes)
+        try:
+            x, y, label = float(x), float(y), float(label)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"x, y and label must be numbers, got ({x!r}, {y!r}, {label!r})") from exc
+        problem = check_point(x, y) or check_label(label, self.classes)
         if problem is None and len(self) >= self.max_points:
             problem = f"the set already holds {self.max_points} points (the limit)"
         if problem:

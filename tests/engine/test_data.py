@@ -84,6 +84,9 @@ def test_add_point_joins_training_set_and_bumps_version():
         (0.0, 0.0, 2, "label 2 is not a class of this problem (0 or 1)"),
         (0.0, 0.0, -1, "label -1 is not a class of this problem (0 or 1)"),
         (0.0, 0.0, 0.5, "label 0.5 is not a class"),
+        (0.0, 0.0, "one", "x, y and label must be numbers, got (0.0, 0.0, 'one')"),
+        (None, 0.0, 1, "x, y and label must be numbers"),
+        (math.nan, 0.0, 1, "x = nan is outside the domain"),
     ],
 )
 def test_add_point_rejects_bad_points(x, y, label, message):
