@@ -89,7 +89,7 @@ PRESETS: dict[str, Preset] = {
             "The loss chart is almost flat; the output map barely changes.",
             "Load 'about right' and compare how far each gets in the same number of steps.",
             "after 2,000 steps the loss is still above 40% of where it started",
-            speed="max", related=("lr-right", "lr-too-large"),
+            speed=500, related=("lr-right", "lr-too-large"),
         ),
         Preset(
             "lr-right", "learning-rate", "Learning rate about right",
@@ -99,7 +99,7 @@ PRESETS: dict[str, Preset] = {
             "A smooth, quickly falling loss curve.",
             "Try 'too large' next, then look for the largest rate that still works.",
             "after 2,000 steps the loss is below 5% of where it started",
-            speed="max", related=("lr-too-small", "lr-too-large"),
+            speed=500, related=("lr-too-small", "lr-too-large"),
         ),
         Preset(
             "lr-too-large", "learning-rate", "Learning rate too large: divergence",
@@ -120,7 +120,7 @@ PRESETS: dict[str, Preset] = {
             "The batch loss and the training loss move together and the curve is smooth.",
             "Compare with 'stochastic' (one point per step) and 'mini-batch'.",
             "the step-to-step batch loss is far less noisy than with one point per step",
-            speed="max", related=("stochastic", "mini-batch"),
+            speed=200, related=("stochastic", "mini-batch"),
         ),
         Preset(
             "stochastic", "batch-size", "Stochastic gradient descent (one point per step)",
@@ -130,7 +130,7 @@ PRESETS: dict[str, Preset] = {
             "A jagged loss curve: the batch loss swings from step to step.",
             "Lower the learning rate and see the noise shrink; try 'mini-batch' for the usual compromise.",
             "the step-to-step batch loss is the noisiest of the three",
-            speed="max", related=("full-batch", "mini-batch"),
+            speed=200, related=("full-batch", "mini-batch"),
         ),
         Preset(
             "mini-batch", "batch-size", "Mini-batch gradient descent (ten points per step)",
@@ -140,7 +140,7 @@ PRESETS: dict[str, Preset] = {
             "A fairly smooth curve that still falls quickly per step.",
             "Change the batch size and watch the noise of the loss curve.",
             "the batch loss noise lies between full batch and one point",
-            speed="max", related=("full-batch", "stochastic"),
+            speed=200, related=("full-batch", "stochastic"),
         ),
         Preset(
             "vanishing", "depth", "Vanishing gradients: six sigmoid layers",
@@ -151,7 +151,7 @@ PRESETS: dict[str, Preset] = {
             "The gradient-norm chart: the first layer's bar is tiny next to the last layer's.",
             "Load the ReLU + He fix and compare the bars.",
             "the first layer's gradient norm is below 1/1000 of the last layer's",
-            speed=30, related=("vanishing-fixed",),
+            speed=100, related=("vanishing-fixed",),
         ),
         Preset(
             "vanishing-fixed", "depth", "The fix: ReLU with He initialisation",
@@ -161,7 +161,7 @@ PRESETS: dict[str, Preset] = {
             "The gradient-norm bars are of similar height for all layers.",
             "Switch back to sigmoid with the same initialisation and see which change mattered.",
             "the first layer's gradient norm is within a factor of 100 of the last layer's",
-            speed=30, related=("vanishing",),
+            speed=100, related=("vanishing",),
         ),
         Preset(
             "exploding", "depth", "Exploding gradients",
@@ -182,7 +182,7 @@ PRESETS: dict[str, Preset] = {
             "The loss stays finite and falls; no 'diverged' message.",
             "Try clipping by value instead of by norm; then fix the real cause with He initialisation.",
             "no divergence in 500 steps and the loss falls below 5% of its start",
-            speed=30, related=("exploding",),
+            speed=200, related=("exploding",),
         ),
         Preset(
             "valley-sgd", "optimizers", "A long narrow valley: plain SGD",
@@ -193,7 +193,7 @@ PRESETS: dict[str, Preset] = {
             "The loss falls fast at first, then creeps.",
             "Load the momentum version: same learning rate, same start.",
             "after 300 steps its loss is more than three times momentum's",
-            speed=20, related=("valley-momentum", "valley-adam"),
+            speed=100, related=("valley-momentum", "valley-adam"),
         ),
         Preset(
             "valley-momentum", "optimizers", "A long narrow valley: momentum",
@@ -203,7 +203,7 @@ PRESETS: dict[str, Preset] = {
             "The loss keeps falling where plain SGD creeps.",
             "Compare with Adam, which also scales each weight's step by the recent size of its gradient.",
             "after 300 steps its loss is below a third of plain SGD's",
-            speed=20, related=("valley-sgd", "valley-adam"),
+            speed=100, related=("valley-sgd", "valley-adam"),
         ),
         Preset(
             "valley-adam", "optimizers", "Adam: a sensible default",
@@ -214,7 +214,7 @@ PRESETS: dict[str, Preset] = {
             "A loss that falls steadily, ahead of plain SGD.",
             "Try Adam on the other presets, or raise its learning rate until it struggles too.",
             "after 300 steps its loss is below plain SGD's",
-            speed=20, related=("valley-sgd", "valley-momentum"),
+            speed=100, related=("valley-sgd", "valley-momentum"),
         ),
         Preset(
             "xor", "capacity", "XOR needs a hidden layer",
@@ -225,7 +225,7 @@ PRESETS: dict[str, Preset] = {
             "Each hidden unit's map in the diagram: one line each; the output combines them.",
             "Remove the hidden layer and watch the accuracy stall near 50%; try two hidden units.",
             "test accuracy reaches 0.95 within 30 epochs",
-            speed="max",
+            speed=200,
         ),
         Preset(
             "no-shuffle", "data-order", "Not shuffling: the order of the data leaks in",
@@ -237,7 +237,7 @@ PRESETS: dict[str, Preset] = {
             "Turn shuffling back on (or load 'shuffling each epoch') and watch the saw-tooth vanish.",
             "the batch loss is twice as noisy, the output swings by more than 0.5 within an epoch, and test accuracy "
             "stays near chance",
-            speed=100, related=("shuffle",),
+            speed=200, related=("shuffle",),
         ),
         Preset(
             "shuffle", "data-order", "Shuffling each epoch",
@@ -248,7 +248,7 @@ PRESETS: dict[str, Preset] = {
             "A loss curve without the per-epoch saw-tooth.",
             "Compare with 'not shuffling'.",
             "the reference for 'not shuffling': a steady output and a test accuracy well above chance",
-            speed=100, related=("no-shuffle",),
+            speed=200, related=("no-shuffle",),
         ),
         Preset(
             "overfit", "generalisation", "Overfitting: few noisy points, big network",
@@ -258,7 +258,7 @@ PRESETS: dict[str, Preset] = {
             "The gap between the training and test loss curves; the boundary's wiggles around single points.",
             "Load the L2, dropout or early-stopping versions.",
             "training loss ends far below test loss",
-            speed="max", related=("overfit-l2", "overfit-dropout", "overfit-early-stopping"),
+            speed=500, related=("overfit-l2", "overfit-dropout", "overfit-early-stopping"),
         ),
         Preset(
             "overfit-l2", "generalisation", "Overfitting vs L2 regularisation",
@@ -268,7 +268,7 @@ PRESETS: dict[str, Preset] = {
             "A smaller gap between training and test loss; a rounder boundary.",
             "Raise the rate until the network underfits.",
             "the train-test gap is smaller than without regularisation",
-            speed="max", related=("overfit",),
+            speed=500, related=("overfit",),
         ),
         Preset(
             "overfit-dropout", "generalisation", "Overfitting vs dropout",
@@ -278,7 +278,7 @@ PRESETS: dict[str, Preset] = {
             "A noisier training loss, but a test loss that does not climb as much.",
             "Try 0.5, and compare with L2.",
             "the train-test gap is smaller than without regularisation",
-            speed="max", related=("overfit",),
+            speed=500, related=("overfit",),
         ),
         Preset(
             "overfit-early-stopping", "generalisation", "Overfitting vs early stopping",
@@ -288,7 +288,7 @@ PRESETS: dict[str, Preset] = {
             "Training stops by itself with an 'early stopped' message.",
             "Change the patience and see where it stops.",
             "an early_stopped event",
-            speed="max", related=("overfit",),
+            speed=500, related=("overfit",),
         ),
         Preset(
             "dead-relu", "activations", "Dead ReLUs",
@@ -299,7 +299,7 @@ PRESETS: dict[str, Preset] = {
             "The dead-unit count, and the flat, single-coloured neuron maps in the diagram.",
             "Load the leaky ReLU version, or lower the learning rate to 0.3.",
             "at least five units are dead and pass no gradient",
-            speed="max", related=("leaky-relu",),
+            speed=200, related=("leaky-relu",),
         ),
         Preset(
             "leaky-relu", "activations", "Leaky ReLU keeps units alive",
@@ -309,7 +309,7 @@ PRESETS: dict[str, Preset] = {
             "Every unit still gets gradient; the loss ends far lower than with plain ReLU.",
             "Set the leaky slope to 0 and it is a plain ReLU again.",
             "every hidden unit still receives gradient",
-            speed="max", related=("dead-relu",),
+            speed=200, related=("dead-relu",),
         ),
         Preset(
             "zero-init", "initialisation", "Zero initialisation: symmetry never breaks",
@@ -321,7 +321,7 @@ PRESETS: dict[str, Preset] = {
             "All neuron maps of a layer look the same, and so do their weights.",
             "Switch the initialisation to Xavier and the units differ from the first step.",
             "all hidden units of a layer stay identical",
-            speed="max",
+            speed=200,
         ),
     )
 }

@@ -35,14 +35,15 @@ export function mountPresets(container, { apply, fetchPresets = () => fetch("/ap
   let ready = null;
 
   const show = (preset) => {
+    const related = preset.related.length ? h("p", { class: "preset-related" }, "Compare: ",
+      ...preset.related.flatMap((id, k) => [k ? ", " : "",
+        h("a", { href: `#preset=${id}`, "data-preset": id }, presets.get(id)?.title || id)])) : "";
     card.replaceChildren(
       h("h3", {}, preset.title),
       h("p", { class: "preset-explanation" }, preset.explanation),
       h("p", { class: "preset-look" }, h("strong", {}, "Look at: "), preset.look_at),
       h("p", { class: "preset-try" }, h("strong", {}, "Try next: "), preset.try_next),
-      preset.related.length ? h("p", { class: "preset-related" }, "Compare: ",
-        ...preset.related.flatMap((id, k) => [k ? ", " : "",
-          h("a", { href: `#preset=${id}`, "data-preset": id }, presets.get(id)?.title || id)])) : null);
+      related);
   };
 
   const menu = {

@@ -248,3 +248,194 @@ def test_gradcheck_over_the_protocol(server, preset):
         bad = _receive_until(ws, "gradcheck")
     assert good["passed"] is True and len(good["layers"]) == len(config["layers"]) + 1
     assert bad["passed"] is False and bad["inject_bug"] is True
+
+
+# -- the playground page in Chromium: /#preset=<id>, numbers read from the streamed frames -----------------------
+
+RECORD = """() => {
+  window.__rec = [];
+  let last = null;
+  window.__recTimer = setInterval(() => {
+    const f = window.__playground.lastFrame;
+    if (f && f !== last && window.__playground.state === "training") { last = f; window.__rec.push(f); }
+  }, 4);
+}"""
+
+
+class PresetPage:
+    """One playground tab that loaded /#preset=<id> and records every frame it draws from then on."""
+
+    def __init__(self, context, server, preset_id: str):
+        self.id = preset_id
+        self.preset = PRESETS[preset_id]
+        self.page = context.new_page()
+        self.page.errors = []
+        self.page.on("console", lambda m: m.type == "error" and self.page.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.page.errors.append(str(e)))
+        self.page.goto(f"{server.url}/#preset={preset_id}")
+
+    def start(self) -> PresetPage:
+        lr = self.preset.config()["learning_rate"]
+        self.page.wait_for_function(
+            f"window.__playground.preset === '{self.id}' && window.__playground.config"
+            f" && Math.abs(window.__playground.config.learning_rate - {lr}) < 1e-12", timeout=15000)
+        self.page.evaluate(RECORD)
+        return self
+
+    def wait(self, condition: str, timeout: float = 15000) -> None:
+        """Wait until a JS condition over `rec` (the recorded frames) and `pg` (window.__playground) holds."""
+        self.page.wait_for_function(f"(() => {{ const rec = window.__rec, pg = window.__playground; "
+                                    f"return {condition}; }})()", timeout=timeout)
+
+    def wait_step(self, steps: int, timeout: float = 15000) -> None:
+        self.wait(f"rec.length > 0 && rec[rec.length - 1].step >= {steps}", timeout)
+
+    @property
+    def frames(self) -> list[dict]:
+        return self.page.evaluate("window.__rec")
+
+    def events(self, kind: str) -> list[dict]:
+        return self.page.evaluate(f"window.__playground.events.filter((e) => e.kind === '{kind}')")
+
+    @property
+    def start_loss(self) -> float:
+        """The training loss before the first step (the server's trainer starts from the same seed)."""
+        return trainer_for(self.id).evaluate()["train_loss"]
+
+    def first_at(self, steps: int) -> dict:
+        return next(f for f in self.frames if f["step"] >= steps)
+
+    def close(self) -> None:
+        assert self.page.errors == [], self.page.errors
+        self.page.close()
+
+
+@pytest.fixture
+def open_presets(page, server):
+    opened: list[PresetPage] = []
+
+    def open_(*ids: str) -> list[PresetPage]:
+        tabs = [PresetPage(page.context, server, i) for i in ids]
+        opened.extend(tabs)
+        return [tab.start() for tab in tabs]
+
+    yield open_
+    for tab in opened:
+        tab.close()
+
+
+def test_browser_menu_shows_the_preset_card_and_slow_motion_is_slow(open_presets):
+    (tab,) = open_presets("slow-motion")
+    card = tab.page.locator("#preset-card")
+    assert card.locator("h3").inner_text() == tab.preset.title
+    assert tab.preset.look_at in card.inner_text() and tab.preset.try_next in card.inner_text()
+    assert tab.page.locator("#preset-select").input_value() == "slow-motion"
+    tab.page.wait_for_timeout(2500)
+    steps = [f["step"] for f in tab.frames]
+    assert steps and 1 <= max(steps) <= 10
+
+
+def test_browser_learning_rate_small_right_large(open_presets):
+    small, right, large = open_presets("lr-too-small", "lr-right", "lr-too-large")
+    large.wait("pg.events.some((e) => e.kind === 'diverged')")
+    assert large.events("diverged")[0]["step"] <= 50
+    assert "diverged" in large.page.locator("#notices").inner_text().lower()
+    for tab in (small, right):
+        tab.wait_step(2000)
+    ratio = {tab.id: tab.first_at(2000)["train_loss"] / tab.start_loss for tab in (small, right)}
+    assert ratio["lr-too-small"] > 0.4 and ratio["lr-right"] < 0.05
+
+
+def test_browser_batch_size_noise(open_presets):
+    tabs = open_presets("full-batch", "mini-batch", "stochastic")
+    for tab in tabs:
+        tab.wait_step(600)
+    measured = {t.id: noise([f["batch_loss"] for f in t.frames if f["step"] >= 100]) for t in tabs}
+    assert measured["full-batch"] < measured["mini-batch"] / 5
+    assert measured["mini-batch"] < measured["stochastic"]
+
+
+def test_browser_vanishing_gradients_and_the_relu_he_fix(open_presets):
+    vanishing, fixed = open_presets("vanishing", "vanishing-fixed")
+    for tab in (vanishing, fixed):
+        tab.wait_step(100)
+    norms = vanishing.frames[-1]["grad_norm"]
+    assert len(norms) == 7 and norms[0] < 1e-3 * norms[-1]
+    norms = fixed.frames[-1]["grad_norm"]
+    assert norms[0] > 1e-2 * norms[-1]
+
+
+def test_browser_exploding_gradients_and_clipping(open_presets):
+    exploding, clipped = open_presets("exploding", "exploding-clipped")
+    exploding.wait("pg.events.some((e) => e.kind === 'diverged')")
+    assert exploding.events("diverged")[0]["grad_norm"] > 100
+    clipped.wait_step(500)
+    assert clipped.events("diverged") == []
+    assert clipped.frames[-1]["train_loss"] < 0.05 * clipped.start_loss
+
+
+def test_browser_momentum_and_adam_in_the_valley(open_presets):
+    tabs = open_presets("valley-sgd", "valley-momentum", "valley-adam")
+    for tab in tabs:
+        tab.wait_step(300)
+    loss = {t.id: t.first_at(300)["train_loss"] for t in tabs}
+    assert loss["valley-momentum"] * 3 < loss["valley-sgd"]
+    assert loss["valley-adam"] < loss["valley-sgd"]
+
+
+def test_browser_xor_within_30_epochs(open_presets):
+    (tab,) = open_presets("xor")
+    tab.wait("rec.some((f) => f.test_accuracy >= 0.95) || (rec.length && rec[rec.length - 1].epoch > 30)")
+    assert any(f["test_accuracy"] >= 0.95 and f["epoch"] <= 30 for f in tab.frames)
+
+
+def test_browser_not_shuffling(open_presets):
+    unshuffled, shuffled = open_presets("no-shuffle", "shuffle")
+    for tab in (unshuffled, shuffled):
+        tab.wait_step(800)
+    late = {t.id: [f["test_accuracy"] for f in t.frames if f["step"] >= 400] for t in (unshuffled, shuffled)}
+    assert np.median(late["no-shuffle"]) < 0.65
+    assert np.median(late["shuffle"]) > np.median(late["no-shuffle"]) + 0.15
+
+
+def test_browser_overfitting_and_its_fixes(open_presets):
+    tabs = open_presets("overfit", "overfit-l2", "overfit-dropout", "overfit-early-stopping")
+    plain, l2, dropout, early = tabs
+    early.wait("pg.events.some((e) => e.kind === 'early_stopped')", timeout=20000)
+    for tab in (plain, l2, dropout):
+        tab.wait("rec.length > 0 && rec[rec.length - 1].epoch >= 300", timeout=20000)
+    gap = {t.id: t.frames[-1]["test_loss"] - t.frames[-1]["train_loss"] for t in (plain, l2, dropout)}
+    assert gap["overfit"] > 1.0
+    assert gap["overfit-l2"] < gap["overfit"] / 2 and gap["overfit-dropout"] < gap["overfit"] / 2
+
+
+def test_browser_dead_relus_and_leaky_relus(open_presets):
+    relu, leaky = open_presets("dead-relu", "leaky-relu")
+    for tab in (relu, leaky):
+        tab.wait_step(600)
+    n_hidden = sum(PRESETS["dead-relu"].config()["layers"])
+    assert relu.events("dead_units")
+    assert sum(d == 0 for d in relu.frames[-1]["delta_abs"][:n_hidden]) >= 5
+    assert all(d > 0 for d in leaky.frames[-1]["delta_abs"][:n_hidden])
+
+
+def test_browser_zero_init_units_stay_identical(open_presets):
+    (tab,) = open_presets("zero-init")
+    tab.wait_step(300)
+    weights = tab.page.evaluate("""() => {
+      const probe = window.__playground.probe, sizes = probe.sizes(), out = [];
+      for (let layer = 0; layer < sizes.length - 2; layer++) {
+        const rows = [];
+        for (let row = 0; row < sizes[layer + 1]; row++) {
+          const incoming = [probe.value(layer, row, null)];
+          for (let col = 0; col < sizes[layer]; col++) incoming.push(probe.value(layer, row, col));
+          rows.push(incoming);
+        }
+        out.push(rows);
+      }
+      return {sizes, out, next: [...Array(sizes[2]).keys()].map((row) => probe.value(1, row, 0))};
+    }""")
+    assert weights["sizes"] == [2, 4, 4, 1]
+    for layer in weights["out"]:
+        assert all(row == layer[0] for row in layer), layer
+    assert max(abs(v) for v in weights["next"]) > 0
