@@ -340,6 +340,7 @@ class Trainer:
         """Roll back the update that blew up (params and optimizer state) and say why it probably happened."""
         net = self.network
         grad_norm = float(np.sqrt(np.dot(net.grads.astype(np.float64), net.grads)))  # the gradient of that update
+        rolled_back = not undo_last or self._backup_valid
         if undo_last and self._backup_valid:
             np.copyto(net.params, self._prev)
             self.optimizer.restore()
@@ -350,12 +351,17 @@ class Trainer:
         self._version += 1
         lr = self._lr(self.step)
         exploding = not grad_norm <= EXPLODING
-        cause = "exploding_gradient" if exploding else "learning_rate"
-        advice = (f"exploding gradients (norm {grad_norm:.3g}): lower the learning rate or turn on clipping"
-                  if exploding else f"the learning rate {lr:g} is too high: lower it to continue")  # fmt: skip
-        return [event("diverged", f"Training diverged at step {self.step + 1} (loss {loss:.3g}); that step was rolled "
-                      f"back. Likely cause: {advice}.", step=self.step + 1, loss=finite_or_none(loss), cause=cause,
-                      learning_rate=lr, grad_norm=finite_or_none(grad_norm))]  # fmt: skip
+        if not rolled_back:
+            cause, message = "weights", (f"The loss is {loss:.3g} at these weights, before any step: reset, or set "
+                                         "smaller weights, to train from here.")  # fmt: skip
+        else:
+            cause = "exploding_gradient" if exploding else "learning_rate"
+            advice = (f"exploding gradients (norm {grad_norm:.3g}): lower the learning rate or turn on clipping"
+                      if exploding else f"the learning rate {lr:g} is too high: lower it to continue")  # fmt: skip
+            message = (f"Training diverged at step {self.step + 1} (loss {loss:.3g}); the step that caused it was "
+                       f"rolled back. Likely cause: {advice}.")  # fmt: skip
+        return [event("diverged", message, step=self.step + 1, loss=finite_or_none(loss), cause=cause,
+                      learning_rate=lr, grad_norm=finite_or_none(grad_norm), rolled_back=rolled_back)]  # fmt: skip
 
     def _end_of_epoch(self) -> list[dict[str, Any]] | None:
         events = []

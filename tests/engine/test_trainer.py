@@ -366,3 +366,11 @@ def test_dead_relu_units_are_reported() -> None:
     events = t.train(200)
     dead = [e for e in events if e["kind"] == "dead_units"]
     assert dead and dead[-1]["count"] > 0 and "dead" in dead[-1]["message"]
+
+
+def test_weights_set_too_large_are_reported_not_rolled_back() -> None:
+    t = Trainer({"dataset": "plane", "points": 100})
+    t.set_params([900.0] * t.network.params.size)
+    event = t.train(3)[-1]
+    assert event["kind"] == "diverged" and event["cause"] == "weights" and not event["rolled_back"]
+    assert t.step == 0 and (t.network.params == 900.0).all()
