@@ -439,3 +439,21 @@ def test_browser_zero_init_units_stay_identical(open_presets):
     for layer in weights["out"]:
         assert all(row == layer[0] for row in layer), layer
     assert max(abs(v) for v in weights["next"]) > 0
+
+
+@pytest.mark.parametrize("preset", ["xor", "vanishing", "zero-init"])
+def test_browser_gradient_check_passes_on_the_preset_and_the_injected_bug_fails_visibly(open_presets, preset):
+    (tab,) = open_presets(preset)
+    page = tab.page
+    result = page.locator("#gradcheck-result")
+    page.evaluate("window.__playground.gradcheck = null")
+    page.click("#gradcheck")
+    tab.wait("pg.gradcheck !== null")
+    assert page.evaluate("window.__playground.gradcheck.passed") is True
+    assert "agrees" in result.inner_text() and result.locator(".bad").count() == 0
+    page.evaluate("window.__playground.gradcheck = null")
+    page.check("#inject_bug")
+    page.click("#gradcheck")
+    tab.wait("pg.gradcheck !== null")
+    assert page.evaluate("window.__playground.gradcheck.passed") is False
+    assert "disagrees" in result.inner_text() and result.locator(".bad").count() >= 1
