@@ -1,4 +1,5 @@
 // The gradient check: backprop's gradients against finite differences, per layer, with a switch that plants a bug.
+// Green below 1e-6 (backprop is right), amber up to the server's pass threshold, red above it.
 
 const THRESHOLD = 1e-6;
 
@@ -14,7 +15,7 @@ export class GradientCheck {
   }
 
   /** Show the server's answer: relative error per layer, green below 1e-6. */
-  show({ layers = [], passed, inject_bug: injected }) {
+  show({ layers = [], passed, inject_bug: injected, threshold = 1e-4 }) {
     const table = document.createElement("table");
     table.className = "gradcheck-table";
     table.innerHTML = "<caption></caption><thead><tr><th scope=col>Layer</th><th scope=col>Relative error</th></tr></thead>";
@@ -27,7 +28,7 @@ export class GradientCheck {
       row.insertCell().textContent = k === layers.length - 1 ? `${k + 1} (output)` : `${k + 1}`;
       const cell = row.insertCell();
       cell.textContent = Number(error).toExponential(2);
-      cell.className = error < THRESHOLD ? "ok" : "bad";
+      cell.className = error < THRESHOLD ? "ok" : error < threshold ? "fair" : "bad";
     });
     this.result.replaceChildren(table);
   }

@@ -93,7 +93,8 @@ function connection(state, detail) {
   notices.setStatus({ connection: words[state] || state });
   $("#status .conn").dataset.state = state;
   if (state === "closed") {
-    notices.show("connection", `Lost the connection to the server; trying again in ${Math.round(detail.delay / 100) / 10} s. Your setup is kept in the address bar.`, "warning");
+    const why = detail.reason ? ` (${detail.reason})` : "";
+    notices.show("connection", `Lost the connection to the server${why}; trying again in ${Math.round(detail.delay / 100) / 10} s. Your setup is kept in the address bar.`, "warning", 0);
   } else if (state === "open") {
     notices.dismiss("connection");
   }
@@ -329,7 +330,15 @@ const buttons = {
 };
 for (const [selector, action] of Object.entries(buttons)) $(selector).addEventListener("click", action);
 
-$("#import_csv").addEventListener("change", async (e) => send({ type: "load_csv", csv: await readFile(e.target) }));
+$("#import_csv").addEventListener("change", async (e) => {
+  const csv = (await readFile(e.target)).replace(/(\d+\.\d{3})\d+/g, "$1");
+  const limit = (playground.limits?.max_message_bytes ?? 65536) - 256;
+  if (new Blob([csv]).size > limit) {
+    notices.show("csv", `That CSV file is too big to send (at most about ${Math.floor(limit / 1024)} KB). Use fewer points.`, "error");
+    return;
+  }
+  send({ type: "load_csv", csv });
+});
 $("#import_run").addEventListener("change", async (e) => {
   try {
     const run = JSON.parse(await readFile(e.target));

@@ -204,13 +204,17 @@ def test_a_refused_value_is_explained_beside_its_control(playground):
     error.wait_for(state="hidden")
 
 
-def test_csv_export_downloads_the_points(playground):
+def test_csv_export_and_import_and_png_export(playground, tmp_path):
     pg = playground.open()
     with pg.page.expect_download() as download:
         pg.page.click("#export_csv")
     text = open(download.value.path()).read()
     assert text.splitlines()[0].startswith("x,y,label")
     assert len(text.splitlines()) > 100
+    path = tmp_path / "few.csv"
+    path.write_text("\n".join(text.splitlines()[:41]) + "\n")
+    pg.page.set_input_files("#import_csv", str(path))
+    pg.wait("__playground.data.train.length + __playground.data.test.length === 40")
     with pg.page.expect_download() as download:
         pg.page.click("#export_png")
     assert open(download.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"

@@ -26,17 +26,21 @@ def test_reconnects_after_the_server_restarts_and_restores_the_setup(make_server
     assert all("WebSocket" in e for e in page.errors), page.errors
 
 
-def shoot(pg: Playground, artifacts, name: str) -> None:
+def shoot(pg: Playground, artifacts, name: str, hover: bool = False) -> None:
     pg.page.click("#play")
     pg.wait("__playground.epoch >= 3")
     pg.page.click("#play")
     pg.wait("__playground.state === 'idle'")
+    if hover:
+        point = pg.get("__playground.probe.linkPoint(1, 0, 1)")
+        pg.page.mouse.move(point["x"], point["y"])
+        pg.page.locator("#diagram .hover-card").wait_for()
     pg.page.wait_for_timeout(200)
     pg.page.screenshot(path=str(artifacts / f"playground-{name}.png"), full_page=True)
 
 
 def test_screenshot_desktop(playground, artifacts):
-    shoot(playground.open("#show_test=true&layers=5,4,3"), artifacts, "desktop")
+    shoot(playground.open("#show_test=true&layers=5,4,3"), artifacts, "desktop", hover=True)
 
 
 def test_screenshot_mobile(browser, server, artifacts):
