@@ -20,7 +20,7 @@ from app.trainer_view import TrainerView
 
 log = logging.getLogger("playground.session")
 
-MIN_SLICE = 0.0005
+MIN_SLICE = 0.0001
 CRITICAL_EVENTS = frozenset({"diverged", "early_stopped", "reinitialized", "loss_changed"})
 STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
 EVENT_REPEAT_SECONDS = 5.0
@@ -78,6 +78,7 @@ class Session:
         self._last_train = now
         self._carry = 0.0
         self._chunk = 1
+        self._frame_cost = 0.0
         self._dirty = True
         self._resume_on_config = False
         self._frame_number = 0
@@ -199,15 +200,12 @@ class Session:
             now = time.monotonic()
             if not (self.inbox or self.state is State.TRAINING or self._dirty):
                 continue
-            outbox = self.subscribers[0] if self.subscribers else None
-            want_frame = outbox is not None and not outbox.frame_in_flight and now >= self._next_frame_at
-            messages, frame = await loop.run_in_executor(self.runtime.pool, self._work, now, want_frame)
+            messages, frame = await loop.run_in_executor(self.runtime.pool, self._work, now)
             if self.state is State.CLOSED:
                 return
             for message in messages:
                 self.publish(message)
             if frame is not None:
-                self._next_frame_at = now + 1.0 / self.fps
                 for outbox in self.subscribers:
                     outbox.put_frame(frame)
 
@@ -248,7 +246,12 @@ class Session:
 
     # ---- the pool job: the only code that touches the trainer -------------------------------------------------
 
-    def _work(self, now: float, want_frame: bool) -> tuple[list[dict[str, Any]], bytes | None]:
+    def _frame_allowed(self) -> bool:
+        """A frame may be built: every subscriber has sent the previous one, and the fps cap allows it."""
+        return bool(self.subscribers) and not any(o.frame_in_flight for o in self.subscribers) \
+            and time.monotonic() >= self._next_frame_at
+
+    def _work(self, now: float) -> tuple[list[dict[str, Any]], bytes | None]:
         """Apply queued controls in order, train this slice, and build a frame if one is due."""
         out: list[dict[str, Any]] = []
         trainer = self.trainer
@@ -261,7 +264,8 @@ class Session:
             self._data_version = trainer.data_version
             out.append(trainer.data_message())
         frame = None
-        if want_frame and self._dirty:
+        if self._dirty and self._frame_allowed():
+            self._next_frame_at = time.monotonic() + 1.0 / self.fps
             frame = self._build_frame(out)
         return out, frame
 
@@ -380,10 +384,13 @@ class Session:
         self._record()
 
     def _slice_budget(self) -> float:
-        """At speed max: share the pool fairly so every training session still makes `fps` frames."""
+        """At speed max: one frame interval shared by every session training now, less this session's frame cost.
+
+        Training threads share one interpreter lock, so the share is of one core, not of `pool_threads` cores.
+        """
         interval = 1.0 / self.fps
-        share = interval * self.settings.pool_threads / max(1, len(self.runtime.training))
-        return min(interval, max(MIN_SLICE, share * 0.5))
+        share = interval / max(1, len(self.runtime.training)) - self._frame_cost
+        return max(MIN_SLICE, min(interval - self._frame_cost, share))
 
     def _record(self) -> None:
         """Evaluate once and append a loss-history point (history since the last SENT frame)."""
@@ -422,6 +429,12 @@ class Session:
         return stop
 
     def _build_frame(self, out: list[dict[str, Any]]) -> bytes:
+        start = time.perf_counter()
+        frame = self._frame(out)
+        self._frame_cost = 0.8 * self._frame_cost + 0.2 * (time.perf_counter() - start)
+        return frame
+
+    def _frame(self, out: list[dict[str, Any]]) -> bytes:
         trainer = self.trainer
         assert trainer is not None
         grids = trainer.grids()

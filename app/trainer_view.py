@@ -29,6 +29,8 @@ class TrainerView:
 
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
+        self._shape_key: tuple | None = None
+        self._shape: Shape | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> TrainerView:
@@ -158,7 +160,15 @@ class TrainerView:
         return LOSSES[self.config["loss"]].outputs[kind]
 
     def shape(self, grids: Any) -> Shape:
-        """Everything the frame layout depends on, from the live network and config."""
+        """Everything the frame layout depends on, from the live network and config (cached until they change)."""
+        c = self.config
+        key = (self.trainer.architecture_version, self.data_version, c["loss"], tuple(c["features"]),
+               str(c["activation"]), id(self.trainer.network))
+        if key != self._shape_key:
+            self._shape_key, self._shape = key, self._make_shape(grids)
+        return self._shape
+
+    def _make_shape(self, grids: Any) -> Shape:
         net = self.trainer.network
         sizes = tuple(int(s) for s in net.sizes)
         base = net.params.__array_interface__["data"][0]
