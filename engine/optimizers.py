@@ -33,15 +33,15 @@ BETA2 = Param(0.999, 0.0, 0.99999)
 class Optimizer:
     """Lazily created state rows over the flat vector, a step counter, remap and snapshot/restore."""
 
-    params: ClassVar[dict[str, Param]] = {}
+    hyperparams: ClassVar[dict[str, Param]] = {}
     buffers: ClassVar[tuple[str, ...]] = ()
     counters: ClassVar[dict[str, float]] = {"t": 0.0}  # per-tensor scalars and their fresh values
 
     def __init__(self, **hyper: float) -> None:
-        unknown = set(hyper) - set(self.params)
+        unknown = set(hyper) - set(self.hyperparams)
         if unknown:
-            raise TypeError(f"unknown hyper-parameters {sorted(unknown)}; allowed: {sorted(self.params)}")
-        for name, spec in self.params.items():
+            raise TypeError(f"unknown hyper-parameters {sorted(unknown)}; allowed: {sorted(self.hyperparams)}")
+        for name, spec in self.hyperparams.items():
             setattr(self, name, float(hyper.get(name, spec.default)))
         self.state: np.ndarray | None = None  # (len(buffers), n)
         self._saved: tuple[np.ndarray, dict] | None = None
@@ -115,20 +115,20 @@ class Optimizer:
 
     def hyper(self) -> dict[str, float]:
         """The current hyper-parameters."""
-        return {name: getattr(self, name) for name in self.params}
+        return {name: getattr(self, name) for name in self.hyperparams}
 
     def set_hyper(self, **hyper: float) -> None:
         """Change hyper-parameters live; the state is kept."""
         for name, value in hyper.items():
-            if name not in self.params:
-                raise TypeError(f"unknown hyper-parameter {name!r}; allowed: {sorted(self.params)}")
+            if name not in self.hyperparams:
+                raise TypeError(f"unknown hyper-parameter {name!r}; allowed: {sorted(self.hyperparams)}")
             setattr(self, name, float(value))
 
 
 class SGD(Optimizer):
     """Plain gradient descent: p -= lr · (g + wd · p)."""
 
-    params = {"weight_decay": DECAY}
+    hyperparams = {"weight_decay": DECAY}
 
     def update(self, params, grads, lr, *state):
         g = self.with_decay(params, grads)
@@ -139,7 +139,7 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Heavy ball (PyTorch SGD, dampening 0): b = μ·b + g; p -= lr · b."""
 
-    params = {"momentum": Param(0.9, 0.0, 0.999), "weight_decay": DECAY}
+    hyperparams = {"momentum": Param(0.9, 0.0, 0.999), "weight_decay": DECAY}
     buffers = ("velocity",)
     nesterov = False
 
@@ -165,7 +165,7 @@ class Nesterov(Momentum):
 class Adagrad(Optimizer):
     """Adagrad: s += g²; p -= lr · g / (√s + eps)."""
 
-    params = {"eps": Param(1e-10, 1e-12, 1.0), "weight_decay": DECAY}
+    hyperparams = {"eps": Param(1e-10, 1e-12, 1.0), "weight_decay": DECAY}
     buffers = ("sum_sq",)
 
     def update(self, params, grads, lr, sum_sq):
@@ -182,7 +182,9 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     """RMSprop: v = α·v + (1-α)·g²; p -= lr · g / (√v + eps), or through a momentum buffer when μ > 0."""
 
-    params = {"alpha": Param(0.99, 0.0, 0.9999), "eps": EPS, "momentum": Param(0.0, 0.0, 0.999), "weight_decay": DECAY}
+    hyperparams = {
+        "alpha": Param(0.99, 0.0, 0.9999), "eps": EPS, "momentum": Param(0.0, 0.0, 0.999), "weight_decay": DECAY,
+    }  # fmt: skip
     buffers = ("square_avg", "velocity")
 
     def update(self, params, grads, lr, square_avg, velocity):
@@ -206,7 +208,7 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Adam: m, v with bias correction; p -= lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + eps); coupled weight decay."""
 
-    params = {"beta1": BETA1, "beta2": BETA2, "eps": EPS, "weight_decay": DECAY}
+    hyperparams = {"beta1": BETA1, "beta2": BETA2, "eps": EPS, "weight_decay": DECAY}
     buffers = ("exp_avg", "exp_avg_sq")
 
     def moments(self, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray) -> None:
@@ -239,7 +241,7 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """AdamW: decoupled weight decay p *= 1 - lr·wd, then Adam without L2."""
 
-    params = {**Adam.params, "weight_decay": Param(0.01, 0.0, 1.0)}
+    hyperparams = {**Adam.hyperparams, "weight_decay": Param(0.01, 0.0, 1.0)}
 
     def update(self, params, grads, lr, exp_avg, exp_avg_sq):
         if self.weight_decay:
@@ -250,7 +252,7 @@ class AdamW(Adam):
 class Adamax(Optimizer):
     """Adamax: u = max(β2·u, |g| + eps); p -= lr/(1-β1ᵗ) · m / u."""
 
-    params = {"beta1": BETA1, "beta2": BETA2, "eps": EPS, "weight_decay": DECAY}
+    hyperparams = {"beta1": BETA1, "beta2": BETA2, "eps": EPS, "weight_decay": DECAY}
     buffers = ("exp_avg", "exp_inf")
 
     def update(self, params, grads, lr, exp_avg, exp_inf):
@@ -270,7 +272,7 @@ class Adamax(Optimizer):
 class NAdam(Adam):
     """NAdam (PyTorch): Adam moments with a momentum schedule μt = β1·(1 - ½·0.96^(t·ψ))."""
 
-    params = {**Adam.params, "momentum_decay": Param(4e-3, 0.0, 0.1)}
+    hyperparams = {**Adam.hyperparams, "momentum_decay": Param(4e-3, 0.0, 0.1)}
     counters = {"t": 0.0, "mu_product": 1.0}
 
     def update(self, params, grads, lr, exp_avg, exp_avg_sq):
@@ -303,7 +305,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "adamax": Adamax,
     "nadam": NAdam,
 }
-OPTIMIZER_PARAMS: dict[str, dict[str, Param]] = {name: dict(cls.params) for name, cls in OPTIMIZERS.items()}
+OPTIMIZER_PARAMS: dict[str, dict[str, Param]] = {name: dict(cls.hyperparams) for name, cls in OPTIMIZERS.items()}
 
 
 def make_optimizer(name: str, **hyper: float) -> Optimizer:
