@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError, create_model
+
+from engine.trainer import DEFAULT_CONFIG
 
 PROTOCOL_VERSION = 1
 CLOSE_CODES: dict[int, str] = {
@@ -96,6 +98,18 @@ class ConfigMsg(Message):
     def patch(self) -> dict[str, Any]:
         """The keys the client actually sent, as plain JSON values."""
         return self.model_dump(exclude_unset=True, exclude={"type", "id"})
+
+
+def _with_engine_keys(model: type[ConfigMsg]) -> type[ConfigMsg]:
+    """ConfigMsg plus any engine setting it does not type yet (a JSON value; the engine validates it)."""
+    missing = [key for key in DEFAULT_CONFIG if key not in model.model_fields]
+    if not missing:
+        return model
+    fields: dict[str, Any] = {key: (JsonValue | None, None) for key in missing}
+    return create_model("ConfigMsg", __base__=model, __doc__=model.__doc__, **fields)
+
+
+ConfigMsg = _with_engine_keys(ConfigMsg)  # noqa: F811 — new engine settings pass through without a protocol change
 
 
 class Play(Message):
