@@ -374,3 +374,18 @@ def test_weights_set_too_large_are_reported_not_rolled_back() -> None:
     event = t.train(3)[-1]
     assert event["kind"] == "diverged" and event["cause"] == "weights" and not event["rolled_back"]
     assert t.step == 0 and (t.network.params == 900.0).all()
+
+
+def test_penalties_and_clipping_act_in_the_step() -> None:
+    def weight_norm(config: dict) -> float:
+        t = Trainer({**SMALL, "learning_rate": 0.1, **config})
+        t.train(200)
+        return float(np.linalg.norm(t.network.params[t.network.weight_mask]))
+
+    plain = weight_norm({})
+    assert weight_norm({"regularization": "l2", "regularization_rate": 0.05}) < plain
+    assert weight_norm({"regularization": "l1", "regularization_rate": 0.05}) < plain
+    t = Trainer({**SMALL, "clip": {"mode": "value", "value": 1e-4}})
+    before = t.network.params.copy()
+    t.train(1)
+    assert np.abs(t.network.params - before).max() <= 0.03 * 1e-4 * 1.0001  # lr · clip bound
