@@ -140,6 +140,14 @@ def test_idle_session_is_closed_1001(make_server):
     wait_until(lambda: not quick.app.state.sessions)
 
 
+def test_session_lifetime_is_bounded(make_server):
+    short = make_server(max_session_seconds=0.6)
+    with Client(short.ws_url) as c:
+        c.send(type="play")
+        assert close_code(c.ws) == 1001
+    wait_until(lambda: not short.app.state.sessions)
+
+
 def test_a_client_that_never_reads_is_freed_by_the_watchdog(make_server):
     srv = make_server(send_timeout=0.5)
     process = psutil.Process()

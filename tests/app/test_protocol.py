@@ -148,6 +148,17 @@ def test_play_streams_frames_with_every_history_point(server):
         assert np.isfinite(last["history"]).all() and last["train_loss"] > 0
 
 
+def test_slow_motion_shows_every_step(server):
+    with Client(server.ws_url) as c:
+        c.frame()
+        c.send(type="config", speed=4)
+        c.send(type="play")
+        frames = [c.frame(lambda f: f["state"] == 1 and f["step"] > 0) for _ in range(4)]
+        steps = [f["step"] for f in frames]
+        assert steps == list(range(steps[0], steps[0] + 4))
+        assert all(f["history_count"] == 1 for f in frames)
+
+
 def test_live_changes_keep_the_epoch_counting(server):
     with Client(server.ws_url) as c:
         c.send(type="config", speed=2000)
