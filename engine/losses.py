@@ -119,19 +119,33 @@ class BoundLoss:
 
     def delta(self, z: Array, target: Array, out: Array | None = None) -> Array:
         """∂L/∂z_out (batch, n_out), the 1/batch of the mean included."""
+        return self._delta(z, target, out, with_value=False)[1]
+
+    def value_and_delta(self, z: Array, target: Array, out: Array | None = None) -> tuple[float, Array]:
+        """(value, delta) for a training step, sharing the output activation between them."""
+        return self._delta(z, target, out, with_value=True)
+
+    def _delta(self, z: Array, target: Array, out: Array | None, with_value: bool) -> tuple[float, Array]:
         out = np.empty_like(z) if out is None else out
+        batch = max(z.shape[0], 1)
+        value = float("nan")
         if self.output in ("softmax", "sigmoid"):
+            if with_value:
+                value = self.value(z, target)
             np.subtract(self.predict(z), target, out=out)  # softmax + CE and sigmoid + BCE: ŷ − y
         else:
             y_hat = self.predict(z)
-            _, rho_d = _RESIDUAL[self.loss.name]
-            np.copyto(out, rho_d(np.subtract(y_hat, target, out=out)))
+            rho, rho_d = _RESIDUAL[self.loss.name]
+            residual = np.subtract(y_hat, target, out=out)
+            if with_value and z.shape[0]:
+                value = float(rho(residual).sum() / batch)
+            np.copyto(out, rho_d(residual))
             if self.output == "tanh":
                 np.multiply(y_hat, y_hat, out=y_hat)
                 np.subtract(1.0, y_hat, out=y_hat)  # tanh' = 1 − ŷ²
                 out *= y_hat
-        out *= 1.0 / max(z.shape[0], 1)
-        return out
+        out *= 1.0 / batch
+        return value, out
 
     def accuracy(self, z: Array, labels: Array) -> float:
         """Fraction of correct classes (z_out > 0 for one output unit, argmax for K); NaN for regression."""

@@ -149,7 +149,7 @@ class Network:
             rates = [float(dropout)] * len(buf.a) if isinstance(dropout, int | float) else [float(r) for r in dropout]
         for i, act in enumerate(self.activations):
             z = buf.z[i]
-            np.matmul(inputs[i], self._Wb[i], out=z)  # (batch, fan_out)
+            np.dot(inputs[i], self._Wb[i], out=z)  # (batch, fan_out); np.dot beats matmul on tiny arrays
             act.fn(z, buf.a_in[i])
             self._masked[i] = masked = rates is not None and rates[i] > 0.0
             if masked:
@@ -161,22 +161,24 @@ class Network:
                 inputs.append(buf.dropped[i])
             else:
                 inputs.append(buf.a[i])
-        return np.matmul(inputs[-1], self._Wb[-1], out=buf.z[-1])
+        return np.dot(inputs[-1], self._Wb[-1], out=buf.z[-1])
 
     def backward(self, delta_out: Array) -> None:
         """Fill `grads` from ∂L/∂z_out (batch, n_out) of the last forward pass."""
         buf = self._batch
+        if delta_out.dtype != self.dtype:
+            delta_out = delta_out.astype(self.dtype)
         self._deltas = [*buf.delta, delta_out]
         delta = delta_out
         for i in range(len(self._Wb) - 1, 0, -1):
-            np.matmul(self._inputs[i].T, delta, out=self._dWb[i])  # [dW; db] (fan_in + 1, fan_out)
+            np.dot(self._inputs[i].T, delta, out=self._dWb[i])  # [dW; db] (fan_in + 1, fan_out)
             prev = buf.delta[i - 1]
-            np.matmul(delta, self._WT[i], out=prev)  # (batch, fan_in)
+            np.dot(delta, self._WT[i], out=prev)  # (batch, fan_in)
             if self._masked[i - 1]:
                 np.multiply(prev, buf.masks[i - 1], out=prev)
             np.multiply(prev, self.activations[i - 1].deriv(buf.z[i - 1], buf.a_in[i - 1], buf.deriv[i - 1]), out=prev)
             delta = prev
-        np.matmul(self._inputs[0].T, delta, out=self._dWb[0])
+        np.dot(self._inputs[0].T, delta, out=self._dWb[0])
 
     def infer(self, x: Array) -> tuple[Array, Array]:
         """Outputs z_out (n_out, n) and every hidden activation (n_hidden_neurons, n), neuron-major, for x (n, n_in).

@@ -108,3 +108,11 @@ def test_float32_stays_float32(name: str, problem: str) -> None:
     z = z.astype(np.float32)
     target = loss.encode(labels)
     assert target.dtype == np.float32 and loss.delta(z, target).dtype == np.float32
+
+
+@pytest.mark.parametrize(("name", "problem"), CASES)
+def test_value_and_delta_agree_with_the_separate_calls(name: str, problem: str) -> None:
+    loss, z, _, target = example(name, problem)
+    value, delta = loss.value_and_delta(z, target, out=np.empty_like(z))
+    assert value == pytest.approx(loss.value(z, target), rel=1e-12)
+    np.testing.assert_allclose(delta, loss.delta(z, target), rtol=1e-12)

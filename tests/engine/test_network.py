@@ -243,7 +243,7 @@ def test_shapes_for_any_architecture(hidden: list[int], n_in: int, n_out: int, b
     x = np.random.default_rng(1).uniform(-1, 1, (batch, n_in)).astype(np.float32)
     z = net.forward(x)
     assert z.shape == (batch, n_out) and z.dtype == np.float32
-    net.backward(np.ones_like(z))
+    net.backward(np.ones((batch, n_out)))  # float64 δ into a float32 network is cast
     assert all(dW.shape == W.shape for dW, W in zip(net.dW, net.W, strict=True))
     means, abs_means = net.delta_stats()
     assert [m.size for m in means] == [*hidden, n_out]
