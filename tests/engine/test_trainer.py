@@ -388,4 +388,4 @@ def test_penalties_and_clipping_act_in_the_step() -> None:
     t = Trainer({**SMALL, "clip": {"mode": "value", "value": 1e-4}})
     before = t.network.params.copy()
     t.train(1)
-    assert np.abs(t.network.params - before).max() <= 0.03 * 1e-4 * 1.0001  # lr · clip bound
+    assert np.abs(t.network.params - before).max() <= 0.03 * 1e-4 + 2e-7  # lr · clip bound, plus float32 rounding
