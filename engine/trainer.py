@@ -304,13 +304,13 @@ class Trainer:
         net = self.network
         params, grads = net.params, net.grads
         z = net.forward(x, self._dropout_on, self._dropout, self._dropout_rng)  # (batch, n_out); train only drops out
-        loss = self.loss.value(z, target)
-        if not loss <= LOSS_CEILING:
-            return self._diverged(loss, undo_last=True)
         delta = self._deltas.get(z.shape)
         if delta is None:
             delta = self._deltas[z.shape] = np.empty_like(z)
-        net.backward(self.loss.delta(z, target, out=delta))
+        loss, delta = self.loss.value_and_delta(z, target, out=delta)  # ∂L/∂z_out (batch, n_out)
+        if not loss <= LOSS_CEILING:
+            return self._diverged(loss, undo_last=True)
+        net.backward(delta)
         self._have_backward = True
         if self._reg != "none":
             loss += add_penalty(params, grads, self._weight_mask, self._reg, self._reg_rate, self._scratch)
