@@ -60,7 +60,8 @@ def buggy_grads(net: Network, x: Array, target: Array, loss: BoundLoss) -> Array
     dWs, dbs = [], []
     for i in range(len(net.W) - 1, -1, -1):
         dWs.insert(0, inputs[i].T @ delta)
-        dbs.insert(0, delta.sum(axis=0) if skip is not None or i < len(net.W) - 1 else np.zeros(delta.shape[1]))
+        forget_bias = skip is None and i == len(net.W) - 1
+        dbs.insert(0, np.zeros(delta.shape[1]) if forget_bias else delta.sum(axis=0))
         if i > 0:
             delta = delta @ net.W[i].T
             if i - 1 != skip:
