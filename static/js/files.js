@@ -48,3 +48,9 @@ export function readFile(input) {
     input.value = "";
   });
 }
+
+/** CSV text ready for `load_csv`: numbers rounded to 3 decimals; null if it still exceeds `limit` bytes. */
+export function csvForUpload(text, limit) {
+  const csv = text.replace(/(\d+\.\d{3})\d+/g, "$1");
+  return new Blob([csv]).size > limit ? null : csv;
+}

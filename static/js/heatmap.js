@@ -25,6 +25,9 @@ export class Heatmap {
     this.neuron = null;
     this.pointsDirty = true;
     this.luts();
+    this.picker = root.querySelector("#point-label");
+    this.picker.addEventListener("change", () => { this.label = Number(this.picker.value); });
+    root.querySelector("#erase").addEventListener("change", (e) => { this.mode = e.target.checked ? "erase" : "add"; });
     this.points.addEventListener("click", (event) => this.click(event));
     new ResizeObserver(() => { this.pointsDirty = true; }).observe(this.points);
   }
@@ -66,6 +69,19 @@ export class Heatmap {
     this.labelRange = Math.max(1e-9, ...this.data.train.map((p) => Math.abs(p[2])));
     if (problemChange) this.luts();
     this.pointsDirty = true;
+    this.fillPicker();
+  }
+
+  /** The labels a click can add: the classes, or a few target values for regression. */
+  fillPicker() {
+    const current = this.picker.value;
+    const { problem } = this.data;
+    const options = problem === "regression" ? [-1, -0.5, 0, 0.5, 1].map((v) => new Option(`value ${v}`, v))
+      : this.classLabels().map((v, k) => new Option(problem === "multiclass" ? `class ${k + 1}` : (k ? "blue" : "orange"), v));
+    this.picker.replaceChildren(...options);
+    if (options.some((o) => o.value === current)) this.picker.value = current;
+    else this.picker.value = options.at(-1).value;
+    this.label = Number(this.picker.value);
   }
 
   image(size) {

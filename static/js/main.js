@@ -1,8 +1,9 @@
 // Wires the widgets together; draws nothing itself.
 import { Charts } from "./charts.js";
 import { Controls, getPath } from "./controls.js";
-import { download, exportPng, exportRun, readFile } from "./files.js";
+import { csvForUpload, download, exportPng, exportRun, readFile } from "./files.js";
 import { GradientCheck } from "./gradcheck.js";
+import { bindKeys } from "./keyboard.js";
 import { Heatmap } from "./heatmap.js";
 import { NetworkDiagram } from "./network.js";
 import { Notices } from "./notices.js";
@@ -89,15 +90,7 @@ function featureOrder() {
 
 function connection(state, detail) {
   playground.connected = state === "open";
-  const words = { open: "connected", connecting: "connecting…", reconnecting: "reconnecting…", closed: "disconnected" };
-  notices.setStatus({ connection: words[state] || state });
-  $("#status .conn").dataset.state = state;
-  if (state === "closed") {
-    const why = detail.reason ? ` (${detail.reason})` : "";
-    notices.show("connection", `Lost the connection to the server${why}; trying again in ${Math.round(detail.delay / 100) / 10} s. Your setup is kept in the address bar.`, "warning", 0);
-  } else if (state === "open") {
-    notices.dismiss("connection");
-  }
+  notices.connection(state, detail);
 }
 
 function receive(message) {
@@ -193,17 +186,6 @@ function data(message) {
   $("#accuracy-figure").hidden = message.problem === "regression";
   heatmap.setData(message);
   diagram.setProblem(message.problem, message.classes);
-  const select = $("#point-label");
-  const labels = heatmap.classLabels();
-  const current = select.value;
-  if (message.problem === "regression") {
-    select.replaceChildren(...[-1, -0.5, 0, 0.5, 1].map((v) => new Option(`value ${v}`, v)));
-  } else {
-    select.replaceChildren(...labels.map((v, k) => new Option(message.problem === "multiclass" ? `class ${k + 1}` : (k ? "blue" : "orange"), v)));
-  }
-  if ([...select.options].some((o) => o.value === current)) select.value = current;
-  else select.value = select.options[select.options.length - 1].value;
-  heatmap.label = Number(select.value);
 }
 
 const QUIET_EVENTS = new Set(["reset"]);
@@ -331,9 +313,9 @@ const buttons = {
 for (const [selector, action] of Object.entries(buttons)) $(selector).addEventListener("click", action);
 
 $("#import_csv").addEventListener("change", async (e) => {
-  const csv = (await readFile(e.target)).replace(/(\d+\.\d{3})\d+/g, "$1");
   const limit = (playground.limits?.max_message_bytes ?? 65536) - 256;
-  if (new Blob([csv]).size > limit) {
+  const csv = csvForUpload(await readFile(e.target), limit);
+  if (csv === null) {
     notices.show("csv", `That CSV file is too big to send (at most about ${Math.floor(limit / 1024)} KB). Use fewer points.`, "error");
     return;
   }
@@ -349,15 +331,8 @@ $("#import_run").addEventListener("change", async (e) => {
     notices.show("run", `That file is not a saved run: ${err.message}`, "error");
   }
 });
-$("#point-label").addEventListener("change", (e) => { heatmap.label = Number(e.target.value); });
-$("#erase").addEventListener("change", (e) => { heatmap.mode = e.target.checked ? "erase" : "add"; });
 
-document.addEventListener("keydown", (e) => {
-  if (e.target.closest("input, select, textarea, [contenteditable]") || e.ctrlKey || e.metaKey || e.altKey) return;
-  if (e.key === " ") { e.preventDefault(); buttons["#play"](); }
-  else if (e.key === "ArrowRight") { e.preventDefault(); buttons["#step"](); }
-  else if (e.key === "r" || e.key === "R") buttons["#reset"]();
-});
+bindKeys({ play: buttons["#play"], step: buttons["#step"], reset: buttons["#reset"] });
 
 setPage("theme", view.theme);
 let ready = false;

@@ -60,6 +60,20 @@ export class Notices {
     this.show(kind, text, level, level === "warning" ? 20 : undefined);
   }
 
+  /** The socket's state in the status line, and a notice while it is down. */
+  connection(state, detail = {}) {
+    const words = { open: "connected", connecting: "connecting…", reconnecting: "reconnecting…", closed: "disconnected" };
+    this.setStatus({ connection: words[state] || state });
+    this.fields.connection.dataset.state = state;
+    if (state === "closed") {
+      const why = detail.reason ? ` (${detail.reason})` : "";
+      const wait = Math.round(detail.delay / 100) / 10;
+      this.show("connection", `Lost the connection to the server${why}; trying again in ${wait} s. Your setup is kept in the address bar.`, "warning", 0);
+    } else if (state === "open") {
+      this.dismiss("connection");
+    }
+  }
+
   setStatus(values) {
     for (const [key, value] of Object.entries(values)) {
       const el = this.fields[key];

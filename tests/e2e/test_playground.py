@@ -58,6 +58,7 @@ def test_pause_step_epoch_and_reset(playground):
     pg.wait(f"__playground.epoch === {epoch + 1}")
     pg.page.click("#reset")
     pg.wait("__playground.step === 0 && __playground.epoch === 0")
+    pg.page.evaluate("document.activeElement.blur()")
     pg.page.keyboard.press("ArrowRight")
     pg.wait("__playground.step === 1")
     pg.page.keyboard.press("Space")
