@@ -93,6 +93,7 @@ export class Controls {
     head.className = "control-head";
     const lab = document.createElement("label");
     lab.htmlFor = id;
+    lab.id = `label-${id}`;
     lab.textContent = label;
     const helpButton = document.createElement("button");
     helpButton.type = "button";
@@ -173,6 +174,7 @@ export class Controls {
       input.step = s.type === "int" ? "1" : "any";
     }
     input.id = id;
+    if (type === "features") input.setAttribute("aria-labelledby", `label-${id}`);
     input.setAttribute("aria-describedby", `help-${id} error-${id}`);
     input.title = help;
     box.append(input);

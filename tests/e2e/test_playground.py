@@ -232,3 +232,15 @@ def test_hovering_a_neuron_shows_its_map_in_the_big_heatmap(playground):
     pg.page.mouse.move(5, 5)
     pg.wait("document.querySelector('#heatmap canvas.grid').width === 100")
     pg.wait("document.querySelector('.heatmap-caption').textContent.includes('output')")
+
+
+def test_every_control_has_a_name_for_screen_readers(playground):
+    pg = playground.open()
+    pg.wait("document.querySelectorAll('.layer-box select').length > 0")
+    unnamed = pg.get("""[...document.querySelectorAll('input, select, button, textarea')]
+        .filter((el) => el.type !== 'file' || el.labels.length === 0)
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                        && !el.getAttribute('aria-labelledby') && !el.textContent.trim())
+        .map((el) => el.outerHTML.slice(0, 80))""")
+    assert unnamed == []
+    assert pg.get("document.querySelectorAll('[aria-describedby^=help-]').length") >= 20
