@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.activations import ACTIVATIONS
-from engine.gradcheck import check_case, check_network, main
+from engine.gradcheck import check_case, check_network, kink_free, main
 from engine.losses import get_loss
 from engine.network import Network
 
@@ -64,3 +64,13 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     combos = {(r["activation"], r["loss"], r["problem"], r["regularization"]) for r in report["results"]}
     assert ("relu", "mae", "regression", "l1") in combos and ("gelu", "bce", "binary", "l2") in combos
     assert len(combos) == len(ACTIVATIONS) * 9 * 3
+
+
+def test_examples_on_a_relu_kink_are_left_out() -> None:
+    net = Network(1, [3], 1, "relu", rng=np.random.default_rng(1), dtype=np.float64)
+    net.W[0][...] = [[1.0, -1.0, 0.5]]
+    loss = get_loss("mse", "regression")
+    x = np.array([[0.0], [0.5], [-0.7], [1.0]])  # x = 0 puts every unit exactly on its kink (z = b = 0)
+    target = loss.encode(np.array([0.3, -0.2, 0.1, 0.4]), np.float64)
+    assert kink_free(net, x, target, loss).tolist() == [False, True, True, True]
+    assert max(check_network(net, x, target, loss)) < 1e-6
