@@ -457,3 +457,21 @@ def test_browser_gradient_check_passes_on_the_preset_and_the_injected_bug_fails_
     tab.wait("pg.gradcheck !== null")
     assert page.evaluate("window.__playground.gradcheck.passed") is False
     assert "disagrees" in result.inner_text() and result.locator(".bad").count() >= 1
+
+
+def test_browser_menu_applies_a_preset_and_related_links_switch(page, server):
+    page.goto(server.url + "/")
+    page.wait_for_function("window.__playground.connected"
+                           " && document.querySelectorAll('#preset-select option').length > 20")
+    page.select_option("#preset-select", "lr-too-small")
+    page.wait_for_function("window.__playground.preset === 'lr-too-small' && window.__playground.config"
+                           " && window.__playground.config.learning_rate === 0.0003")
+    assert "preset=lr-too-small" in page.evaluate("location.hash")
+    page.click('#preset-card a[data-preset="lr-right"]')
+    page.wait_for_function("window.__playground.preset === 'lr-right'"
+                           " && window.__playground.config.learning_rate === 0.1")
+    assert page.locator("#preset-card h3").inner_text() == PRESETS["lr-right"].title
+    page.click("#lesson-link")
+    page.wait_for_url("**/lesson")
+    page.wait_for_function("window.__lesson && window.__lesson.ready")
+    assert page.errors == []
