@@ -86,17 +86,19 @@ class _Walk:
             return {"a": "ŷ"}.get(sym, sym + _sub(layer))
         return sym + _sub(layer, j + 1)
 
-    def weight(self, layer: int, i: int, j: int, prefix: str = "") -> str:
-        return f"{prefix}W{_sub(layer)}[{i + 1},{j + 1}]"
+    def weight(self, layer: int, i: int, j: int) -> str:
+        """The name of the weight from unit i of layer-1 to unit j of `layer`."""
+        return f"W{_sub(layer)}[{i + 1},{j + 1}]"
 
     def add(self, phase: str, key: str, title: str, formula: str, substituted: str, value, target: dict, **extra):
+        """One step: its formula, the numbers substituted, the result, and where it goes on the diagram."""
         step = {"index": len(self.steps), "phase": phase, "key": key, "title": title, "formula": formula,
                 "substituted": substituted, "value": value, "result": fmt(value), "target": target}
         step.update(extra)
         self.steps.append(step)
 
 
-def _forward(walk: _Walk, Ws, bs, x, acts_of, names, phase="forward"):
+def _forward(walk: _Walk, Ws, bs, x, acts_of, names):
     """Forward pass step by step; returns z and a of every layer (a[0] = x)."""
     zs, activations = [None], [x]
     for layer in range(1, walk.L + 1):
@@ -107,12 +109,12 @@ def _forward(walk: _Walk, Ws, bs, x, acts_of, names, phase="forward"):
             terms = " + ".join(f"{fmt(W[i, j])}×{fmt(prev[i])}" for i in range(len(prev)))
             zname = walk.unit("z", layer, j)
             source = "x" if layer == 1 else "a" + _sub(layer - 1)
-            walk.add(phase, f"z{layer}[{j}]", f"Weighted sum {zname}",
+            walk.add("forward", f"z{layer}[{j}]", f"Weighted sum {zname}",
                      f"{zname} = Σᵢ W{_sub(layer)}[i,{j + 1}]·{source}ᵢ + {walk.unit('b', layer, j)}",
                      f"{terms} + {fmt(b[j])}", float(z[j]),
                      {"kind": "neuron", "layer": layer, "neuron": j, "field": "z"})
             aname = walk.unit("a", layer, j)
-            walk.add(phase, f"a{layer}[{j}]", f"Activation {aname}", f"{aname} = {names[layer]}({zname})",
+            walk.add("forward", f"a{layer}[{j}]", f"Activation {aname}", f"{aname} = {names[layer]}({zname})",
                      f"{names[layer]}({fmt(z[j])})", float(a[j]),
                      {"kind": "neuron", "layer": layer, "neuron": j, "field": "a"})
         zs.append(z)
