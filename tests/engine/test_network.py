@@ -253,3 +253,58 @@ def test_shapes_for_any_architecture(hidden: list[int], n_in: int, n_out: int, b
     z_t, acts = net.infer(x)
     assert z_t.shape == (n_out, batch) and acts.shape == (sum(hidden), batch)
     np.testing.assert_allclose(z_t.T, z, rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hidden=st.lists(st.integers(1, 6), min_size=1, max_size=4),
+    op=st.sampled_from(["add_neuron", "remove_neuron", "add_layer", "remove_layer"]),
+    where=st.integers(0, 10),
+    seed=st.integers(0, 2**16),
+)
+def test_any_edit_keeps_every_surviving_weight(hidden: list[int], op: str, where: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    net = Network(3, hidden, 2, "tanh", init="he", rng=rng, max_neurons=7)
+    net.params[...] = rng.normal(size=net.params.size)  # biases too, so kept biases are checked
+    layer = where % len(hidden)
+    # level maps (old level, old unit per new unit), built from the edit's meaning alone
+    levels = [(k, list(range(n))) for k, n in enumerate(net.sizes)]
+    if op == "add_neuron":
+        new, pairs = net.with_neuron_added(layer, rng)
+        levels[layer + 1] = (layer + 1, [*range(hidden[layer]), None])
+    elif op == "remove_neuron":
+        if hidden[layer] == 1:
+            return
+        index = where % hidden[layer]
+        new, pairs = net.with_neuron_removed(layer, index)
+        levels[layer + 1] = (layer + 1, [n for n in range(hidden[layer]) if n != index])
+    elif op == "add_layer":
+        at = where % (len(hidden) + 1)
+        new, pairs = net.with_layer_added(at, 3, rng)
+        levels.insert(at + 1, (None, [None] * 3))
+    else:
+        new, pairs = net.with_layer_removed(layer, rng)
+        del levels[layer + 1]
+    assert new.sizes == [len(units) for _, units in levels]
+    for i in range(len(new.W)):
+        (src, rows), (dst, cols) = levels[i], levels[i + 1]
+        for c, old_c in enumerate(cols):
+            if old_c is not None:
+                assert new.b[i][c] == net.b[dst - 1][old_c]
+            if src is None or dst != src + 1 or old_c is None:
+                continue
+            for r, old_r in enumerate(rows):
+                if old_r is not None:
+                    assert new.W[i][r, c] == net.W[src][old_r, old_c]
+    for old_slice, new_slice in pairs:
+        assert np.array_equal(net.params[old_slice], new.params[new_slice])
+
+    def whole(level: int | None, units: list[int | None]) -> bool:
+        return level is not None and units == list(range(net.sizes[level]))
+
+    expected = 0
+    for i in range(len(new.W)):
+        (src, rows), (dst, cols) = levels[i], levels[i + 1]
+        expected += whole(dst, cols)  # the bias vector, unchanged
+        expected += whole(dst, cols) and whole(src, rows) and dst == src + 1  # the weight matrix, unchanged
+    assert len(pairs) == expected
