@@ -6,24 +6,10 @@ loading one never inherits a setting from whatever the student did before. `clai
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
-FALLBACK_DEFAULTS = {
-    "dataset": "circle", "points": 500, "noise": 0.0, "train_ratio": 0.5, "seed": 0, "features": ["x1", "x2"],
-    "layers": [4, 2], "activation": "tanh", "leaky_slope": 0.01, "loss": "mse", "init": "xavier", "init_scale": 0.5,
-    "optimizer": "sgd", "optimizer_params": {}, "learning_rate": 0.03, "schedule": {"name": "constant"},
-    "batch_size": 10, "shuffle": True, "regularization": "none", "regularization_rate": 0.0, "dropout": 0.0,
-    "clip": {"mode": "none", "value": 1.0}, "early_stopping": {"enabled": False, "patience": 50},
-}
-
-
-def default_config() -> dict:
-    """The trainer's defaults (the documented table until engine.trainer exists)."""
-    try:
-        from engine.trainer import DEFAULT_CONFIG
-    except ImportError:
-        return dict(FALLBACK_DEFAULTS)
-    return {key: value for key, value in DEFAULT_CONFIG.items()}
+from engine.config import DEFAULT_CONFIG
 
 
 @dataclass(frozen=True)
@@ -43,7 +29,7 @@ class Preset:
 
     def config(self) -> dict:
         """The full config to send: defaults, then this preset's settings, then its speed."""
-        return {**default_config(), **self.settings, "speed": self.speed}
+        return copy.deepcopy({**DEFAULT_CONFIG, **self.settings, "speed": self.speed})
 
     def to_json(self) -> dict:
         """What GET /api/presets serves."""
