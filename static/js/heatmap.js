@@ -16,6 +16,7 @@ export class Heatmap {
     this.pctx = this.points.getContext("2d");
     this.images = {};
     this.data = { train: [], test: [], problem: "binary", classes: 2 };
+    this.output = { kind: "binary", classes: 2, bytes: 1 };
     this.showTest = false;
     this.discretize = false;
     this.dark = false;
@@ -33,9 +34,9 @@ export class Heatmap {
   }
 
   luts() {
-    const classes = this.classCount();
-    this.lut = this.data.problem === "multiclass" ? classLut(this.dark, classes, this.discretize)
-      : divergingLut(this.dark, this.discretize && this.data.problem !== "regression", 0.7);
+    const { kind, classes, bytes } = this.output;
+    this.lut = bytes === 2 ? classLut(this.dark, classes, this.discretize)
+      : divergingLut(this.dark, this.discretize && kind !== "regression", 0.7);
     this.neuronLut = divergingLut(this.dark, false);
     this.drawLegend();
   }
@@ -64,10 +65,8 @@ export class Heatmap {
   }
 
   setData(data) {
-    const problemChange = data.problem !== this.data.problem || data.classes !== this.data.classes;
     this.data = { ...this.data, ...data };
     this.labelRange = Math.max(1e-9, ...this.data.train.map((p) => Math.abs(p[2])));
-    if (problemChange) this.luts();
     this.pointsDirty = true;
     this.fillPicker();
   }
@@ -120,9 +119,8 @@ export class Heatmap {
         this.caption.textContent = `Showing ${this.neuron.label}: what this neuron computes at every point`;
       }
     } else if (frame.output_grid && (fresh || this.neuronShown !== null)) {
-      const size = this.data.problem === "multiclass" ? Math.round(Math.sqrt(frame.output_grid.length / 2))
-        : Math.round(Math.sqrt(frame.output_grid.length));
-      this.paint(frame.output_grid, size, this.lut, this.data.problem === "multiclass" ? 2 : 1);
+      const bytes = this.output.bytes;
+      this.paint(frame.output_grid, Math.round(Math.sqrt(frame.output_grid.length / bytes)), this.lut, bytes);
       this.neuronShown = null;
       this.caption.textContent = "The network's output over the whole plane";
     }
@@ -165,17 +163,18 @@ export class Heatmap {
     return signColor(label > 0 ? 1 : -1);
   }
 
-  /** The value range of the output grid's bytes, from the layout; labels the regression legend. */
-  setRange([lo, hi]) {
-    this.range = [lo, hi];
+  /** What the output grid holds, from the layout: its kind, classes, bytes a cell and value range (for the legend). */
+  setOutput({ kind = "binary", classes = 2, bytes_per_cell: bytes = 1, range = [-1, 1] }) {
+    this.output = { kind, classes, bytes };
     const [left, right] = this.legend.querySelectorAll("span");
-    left.textContent = String(lo);
-    right.textContent = String(hi);
+    left.textContent = String(range[0]);
+    right.textContent = String(range[1]);
+    this.luts();
   }
 
   drawLegend() {
     if (!this.legend) return;
-    const regression = this.data.problem === "regression";
+    const regression = this.output.kind === "regression";
     this.legend.hidden = !regression;
     if (!regression) return;
     const bar = this.legend.querySelector("canvas");

@@ -137,7 +137,6 @@ function hello(message) {
 }
 
 function applied(config, fromHello = false) {
-  const previous = playground.config;
   playground.config = config;
   controls.setConfig(config);
   if (!fromHello) {
@@ -153,7 +152,6 @@ function applied(config, fromHello = false) {
   $("#rate-figure").hidden = (config.schedule?.name || "constant") === "constant";
   const hidden = config.layers.length;
   $("#layer-count").textContent = `${hidden} hidden layer${hidden === 1 ? "" : "s"}`;
-  if (previous && playground.layout && (previous.features !== config.features || previous.activation !== config.activation)) layoutDiagram();
 }
 
 function training(state) {
@@ -166,7 +164,7 @@ function training(state) {
 
 function layout(message) {
   playground.layout = message;
-  if (message.grids?.output?.range) heatmap.setRange(message.grids.output.range);
+  heatmap.setOutput(message.grids?.output || {});
   latest = null;
   drawn = null;
   layoutDiagram();
@@ -174,18 +172,17 @@ function layout(message) {
 }
 
 function layoutDiagram() {
-  const config = playground.config;
-  const activations = [config.activation].flat();
-  const activationOptions = playground.options.config?.activation?.values || Object.keys(playground.options.activations || {});
-  diagram.setLayout(playground.layout, featureOrder(), config.features,
-    config.layers.map((_, k) => activations[k] ?? activations[0]), activationOptions, playground.options.features);
+  const network = playground.layout.network || {};
+  const hidden = (network.layers || []).slice(0, -1).map((l) => l.activation);
+  const activationOptions = playground.options.config?.activation?.values || playground.options.activations || [];
+  diagram.setLayout(playground.layout, featureOrder(), network.features || playground.config.features, hidden,
+    activationOptions, playground.options.features);
 }
 
 function data(message) {
   playground.data = message;
   $("#accuracy-figure").hidden = message.problem === "regression";
   heatmap.setData(message);
-  diagram.setProblem(message.problem, message.classes);
 }
 
 const QUIET_EVENTS = new Set(["reset"]);

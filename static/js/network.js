@@ -40,7 +40,7 @@ export class NetworkDiagram {
     this.presenter = false;
     this.dark = false;
     this.rowZeroIsTop = true;
-    this.problem = "binary";
+    this.multi = false;
     this.classes = 2;
     this.hover = null;
     this.frame = null;
@@ -57,7 +57,7 @@ export class NetworkDiagram {
   setTheme(dark) {
     this.dark = dark;
     this.lut = divergingLut(dark);
-    this.outputLut = this.problem === "multiclass" ? classLut(dark, this.classes) : this.lut;
+    this.outputLut = this.multi ? classLut(dark, this.classes) : this.lut;
     this.rangeLuts();
   }
 
@@ -76,16 +76,14 @@ export class NetworkDiagram {
     });
   }
 
-  setProblem(problem, classes) {
-    this.problem = problem;
-    this.classes = Array.isArray(classes) ? classes.length : classes || 2;
-    this.setTheme(this.dark);
-  }
 
   /** A new architecture: weight layers from the layout, feature names and which are active. */
   setLayout(layout, allFeatures, activeFeatures, activationNames, activationOptions, featureTitles) {
     this.featureTitles = featureTitles;
     this.layout = layout;
+    const output = layout.grids?.output || {};
+    this.multi = output.bytes_per_cell === 2;
+    this.classes = output.classes || 2;
     this.layers = weightLayers(layout);
     this.features = allFeatures;
     this.active = activeFeatures;
@@ -98,7 +96,7 @@ export class NetworkDiagram {
     this.atlas.height = MAP * (this.hiddenCount + allFeatures.length + 1);
     this.atlasImage = this.actx.createImageData(MAP, this.atlas.height);
     this.atlasPixels = new Uint32Array(this.atlasImage.data.buffer);
-    this.rangeLuts();
+    this.setTheme(this.dark);
     this.geometryDirty = true;
     this.hover = null;
     this.card.hidden = true;
@@ -192,7 +190,7 @@ export class NetworkDiagram {
   paintAtlas(frame) {
     const pixels = this.atlasPixels;
     const lut = this.lut;
-    const multi = this.problem === "multiclass";
+    const multi = this.multi;
     const copy = (bytes, start, slot, lut) => {
       for (let row = 0; row < MAP; row++) {
         const src = start + (this.rowZeroIsTop ? row : MAP - 1 - row) * MAP;
