@@ -33,6 +33,11 @@ class Outbox:
         self._items.append(text)
         self._ready.set()
 
+    def put_first(self, text: str) -> None:
+        """Queue a JSON message ahead of everything not yet sent (a pong: it orders with nothing)."""
+        self._items.appendleft(text)
+        self._ready.set()
+
     def put_frame(self, frame: bytes) -> None:
         """Queue a frame; the caller checked that none is in flight."""
         self.frame_in_flight = True

@@ -129,7 +129,9 @@ class Session:
             self.publish(exc.to_message())
             return
         if isinstance(message, protocol.Ping):
-            self.publish({"type": "pong", "id": message.id, "server_time": time.time()})
+            pong = dumps({"type": "pong", "id": message.id, "server_time": time.time()})
+            for outbox in self.subscribers:
+                outbox.put_first(pong)
             return
         self.inbox.append(message)
         self._wake.set()
