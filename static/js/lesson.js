@@ -42,7 +42,8 @@ function build(root) {
   const intro = h("section", { class: "intro" },
     h("p", {}, "One training step of a tiny network, done by hand: two inputs, two sigmoid hidden units and one ",
       "sigmoid output. Each press of “next” does one multiplication-and-add, one activation, one chain-rule link or ",
-      "one weight update, writes the formula, fills in the numbers and puts the result on the diagram."));
+      "one weight update, writes the formula, fills in the numbers and puts the result on the diagram. ",
+      "The arrow keys → and ← step too."));
   const deltaBox = h("fieldset", { class: "delta-switch" }, h("legend", {}, "Output delta"),
     ...Object.entries(DELTA_LABELS).map(([value, label]) => h("label", {},
       h("input", { type: "radio", name: "delta", value, ...(value === state.delta ? { checked: "" } : {}),
@@ -139,6 +140,12 @@ mountTrace(ui.live, {
     return socket;
   },
   standalone: true,
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, select, textarea") || e.ctrlKey || e.metaKey || e.altKey || !state.ready) return;
+  if (e.key === "ArrowRight") { e.preventDefault(); walk.go(walk.index + 1); }
+  else if (e.key === "ArrowLeft") { e.preventDefault(); walk.go(walk.index - 1); }
 });
 
 recompute();

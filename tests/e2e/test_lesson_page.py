@@ -153,3 +153,12 @@ def test_a_network_bigger_than_2_4_4_1_is_too_big_to_read(page, server):
     assert "too big" in page.locator("#live .live-message").inner_text()
     assert page.locator("#live-walk").is_hidden()
     assert page.errors == []
+
+
+def test_arrow_keys_step(page, server):
+    open_lesson(page, server)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("window.__lesson.index") == 0
+    assert page.errors == []
