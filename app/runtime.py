@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -43,6 +44,5 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for session in list(runtime.sessions.values()):
-            await session.close(1001, "server shutting down")
+        await asyncio.gather(*(s.close(1001, "server shutting down") for s in list(runtime.sessions.values())))
         pool.shutdown(wait=True, cancel_futures=True)

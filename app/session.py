@@ -376,7 +376,7 @@ class Session:
                 self._chunk = max(1, min(10_000, int(remaining / max(per_step, 1e-7))))
         else:
             owed = self._carry + float(self.speed) * (now - self._last_train)
-            steps = min(int(owed), max(1, int(float(self.speed) / self.fps) * 4))
+            steps = min(int(owed), max(1, int(float(self.speed) / self.fps) * 4))  # a late wake never bursts
             self._carry = min(owed - steps, 1.0)
             self._last_train = now
             if steps <= 0:

@@ -154,9 +154,9 @@ def test_slow_motion_shows_every_step(server):
         c.send(type="config", speed=4)
         c.send(type="play")
         frames = [c.frame(lambda f: f["state"] == 1 and f["step"] > 0) for _ in range(4)]
-        steps = [f["step"] for f in frames]
-        assert steps == list(range(steps[0], steps[0] + 4))
-        assert all(f["history_count"] == 1 for f in frames)
+        steps = [int(s) for f in frames for s in f["history"][:, 0]]
+        assert steps == list(range(steps[0], steps[0] + len(steps))) and len(steps) >= 4
+        assert frames[-1]["step"] == steps[-1]
 
 
 def test_live_changes_keep_the_epoch_counting(server):
@@ -181,6 +181,36 @@ def test_live_changes_keep_the_epoch_counting(server):
         assert c.layout["network"]["sizes"] == [2, 3, 3, 3, 1]
         assert after["params"].size == 2 * 3 + 3 + 3 * 3 + 3 + 3 * 3 + 3 + 3 + 1
         assert math.isclose(after["learning_rate"], 0.1, rel_tol=1e-6)
+
+
+def test_every_dataset_and_output_kind_streams_decodable_frames(server):
+    with Client(server.ws_url) as c:
+        c.frame()
+        datasets = c.hello["options"]["datasets"]
+        cases = [{"dataset": name} for name in datasets] + [
+            {"dataset": "circle", "loss": "bce", "activation": "relu"},
+            {"dataset": "xor", "loss": "softmax_ce", "layers": []},
+            {"dataset": "spiral_k", "classes": 5, "features": ["x1", "x2", "sin_x1"], "activation": "sigmoid"},
+        ]
+        for patch in cases:
+            c.send(type="config", **patch)
+            config = c.json("config")["config"]
+            c.send(type="step", n=2)
+            frame = c.frame(lambda f: f["step"] == 2 and f["layout_id"] == c.layout["layout_id"])
+            out = c.layout["grids"]["output"]
+            kind = datasets[config["dataset"]]["kind"]
+            assert out["kind"] == kind, patch
+            sizes = c.layout["network"]["sizes"]
+            assert sizes[0] == len(config["features"]) and sizes[1:-1] == config["layers"]
+            if out["activation"] == "softmax":
+                assert frame["output_grid"].shape == (100, 100, 2) and out["bytes_per_cell"] == 2
+                assert frame["output_grid"][..., 0].max() < sizes[-1]
+            else:
+                assert frame["output_grid"].shape == (100, 100) and sizes[-1] == 1
+            assert frame["neuron_maps"].shape == (sum(sizes[1:-1]), 25, 25)
+            assert frame["feature_maps"].shape == (len(config["features"]), 25, 25)
+            assert np.isfinite(frame["params"]).all() and np.isfinite(frame["train_loss"])
+            c.send(type="reset")
 
 
 def test_step_epoch_pause_and_reset(server):
