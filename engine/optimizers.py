@@ -53,17 +53,19 @@ class Optimizer:
 
     def _ensure(self, params: np.ndarray) -> None:
         if self.state is None or self.state.shape[1] != params.size:
-            self.state = np.zeros((len(self.buffers), params.size), dtype=params.dtype)
-            self.scratch = np.empty_like(params)
-            self.decayed = np.empty_like(params)
-            self.denom = np.empty_like(params)
+            self._allocate(np.zeros((len(self.buffers), params.size), dtype=params.dtype))
             self._fresh_counters()
+
+    def _allocate(self, state: np.ndarray) -> None:
+        self.state, self.rows = state, tuple(state)  # rows: one view per buffer, made once
+        self.scratch, self.decayed, self.denom = (np.empty(state.shape[1], state.dtype) for _ in range(3))
 
     def step(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
         """Update params in place from grads with learning rate lr."""
-        self._ensure(params)
+        if self.state is None or self.state.shape[1] != params.size:
+            self._ensure(params)
         self.t += 1
-        self.update(params, grads, lr, *self.state)
+        self.update(params, grads, lr, *self.rows)
 
     def update(self, params: np.ndarray, grads: np.ndarray, lr: float, *state: np.ndarray) -> None:
         raise NotImplementedError
@@ -80,7 +82,8 @@ class Optimizer:
         """Carry state across an architecture edit: (old slice, new slice) pairs are kept, the rest restarts."""
         if self.state is None:
             return
-        old, self.state = self.state, np.zeros((len(self.buffers), new_size), dtype=self.state.dtype)
+        old = self.state
+        self._allocate(np.zeros((len(self.buffers), new_size), dtype=old.dtype))
         for src, dst in pairs:
             self.state[:, dst] = old[:, src]
         for name, fresh in self.counters.items():
@@ -89,9 +92,6 @@ class Optimizer:
                 merged[dst] = value[src] if isinstance(value, np.ndarray) else value
             uniform = new_size == 0 or bool(np.all(merged == merged[0]))
             setattr(self, name, (float(merged[0]) if new_size else fresh) if uniform else merged)
-        self.scratch = np.empty(new_size, dtype=self.state.dtype)
-        self.decayed = np.empty_like(self.scratch)
-        self.denom = np.empty_like(self.scratch)
         self._saved = None
 
     def snapshot(self, params: np.ndarray) -> None:
