@@ -92,6 +92,17 @@ def rss_mb(processes: list[psutil.Process]) -> float:
     return total / 2**20
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -116,11 +127,15 @@ async def load(args: argparse.Namespace) -> dict:
     for probe in probes:
         probe.counting = True
     start = time.monotonic()
+    cpu_start, own_start = cpu_seconds(processes), time.process_time()
+    load_start = psutil.getloadavg()[0]
     rss = [rss_mb(processes)]
     while time.monotonic() - start < args.seconds:
         await asyncio.sleep(1.0)
         rss.append(rss_mb(processes))
     elapsed = time.monotonic() - start
+    cpu = cpu_seconds(processes) - cpu_start
+    own_cpu = time.process_time() - own_start
     for probe in probes:
         probe.counting = False
     stop.set()
@@ -128,6 +143,7 @@ async def load(args: argparse.Namespace) -> dict:
     live = [p for p in probes if p.closed is None]
     fps = [p.frames / elapsed for p in live]
     rtts = [r * 1e3 for p in live for r in p.rtts]
+    frames = sum(p.frames for p in live)
     return {
         "sessions": args.sessions,
         "sessions_refused_or_closed": len(probes) - len(live),
@@ -140,6 +156,11 @@ async def load(args: argparse.Namespace) -> dict:
         "pings": len(rtts),
         "server_rss_mb_max": max(rss) if processes else None,
         "server_processes": len(processes),
+        "server_cpu_cores": cpu / elapsed if processes else None,
+        "server_cpu_ms_per_frame": cpu / frames * 1e3 if processes and frames else None,
+        "client_cpu_ms_per_frame": own_cpu / frames * 1e3 if frames else None,
+        "machine_load_average": round(max(load_start, psutil.getloadavg()[0]), 1),
+        "cpus": psutil.cpu_count(),
     }
 
 
