@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from app import __version__
 from app.frames import HEADER, HEADER_FIELDS
 from app.limits import limits_summary
 from app.protocol import CLIENT_MESSAGE, CLOSE_CODES, PROTOCOL_VERSION
@@ -30,6 +31,7 @@ def describe(settings: Settings) -> dict[str, Any]:
         registries = options()
     return {
         "protocol": PROTOCOL_VERSION,
+        "version": __version__,
         "limits": dict(limits_summary(settings)),
         "options": {**registries, **SERVER_OPTIONS},
         "defaults": {**DEFAULT_CONFIG, "speed": "max", "fps": 60.0},

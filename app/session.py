@@ -24,6 +24,7 @@ MIN_SLICE = 0.0001
 CRITICAL_EVENTS = frozenset({"diverged", "early_stopped", "reinitialized", "loss_changed"})
 STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
 EVENT_REPEAT_SECONDS = 5.0
+DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius"}
 
 
 class State(enum.Enum):
@@ -331,7 +332,8 @@ class Session:
         except trainer.config_error as exc:
             out.append(protocol.ProtocolError("rejected", exc.field, exc.message, message.id).to_message())
         except (ValueError, IndexError, KeyError, TypeError) as exc:
-            out.append(protocol.ProtocolError("rejected", None, str(exc), message.id).to_message())
+            field = DATA_FIELDS.get(type(message).__name__)
+            out.append(protocol.ProtocolError("rejected", field, str(exc), message.id).to_message())
         except Exception as exc:
             log.exception("session %s: %s failed", self.id, type(message).__name__)
             out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}",

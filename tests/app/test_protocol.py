@@ -283,7 +283,7 @@ def test_point_edits_csv_round_trip(server):
         assert csv["id"] == 4 and csv["csv"].count("\n") >= 5
         c.send(type="load_csv", csv="x,y,label\n1,1,7\n")
         error = c.json("error")
-        assert error["code"] == "rejected" and "label" in error["message"]
+        assert error["code"] == "rejected" and error["field"] == "csv" and "label" in error["message"]
 
 
 def test_gradcheck_passes_and_catches_the_injected_bug(server):
