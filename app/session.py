@@ -21,6 +21,7 @@ from app.trainer_view import TrainerView
 log = logging.getLogger("playground.session")
 
 MIN_SLICE = 0.0001
+CHUNK_SECONDS = 0.002
 CRITICAL_EVENTS = frozenset({"diverged", "early_stopped", "reinitialized", "loss_changed"})
 STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
 EVENT_REPEAT_SECONDS = 5.0
@@ -78,7 +79,7 @@ class Session:
         self._next_frame_at = now
         self._last_train = now
         self._carry = 0.0
-        self._chunk = 1
+        self._step_time = 1e-4
         self._frame_cost = 0.0
         self._dirty = True
         self._resume_on_config = False
@@ -364,18 +365,15 @@ class Session:
         trainer = self.trainer
         assert trainer is not None
         if self.speed == "max":
-            budget = self._slice_budget()
-            deadline = time.perf_counter() + budget
-            while True:
-                start = time.perf_counter()
-                if self._events(trainer.train(self._chunk), out):
-                    break
-                per_step = (time.perf_counter() - start) / self._chunk
+            deadline = time.perf_counter() + self._slice_budget()
+            while True:  # chunks of at most CHUNK_SECONDS, so a control message waits for one chunk at most
                 remaining = deadline - time.perf_counter()
-                if remaining <= per_step:
-                    self._chunk = max(1, min(10_000, int(budget / max(per_step, 1e-7) / 2)))
+                chunk = max(1, min(10_000, int(min(remaining, CHUNK_SECONDS) / self._step_time)))
+                start = time.perf_counter()
+                stop = self._events(trainer.train(chunk), out)
+                self._step_time = 0.7 * self._step_time + 0.3 * max((time.perf_counter() - start) / chunk, 1e-7)
+                if stop or self.inbox or deadline - time.perf_counter() <= self._step_time:
                     break
-                self._chunk = max(1, min(10_000, int(remaining / max(per_step, 1e-7))))
         else:
             owed = self._carry + float(self.speed) * (now - self._last_train)
             steps = min(int(owed), max(1, int(float(self.speed) / self.fps) * 4))  # a late wake never bursts
