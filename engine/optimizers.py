@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -35,7 +36,10 @@ class Optimizer:
 
     hyperparams: ClassVar[dict[str, Param]] = {}
     buffers: ClassVar[tuple[str, ...]] = ()
-    counters: ClassVar[dict[str, float]] = {"t": 0.0}  # per-tensor scalars and their fresh values
+    # Per-tensor scalars (PyTorch keeps one per tensor) and their fresh values. While every tensor agrees they are
+    # floats; after a remap that restarted some tensors each is a (G,) array of values and `groups` (n,) says which
+    # value each element uses, so a step does its scalar maths per group and spreads only the final factors.
+    counters: ClassVar[dict[str, float]] = {"t": 0.0}
 
     def __init__(self, **hyper: float) -> None:
         unknown = set(hyper) - set(self.hyperparams)
@@ -50,6 +54,7 @@ class Optimizer:
     def _fresh_counters(self) -> None:
         for name, value in self.counters.items():
             setattr(self, name, value)
+        self.groups: np.ndarray | None = None
 
     def _ensure(self, params: np.ndarray) -> None:
         if self.state is None or self.state.shape[1] != params.size:
@@ -59,6 +64,19 @@ class Optimizer:
     def _allocate(self, state: np.ndarray) -> None:
         self.state, self.rows = state, tuple(state)  # rows: one view per buffer, made once
         self.scratch, self.decayed, self.denom = (np.empty(state.shape[1], state.dtype) for _ in range(3))
+        self.factors = np.empty((3, state.shape[1]), state.dtype)
+
+    def grouped(self, fn: Callable[..., tuple[float, ...]], counters: tuple, *args: float) -> tuple[np.ndarray, ...]:
+        """fn(*counters, *args) -> scalar factors, evaluated once per group of tensors and spread to their elements."""
+        rows = [fn(*group, *args) for group in zip(*(np.asarray(c).tolist() for c in counters), strict=True)]
+        return tuple(np.array(column, self.factors.dtype).take(self.groups, out=self.factors[slot], mode="clip")
+                     for slot, column in enumerate(zip(*rows, strict=True)))  # fmt: skip
+
+    def per_element(self, name: str) -> np.ndarray:
+        """Counter `name` for every element, (n,) float64."""
+        value = getattr(self, name)
+        n = 0 if self.state is None else self.state.shape[1]
+        return np.full(n, value) if self.groups is None else np.asarray(value)[self.groups]
 
     def step(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
         """Update params in place from grads with learning rate lr."""
@@ -82,16 +100,23 @@ class Optimizer:
         """Carry state across an architecture edit: (old slice, new slice) pairs are kept, the rest restarts."""
         if self.state is None:
             return
+        old_counters = {name: self.per_element(name) for name in self.counters}
         old = self.state
         self._allocate(np.zeros((len(self.buffers), new_size), dtype=old.dtype))
+        fresh = np.array(list(self.counters.values()), dtype=np.float64)
+        merged = np.repeat(fresh[:, None], new_size, axis=1)  # (C, n): every element fresh, then the kept ones
         for src, dst in pairs:
             self.state[:, dst] = old[:, src]
-        for name, fresh in self.counters.items():
-            value, merged = getattr(self, name), np.full(new_size, fresh)
-            for src, dst in pairs:
-                merged[dst] = value[src] if isinstance(value, np.ndarray) else value
-            uniform = new_size == 0 or bool(np.all(merged == merged[0]))
-            setattr(self, name, (float(merged[0]) if new_size else fresh) if uniform else merged)
+            merged[:, dst] = [old_counters[name][src] for name in self.counters]
+        values, groups = np.unique(merged, axis=1, return_inverse=True)  # (C, G) distinct columns, (n,)
+        self._fresh_counters()
+        if values.shape[1] == 1:
+            for name, value in zip(self.counters, values[:, 0], strict=True):
+                setattr(self, name, float(value))
+        elif values.shape[1] > 1:
+            for name, value in zip(self.counters, values, strict=True):
+                setattr(self, name, value.copy())
+            self.groups = groups.reshape(-1)
         self._saved = None
 
     def snapshot(self, params: np.ndarray) -> None:
@@ -228,14 +253,19 @@ class Adam(Optimizer):
     def adam(self, params, g, lr, exp_avg, exp_avg_sq):
         """The Adam update from an already decayed gradient g."""
         self.moments(g, exp_avg, exp_avg_sq)
-        # (√v/√bc2 + eps) = (√v + eps·√bc2)/√bc2: the same update with one vector call fewer
-        root_bc2 = (1 - self.beta2**self.t) ** 0.5
+        t = self.t
+        eps, step = self.factors_at(t, lr) if self.groups is None else self.grouped(self.factors_at, (t,), lr)
         s = self.scratch
         np.sqrt(exp_avg_sq, out=s)
-        s += self.eps * root_bc2
+        s += eps
         np.divide(exp_avg, s, out=s)
-        s *= -lr * root_bc2 / (1 - self.beta1**self.t)
+        s *= step
         params += s
+
+    def factors_at(self, t: float, lr: float) -> tuple[float, float]:
+        """(eps·√bc2, -lr·√bc2/bc1): (√v/√bc2 + eps) = (√v + eps·√bc2)/√bc2, the same update with one call fewer."""
+        root_bc2 = (1 - self.beta2**t) ** 0.5
+        return self.eps * root_bc2, -lr * root_bc2 / (1 - self.beta1**t)
 
 
 class AdamW(Adam):
@@ -265,8 +295,13 @@ class Adamax(Optimizer):
         s += self.eps
         np.maximum(exp_inf, s, out=exp_inf)
         np.divide(exp_avg, exp_inf, out=s)
-        s *= -lr / (1 - self.beta1**self.t)
+        (step,) = self.factors_at(self.t, lr) if self.groups is None else self.grouped(self.factors_at, (self.t,), lr)
+        s *= step
         params += s
+
+    def factors_at(self, t: float, lr: float) -> tuple[float]:
+        """-lr/(1-β1ᵗ)."""
+        return (-lr / (1 - self.beta1**t),)
 
 
 class NAdam(Adam):
@@ -278,20 +313,32 @@ class NAdam(Adam):
     def update(self, params, grads, lr, exp_avg, exp_avg_sq):
         g = self.with_decay(params, grads)
         self.moments(g, exp_avg, exp_avg_sq)
-        mu = self.beta1 * (1 - 0.5 * 0.96 ** (self.t * self.momentum_decay))
-        mu_next = self.beta1 * (1 - 0.5 * 0.96 ** ((self.t + 1) * self.momentum_decay))
-        self.mu_product = self.mu_product * mu
+        t = self.t
+        self.mu_product = self.mu_product * self.momentum_at(t)
+        counters = (t, self.mu_product)
+        bc2, c_grad, c_avg = self.factors_at(*counters, lr) if self.groups is None else self.grouped(
+            self.factors_at, counters, lr
+        )
         denom = self.denom
-        np.divide(exp_avg_sq, 1 - self.beta2**self.t, out=denom)
+        np.divide(exp_avg_sq, bc2, out=denom)
         np.sqrt(denom, out=denom)
         denom += self.eps
         s = self.scratch
         np.divide(g, denom, out=s)
-        s *= -lr * (1 - mu) / (1 - self.mu_product)
+        s *= c_grad
         params += s
         np.divide(exp_avg, denom, out=s)
-        s *= -lr * mu_next / (1 - self.mu_product * mu_next)
+        s *= c_avg
         params += s
+
+    def momentum_at(self, t: float) -> float:
+        """μt = β1·(1 - ½·0.96^(t·ψ))."""
+        return self.beta1 * (1 - 0.5 * 0.96 ** (t * self.momentum_decay))
+
+    def factors_at(self, t: float, mu_product: float, lr: float) -> tuple[float, float, float]:
+        """(1-β2ᵗ, -lr·(1-μt)/(1-Πμ), -lr·μt+1/(1-Πμ·μt+1)) with Πμ already including μt."""
+        mu, mu_next = self.momentum_at(t), self.momentum_at(t + 1)
+        return 1 - self.beta2**t, -lr * (1 - mu) / (1 - mu_product), -lr * mu_next / (1 - mu_product * mu_next)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

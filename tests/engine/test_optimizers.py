@@ -118,7 +118,7 @@ def test_remap_keeps_unchanged_tensors_and_resets_the_rest() -> None:
     old = opt.state.copy()
     opt.remap([(slice(0, 3), slice(0, 3))], 7)  # tensor 0..3 kept, the rest new
     assert np.array_equal(opt.state[:, :3], old[:, :3]) and not opt.state[:, 3:].any()
-    assert list(opt.t) == [3, 3, 3, 0, 0, 0, 0]
+    assert list(opt.per_element("t")) == [3, 3, 3, 0, 0, 0, 0]
     new_params = np.ones(7, dtype=np.float32)
     opt.step(new_params, np.full(7, 0.5, dtype=np.float32), LR)
     # a fresh tensor's first Adam step is lr·sign(g), as if its counter started at zero
@@ -146,3 +146,23 @@ def test_step_is_in_place_float32() -> None:
         opt.step(params, np.full(6, 0.1, dtype=np.float32), LR)
         assert params.dtype == np.float32 and params.__array_interface__["data"][0] == before
         assert opt.state.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_after_remap_kept_tensors_continue_and_fresh_ones_start_over(name: str) -> None:
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=7).astype(np.float32) for _ in range(6)]
+    opt, kept = make_optimizer(name), make_optimizer(name)  # kept: the same history on the 3 kept elements only
+    params, kept_params = np.ones(5, np.float32), np.ones(3, np.float32)
+    for g in grads[:3]:
+        opt.step(params, g[:5], LR)
+        kept.step(kept_params, g[:3], LR)
+    opt.remap([(slice(0, 3), slice(0, 3))], 7)
+    params = np.concatenate([params[:3], np.ones(4, np.float32)])
+    fresh, fresh_params = make_optimizer(name), np.ones(4, np.float32)
+    for g in grads[3:]:
+        opt.step(params, g, LR)
+        kept.step(kept_params, g[:3], LR)
+        fresh.step(fresh_params, g[3:], LR)
+    np.testing.assert_allclose(params[:3], kept_params, rtol=1e-6)
+    np.testing.assert_allclose(params[3:], fresh_params, rtol=1e-6)
