@@ -9,32 +9,21 @@ from fastapi import APIRouter, Request
 from app import __version__
 from app.frames import HEADER, HEADER_FIELDS
 from app.limits import limits_summary
-from app.protocol import CLIENT_MESSAGE, CLOSE_CODES, PROTOCOL_VERSION
+from app.protocol import CLIENT_MESSAGE, CLOSE_CODES, DEFAULT_FPS, DEFAULT_SPEED, PROTOCOL_VERSION, SERVER_OPTIONS
 from app.settings import Settings
 from engine.trainer import DEFAULT_CONFIG, Limits, options
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-SERVER_OPTIONS: dict[str, Any] = {
-    "speed": {"min": 0.1, "max": 100_000, "values": ["max"], "default": "max",
-              "unit": "steps per second, or 'max'"},
-    "fps": {"min": 1, "max": 60, "default": 60, "unit": "frames per second (cap)"},
-}
-
-
 def describe(settings: Settings) -> dict[str, Any]:
     """Protocol version, limits, every registry with its allowed values and ranges, and the default config."""
     limits = Limits(max_layers=settings.max_layers, max_neurons=settings.max_neurons, max_points=settings.max_points)
-    try:
-        registries = options(limits)
-    except TypeError:
-        registries = options()
     return {
         "protocol": PROTOCOL_VERSION,
         "version": __version__,
         "limits": dict(limits_summary(settings)),
-        "options": {**registries, **SERVER_OPTIONS},
-        "defaults": {**DEFAULT_CONFIG, "speed": "max", "fps": 60.0},
+        "options": {**options(limits), **SERVER_OPTIONS},
+        "defaults": {**DEFAULT_CONFIG, "speed": DEFAULT_SPEED, "fps": DEFAULT_FPS},
     }
 
 
@@ -54,4 +43,4 @@ async def get_protocol() -> dict[str, Any]:
 @router.get("/options")
 async def get_options(request: Request) -> dict[str, Any]:
     """Everything a client may set: registries with allowed values and ranges, limits, defaults."""
-    return describe(request.app.state.settings)
+    return request.app.state.runtime.description

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
+from app.protocol import FPS_RANGE
 from app.settings import Settings
 
 
@@ -64,5 +65,5 @@ def limits_summary(settings: Settings) -> Mapping[str, float | int]:
         "rate_burst": settings.rate_burst,
         "idle_timeout": settings.idle_timeout,
         "max_session_seconds": settings.max_session_seconds,
-        "max_fps": 60,
+        "max_fps": FPS_RANGE[1],
     }

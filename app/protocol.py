@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, Valid
 from engine.trainer import DEFAULT_CONFIG
 
 PROTOCOL_VERSION = 1
+SPEED_RANGE = (0.1, 100_000.0)  # training steps per second; or "max"
+FPS_RANGE = (1.0, 60.0)
+DEFAULT_SPEED = "max"
+DEFAULT_FPS = 60.0
 CLOSE_CODES: dict[int, str] = {
     1001: "idle too long, session lifetime reached, or the server is shutting down",
     1008: "too many messages (rate limit), or the client stopped reading frames (send watchdog)",
@@ -90,10 +94,12 @@ class ConfigMsg(Message):
     dropout: Finite | Annotated[list[Finite], Field(max_length=64)] | None = None
     clip: Clip | None = None
     early_stopping: EarlyStopping | None = None
-    speed: Annotated[float, Field(ge=0.1, le=100_000)] | Literal["max"] | None = Field(
-        None, description="Training steps per second (0.1 to 100000), or 'max' (as fast as the server allows)."
+    speed: Annotated[float, Field(ge=SPEED_RANGE[0], le=SPEED_RANGE[1])] | Literal["max"] | None = Field(
+        None, description="Training steps per second, or 'max' (as fast as the server's fair share allows)."
     )
-    fps: Annotated[float, Field(ge=1, le=60)] | None = Field(None, description="Frame-rate cap, 1 to 60 per second.")
+    fps: Annotated[float, Field(ge=FPS_RANGE[0], le=FPS_RANGE[1])] | None = Field(
+        None, description="Frame-rate cap (frames per second)."
+    )
 
     def patch(self) -> dict[str, Any]:
         """The keys the client actually sent, as plain JSON values."""
@@ -246,6 +252,14 @@ MESSAGE_TYPES: tuple[str, ...] = (
     "export_csv", "set_weight", "set_params", "gradcheck", "trace", "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = tuple(k for k in ConfigMsg.model_fields if k not in ("type", "id"))
+
+
+SERVER_OPTIONS: dict[str, Any] = {
+    "speed": {"type": "speed", "min": SPEED_RANGE[0], "max": SPEED_RANGE[1], "values": ["max"],
+              "default": DEFAULT_SPEED, "unit": "training steps per second, or 'max'"},
+    "fps": {"type": "float", "min": FPS_RANGE[0], "max": FPS_RANGE[1], "default": DEFAULT_FPS,
+            "unit": "frames per second (a cap)"},
+}
 
 
 class ProtocolError(Exception):

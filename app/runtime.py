@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
+from app.api import describe
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -19,10 +20,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class Runtime:
-    """One per process: every session trains and builds frames in `pool`; `sessions` is the live registry."""
+    """One per process: the shared `pool`, the `description` every hello carries, and the live `sessions`."""
 
     settings: Settings
     pool: ThreadPoolExecutor
+    description: dict[str, Any] = field(default_factory=dict)
     sessions: dict[int, Session] = field(default_factory=dict)
     training: set[int] = field(default_factory=set)
     next_id: int = 0
@@ -38,7 +40,7 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Create the shared pool and registry at startup; close every session and the pool at shutdown."""
     settings: Settings = app.state.settings
     pool = ThreadPoolExecutor(max_workers=settings.pool_threads, thread_name_prefix="playground-train")
-    runtime = Runtime(settings, pool)
+    runtime = Runtime(settings, pool, describe(settings))
     app.state.runtime = runtime
     app.state.sessions = runtime.sessions
     try:

@@ -65,8 +65,8 @@ class Session:
         self.client = client
         self.state = State.CONNECTING
         self.trainer: TrainerView | None = None
-        self.speed: float | str = "max"
-        self.fps: float = 60.0
+        self.speed: float | str = protocol.DEFAULT_SPEED
+        self.fps: float = protocol.DEFAULT_FPS
         self.inbox: deque[protocol.Message] = deque()
         self.subscribers: list[Outbox] = []
         self._close_socket = close_socket

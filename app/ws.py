@@ -8,7 +8,6 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketState
 
-from app.api import describe
 from app.limits import TokenBucket, origin_allowed, refusal
 from app.runtime import Runtime
 from app.session import Session, State
@@ -40,7 +39,7 @@ async def training_session(websocket: WebSocket) -> None:
     runtime.sessions[session.id] = session
     try:
         await websocket.accept()
-        await session.start(websocket.send_text, websocket.send_bytes, describe(settings))
+        await session.start(websocket.send_text, websocket.send_bytes, runtime.description)
         bucket = TokenBucket(settings.rate_per_second, settings.rate_burst)
         while True:
             message = await websocket.receive()
