@@ -102,6 +102,8 @@ class Trainer:
         net = self.network
         self._prev = net.params.copy()
         self._scratch = np.empty_like(net.params)
+        self._bounds = np.array([[w.start, b.start] for w, b in zip(net.weight_slices, net.bias_slices, strict=True)])
+        self._bounds = self._bounds.reshape(-1)  # W0, b0, W1, b1, ... starts
         self._weight_mask = net.weight_mask.astype(net.params.dtype)
         self._deltas: dict[tuple[int, int], np.ndarray] = {}
         self._backup_valid = False
@@ -445,15 +447,21 @@ class Trainer:
             delta_abs = np.concatenate(absolutes).astype(np.float32)
         else:
             delta_mean = delta_abs = np.zeros(n_neurons, np.float32)
-        update = net.params.astype(np.float64) - self._prev
-        ratio = [np.linalg.norm(update[s]) / (np.linalg.norm(net.params[s]) + 1e-12) for s in net.weight_slices]
+        squares, bounds = self._scratch, self._bounds  # bounds: where each W and each b starts in the flat vector
+        np.square(net.grads, out=squares)
+        grad_norm = np.sqrt(np.add.reduceat(squares, bounds).reshape(-1, 2).sum(axis=1))  # (n_layers,) W and b
+        np.subtract(net.params, self._prev, out=squares)
+        np.square(squares, out=squares)
+        update = np.add.reduceat(squares, bounds)[0::2]  # ‖ΔW‖² per layer
+        np.square(net.params, out=squares)
+        weight = np.add.reduceat(squares, bounds)[0::2]  # ‖W‖² per layer
         _, _, dead_units, saturated_units = self._train_pass()
         return {
             "batch_loss": self.batch_loss,
             "delta_mean": delta_mean,
             "delta_abs": delta_abs,
-            "grad_norm": net.grad_norms().astype(np.float32),  # (n_layers,)
-            "update_ratio": np.array(ratio, np.float32),  # (n_layers,) ‖ΔW‖ / ‖W‖ of the last update
+            "grad_norm": grad_norm.astype(np.float32),  # (n_layers,)
+            "update_ratio": np.sqrt(update / (weight + 1e-24)).astype(np.float32),  # (n_layers,) ‖ΔW‖ / ‖W‖
             "dead": int(dead_units.sum()),
             "saturated": int(saturated_units.sum()),
             "dead_units": dead_units,  # (n_hidden_neurons,) bool

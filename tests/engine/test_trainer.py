@@ -389,3 +389,17 @@ def test_penalties_and_clipping_act_in_the_step() -> None:
     before = t.network.params.copy()
     t.train(1)
     assert np.abs(t.network.params - before).max() <= 0.03 * 1e-4 + 2e-7  # lr · clip bound, plus float32 rounding
+
+
+def test_stats_norms_match_their_definitions() -> None:
+    t = Trainer({**SMALL, "optimizer": "adam", "learning_rate": 0.01})
+    t.train(5)
+    before = t.network.params.copy()
+    t.train(1)
+    net, stats = t.network, t.stats
+    for i, (w, b) in enumerate(zip(net.weight_slices, net.bias_slices, strict=True)):
+        grad = np.concatenate([net.grads[w], net.grads[b]]).astype(np.float64)
+        assert stats["grad_norm"][i] == pytest.approx(np.linalg.norm(grad), rel=1e-5)
+        ratio = np.linalg.norm(net.params[w] - before[w].astype(np.float64)) / np.linalg.norm(net.params[w])
+        assert stats["update_ratio"][i] == pytest.approx(ratio, rel=1e-4)
+    assert np.allclose(stats["delta_mean"][-1], net.db[-1]), "the output neuron's mean δ is its bias gradient"
