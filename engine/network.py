@@ -25,6 +25,8 @@ class _Batch:
         self.masks = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
         self.delta = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
         self.deriv = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
+        self.inputs = [self.x, *self.a]  # each layer's input without dropout, and its transpose for [dW; db]
+        self.inputs_T = [a.T for a in self.inputs]
         self.x_in = self.x[:, :-1]  # the views activations write into
         self.a_in = [a[:, :-1] for a in self.a]
         self.dropped_in = [a[:, :-1] for a in self.dropped]
@@ -99,7 +101,9 @@ class Network:
         self._infers: dict[int, _Infer] = {}
         self._inputs: list[Array] = []  # each layer's input in the last forward pass
         self._batch: _Batch | None = None
-        self._masked = [False] * len(hidden)
+        self._rates: list[float] | None = None  # dropout rates of the last forward pass (None: no dropout)
+        self._fns = [a.fn for a in self.activations]
+        self._derivs = [a.deriv for a in self.activations]
         if params is not None:
             self.params[...] = params
         else:
@@ -143,42 +147,48 @@ class Network:
         """
         buf = self._batch = self._buffers(x.shape[0])
         np.copyto(buf.x_in, x)
-        inputs = self._inputs = [buf.x]
-        rates = None
+        rates = self._rates = None
         if train and dropout:
-            rates = [float(dropout)] * len(buf.a) if isinstance(dropout, int | float) else [float(r) for r in dropout]
-        for i, act in enumerate(self.activations):
-            z = buf.z[i]
-            np.dot(inputs[i], self._Wb[i], out=z)  # (batch, fan_out); np.dot beats matmul on tiny arrays
-            act.fn(z, buf.a_in[i])
-            self._masked[i] = masked = rates is not None and rates[i] > 0.0
-            if masked:
-                keep = 1.0 - rates[i]
-                mask = buf.masks[i]
-                np.less(rng.random(mask.shape, dtype=self.dtype), keep, out=mask)  # type: ignore[union-attr]
-                mask *= 1.0 / keep
-                np.multiply(buf.a_in[i], mask, out=buf.dropped_in[i])
-                inputs.append(buf.dropped[i])
-            else:
-                inputs.append(buf.a[i])
-        return np.dot(inputs[-1], self._Wb[-1], out=buf.z[-1])
+            n = len(self.activations)
+            rates = [float(dropout)] * n if isinstance(dropout, int | float) else [float(r) for r in dropout]
+            self._rates = rates if any(rates) else None
+        inputs = self._inputs = buf.inputs if self._rates is None else [buf.x]
+        Wb, z = self._Wb, buf.z
+        for i, fn in enumerate(self._fns):
+            np.dot(inputs[i], Wb[i], out=z[i])  # (batch, fan_out); np.dot beats matmul on tiny arrays
+            fn(z[i], buf.a_in[i])
+            if self._rates is not None:
+                inputs.append(self._dropped(buf, i, self._rates[i], rng))
+        return np.dot(inputs[-1], Wb[-1], out=z[-1])
+
+    def _dropped(self, buf: _Batch, i: int, rate: float, rng: np.random.Generator | None) -> Array:
+        if rate <= 0.0:
+            return buf.a[i]
+        keep = 1.0 - rate
+        mask = buf.masks[i]
+        np.less(rng.random(mask.shape, dtype=self.dtype), keep, out=mask)  # type: ignore[union-attr]
+        mask *= 1.0 / keep
+        np.multiply(buf.a_in[i], mask, out=buf.dropped_in[i])
+        return buf.dropped[i]
 
     def backward(self, delta_out: Array) -> None:
         """Fill `grads` from ∂L/∂z_out (batch, n_out) of the last forward pass."""
-        buf = self._batch
+        buf, rates = self._batch, self._rates
         if delta_out.dtype != self.dtype:
             delta_out = delta_out.astype(self.dtype)
         self._deltas = [*buf.delta, delta_out]
+        inputs_T = buf.inputs_T if rates is None else [a.T for a in self._inputs]
+        dWb, WT, derivs = self._dWb, self._WT, self._derivs
         delta = delta_out
-        for i in range(len(self._Wb) - 1, 0, -1):
-            np.dot(self._inputs[i].T, delta, out=self._dWb[i])  # [dW; db] (fan_in + 1, fan_out)
+        for i in range(len(dWb) - 1, 0, -1):
+            np.dot(inputs_T[i], delta, out=dWb[i])  # [dW; db] (fan_in + 1, fan_out)
             prev = buf.delta[i - 1]
-            np.dot(delta, self._WT[i], out=prev)  # (batch, fan_in)
-            if self._masked[i - 1]:
+            np.dot(delta, WT[i], out=prev)  # (batch, fan_in)
+            if rates is not None and rates[i - 1] > 0.0:
                 np.multiply(prev, buf.masks[i - 1], out=prev)
-            np.multiply(prev, self.activations[i - 1].deriv(buf.z[i - 1], buf.a_in[i - 1], buf.deriv[i - 1]), out=prev)
+            np.multiply(prev, derivs[i - 1](buf.z[i - 1], buf.a_in[i - 1], buf.deriv[i - 1]), out=prev)
             delta = prev
-        np.dot(self._inputs[0].T, delta, out=self._dWb[0])
+        np.dot(inputs_T[0], delta, out=dWb[0])
 
     def infer(self, x: Array) -> tuple[Array, Array]:
         """Outputs z_out (n_out, n) and every hidden activation (n_hidden_neurons, n), neuron-major, for x (n, n_in).
