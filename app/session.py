@@ -262,15 +262,22 @@ class Session:
         assert trainer is not None
         while self.inbox and self.state is not State.CLOSED:
             self._apply(self.inbox.popleft(), out)
-        if self.state is State.TRAINING:
-            self._train_slice(now, out)
-        if trainer.data_version != self._data_version:
-            self._data_version = trainer.data_version
-            out.append(trainer.data_message())
         frame = None
-        if self._dirty and self._frame_allowed():
-            self._next_frame_at = time.monotonic() + 1.0 / self.fps
-            frame = self._build_frame(out)
+        try:
+            if self.state is State.TRAINING:
+                self._train_slice(now, out)
+            if trainer.data_version != self._data_version:
+                self._data_version = trainer.data_version
+                out.append(trainer.data_message())
+            if self._dirty and self._frame_allowed():
+                self._next_frame_at = time.monotonic() + 1.0 / self.fps
+                frame = self._build_frame(out)
+        except Exception as exc:  # an engine bug must not end the session: report it, stop training, carry on
+            log.exception("session %s: training or frame failed", self.id)
+            self._dirty = False
+            out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}").to_message())
+            if self.state is State.TRAINING:
+                self._set_state(State.IDLE, out, "training stopped: the server failed")
         return out, frame
 
     def _apply(self, message: protocol.Message, out: list[dict[str, Any]]) -> None:

@@ -320,3 +320,21 @@ def test_sessions_share_nothing(server):
         b.json("pong")
         assert b.hello["config"]["layers"] == [4, 2] and b.hello["session"] != a.hello["session"]
         assert not any(m["type"] == "config" for m in b.messages)
+
+
+def test_an_engine_failure_is_reported_and_the_session_carries_on(server):
+    with Client(server.ws_url) as c:
+        c.frame()
+        view = server.app.state.sessions[c.hello["session"]].trainer
+        real = view.grids
+
+        def broken():
+            raise RuntimeError("grid bug")
+
+        view.grids = broken
+        c.send(type="step", n=1)
+        error = c.json("error")
+        assert error["code"] == "internal" and "grid bug" in error["message"]
+        view.grids = real
+        c.send(type="step", n=1)
+        assert c.frame(lambda f: f["step"] == 2)["run"] == 1
