@@ -138,10 +138,6 @@ class Optimizer:
         for name, value in self._saved[1].items():
             setattr(self, name, value.copy() if isinstance(value, np.ndarray) else value)
 
-    def hyper(self) -> dict[str, float]:
-        """The current hyper-parameters."""
-        return {name: getattr(self, name) for name in self.hyperparams}
-
     def set_hyper(self, **hyper: float) -> None:
         """Change hyper-parameters live; the state is kept."""
         for name, value in hyper.items():

@@ -15,7 +15,7 @@ from engine.grid import Grids, compute_grids
 from engine.losses import BoundLoss, get_loss
 from engine.network import Network
 from engine.optimizers import make_optimizer
-from engine.regularization import add_penalty, clip_by_norm, clip_by_value
+from engine.regularization import add_penalty, clip
 from engine.schedules import SCHEDULES
 
 __all__ = ["DEFAULT_CONFIG", "ConfigError", "Limits", "Trainer", "options"]
@@ -316,10 +316,8 @@ class Trainer:
         self._have_backward = True
         if self._reg != "none":
             loss += add_penalty(params, grads, self._weight_mask, self._reg, self._reg_rate, self._scratch)
-        if self._clip_mode == "value":
-            clip_by_value(grads, self._clip_value)
-        elif self._clip_mode == "norm":
-            clip_by_norm(grads, self._clip_value)
+        if self._clip_mode != "none":
+            clip(grads, self._clip_mode, self._clip_value)
         lr = self._lr(self.step)
         np.copyto(self._prev, params)
         self.optimizer.snapshot(params)
