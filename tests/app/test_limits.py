@@ -18,7 +18,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from app.limits import TokenBucket, origin_allowed
 from app.session import Session
+from app.settings import Settings
 from tests.app.test_protocol import Client
 
 pytestmark = pytest.mark.timeout(90)
@@ -190,3 +192,24 @@ def test_abrupt_disconnects_leave_nothing_behind(make_server):
     assert not srv.app.state.runtime.training
     gc.collect()
     wait_until(lambda: gc.collect() >= 0 and not any(isinstance(o, Session) for o in gc.get_objects()), timeout=10)
+
+
+def test_origin_rule_is_exact_string_equality():
+    own = Settings()
+    assert origin_allowed("http://127.0.0.1:8000", "127.0.0.1:8000", own)
+    assert origin_allowed("https://127.0.0.1:8000", "127.0.0.1:8000", own)
+    assert origin_allowed(None, "127.0.0.1:8000", own)  # not a browser
+    for bad in ("http://127.0.0.1:8000.evil.example", "http://evil.example/127.0.0.1:8000", "null", "",
+                "http://127.0.0.1:8000/", "ws://127.0.0.1:8000", "http://127.0.0.1:80000"):
+        assert not origin_allowed(bad, "127.0.0.1:8000", own), bad
+    school = Settings(allowed_origins=["https://playground.school.example"])
+    assert origin_allowed("https://playground.school.example", "127.0.0.1:8000", school)
+    assert not origin_allowed("http://127.0.0.1:8000", "127.0.0.1:8000", school)
+
+
+def test_token_bucket_allows_the_burst_then_the_rate():
+    now = [0.0]
+    bucket = TokenBucket(rate=50, burst=100, clock=lambda: now[0])
+    assert all(bucket.take() for _ in range(100)) and not bucket.take()
+    now[0] += 0.1  # 5 tokens back
+    assert sum(bucket.take() for _ in range(10)) == 5
