@@ -47,7 +47,8 @@ class Trainer:
         self.limits = limits or Limits()
         self.config = validate(DEFAULT_CONFIG, config or {}, self.limits)
         self.architecture_version = 0
-        self._version = 0
+        self._version = 0  # bumps on every change, so cached readings know when to recompute
+        self._stats_key = self._train_pass_key = None
         self.data = self._generate(self.config)
         self.data_version = 1
         self.reset()
@@ -398,7 +399,7 @@ class Trainer:
     def _train_pass(self) -> tuple[float, float, np.ndarray, np.ndarray]:
         """Loss, accuracy, dead and saturated hidden units over the training set: one pass, cached until a change."""
         key = (self.step, self._version)
-        if getattr(self, "_train_pass_key", None) != key:
+        if self._train_pass_key != key:
             net, n_hidden = self.network, sum(self.network.hidden)
             dead, saturated = np.zeros(n_hidden, bool), np.zeros(n_hidden, bool)
             if not len(self._x_train):
@@ -432,7 +433,7 @@ class Trainer:
     def stats(self) -> dict[str, Any]:
         """The last step's statistics (computed when first read, then cached until something changes)."""
         key = (self.step, self._version)
-        if getattr(self, "_stats_key", None) != key:
+        if self._stats_key != key:
             self._stats, self._stats_key = self._compute_stats(), key
         return self._stats
 
