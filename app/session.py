@@ -39,7 +39,10 @@ class State(enum.Enum):
 
 def dumps(message: dict[str, Any]) -> str:
     """JSON text for a server message; NaN and Infinity become null, NumPy values plain numbers."""
-    return json.dumps(jsonable(message), separators=(",", ":"), allow_nan=False)
+    try:
+        return json.dumps(message, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):  # NumPy values or non-finite floats somewhere: walk and convert
+        return json.dumps(jsonable(message), separators=(",", ":"), allow_nan=False)
 
 
 def jsonable(value: Any) -> Any:
@@ -146,7 +149,10 @@ class Session:
 
     def publish(self, message: dict[str, Any]) -> None:
         """Encode one JSON message once and queue it for every subscriber."""
-        text = dumps(message)
+        self.publish_text(dumps(message))
+
+    def publish_text(self, text: str) -> None:
+        """Queue one encoded JSON message for every subscriber."""
         for outbox in self.subscribers:
             outbox.put_text(text)
 
@@ -207,8 +213,8 @@ class Session:
             messages, frame = await loop.run_in_executor(self.runtime.pool, self._work, now)
             if self.state is State.CLOSED:
                 return
-            for message in messages:
-                self.publish(message)
+            for text in messages:
+                self.publish_text(text)
             if frame is not None:
                 for outbox in self.subscribers:
                     outbox.put_frame(frame)
@@ -255,7 +261,7 @@ class Session:
         return bool(self.subscribers) and not any(o.frame_in_flight for o in self.subscribers) \
             and time.monotonic() >= self._next_frame_at
 
-    def _work(self, now: float) -> tuple[list[dict[str, Any]], bytes | None]:
+    def _work(self, now: float) -> tuple[list[str], bytes | None]:
         """Apply queued controls in order, train this slice, and build a frame if one is due."""
         out: list[dict[str, Any]] = []
         trainer = self.trainer
@@ -278,7 +284,7 @@ class Session:
             out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}").to_message())
             if self.state is State.TRAINING:
                 self._set_state(State.IDLE, out, "training stopped: the server failed")
-        return out, frame
+        return [dumps(message) for message in out], frame  # encoded here, off the event loop
 
     def _apply(self, message: protocol.Message, out: list[dict[str, Any]]) -> None:
         trainer = self.trainer
