@@ -32,6 +32,7 @@ async def training_session(websocket: WebSocket) -> None:
         return
 
     async def close_socket(code: int, reason: str) -> None:
+        """Close with a code and a reason (WebSocket close reasons are limited to 123 bytes)."""
         if websocket.application_state is WebSocketState.CONNECTED:
             await websocket.close(code=code, reason=reason[:120])
 

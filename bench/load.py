@@ -34,6 +34,7 @@ class Probe:
         self.closed: str | None = None
 
     async def run(self, url: str, config: dict, ready: asyncio.Event, stop: asyncio.Event, interval: float):
+        """Connect, configure, play, and read until stopped (ready is set once connected or refused)."""
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed
 
@@ -62,6 +63,7 @@ class Probe:
             ready.set()
 
     async def ping(self, ws, stop: asyncio.Event, interval: float) -> None:
+        """Send a numbered ping every `interval` seconds."""
         n = 0
         while not stop.is_set():
             await asyncio.sleep(interval)
@@ -83,6 +85,7 @@ def server_processes(url: str) -> list[psutil.Process]:
 
 
 def rss_mb(processes: list[psutil.Process]) -> float:
+    """Resident memory of the server's processes together, in MiB."""
     total = 0
     for process in processes:
         try:
@@ -93,6 +96,7 @@ def rss_mb(processes: list[psutil.Process]) -> float:
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """CPU time (user + system) the server's processes have used so far."""
     total = 0.0
     for process in processes:
         try:
@@ -104,6 +108,7 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of values; NaN if there are none."""
     if not values:
         return float("nan")
     values = sorted(values)
