@@ -15,14 +15,23 @@ import { decodeValue, hiddenNames, readHash, writeHash } from "./urlstate.js";
 const $ = (selector) => document.querySelector(selector);
 const PAGE_KEYS = ["show_test", "discretize", "flow", "log_loss", "presenter", "theme", "preset"];
 
+/** A plain summary of the latest frame for tests, built only when read (frames themselves are views, never copied). */
+const summary = (f) => f && {
+  step: f.step, epoch: f.epoch, run: f.run, train_loss: f.train_loss, test_loss: f.test_loss, batch_loss: f.batch_loss,
+  train_accuracy: f.train_accuracy, test_accuracy: f.test_accuracy, learning_rate: f.learning_rate,
+  grad_norm: f.grad_norm ? Array.from(f.grad_norm) : [], delta_abs: f.delta_abs ? Array.from(f.delta_abs) : [],
+};
+
 const playground = {
   connected: false, config: null, epoch: 0, step: 0, framesReceived: 0, drawStats: null, state: "idle",
-  layout: null, data: null, options: null, events: [], lastFrame: null, gradcheck: null, preset: null,
+  layout: null, data: null, options: null, events: [], gradcheck: null, preset: null,
+  get lastFrame() { return summary(newest); },
 };
 window.__playground = playground;
 
 const view = { presenter: false, theme: matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light" };
 let latest = null;
+let newest = null;
 let drawn = null;
 let restoring = null;
 let wantPlaying = false;
@@ -208,14 +217,10 @@ function error(message) {
 
 function frame(f, frameLayout) {
   latest = f;
+  newest = f;
   playground.framesReceived += 1;
   playground.epoch = f.epoch;
   playground.step = f.step;
-  playground.lastFrame = {
-    step: f.step, epoch: f.epoch, train_loss: f.train_loss, test_loss: f.test_loss, train_accuracy: f.train_accuracy,
-    test_accuracy: f.test_accuracy, learning_rate: f.learning_rate, grad_norm: f.grad_norm ? Array.from(f.grad_norm) : [],
-    batch_loss: f.batch_loss, delta_abs: f.delta_abs ? Array.from(f.delta_abs) : [], run: f.run,
-  };
   charts.addFrame(f);
   stepRate.add(f.step);
   frameRate.add(playground.framesReceived);

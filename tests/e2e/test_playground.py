@@ -28,6 +28,7 @@ def test_live_changes_keep_training_and_the_views_follow(playground):
     still_counting()
     pg.page.select_option("#activation", "relu")
     pg.wait("__playground.config.activation === 'relu' || __playground.config.activation[0] === 'relu'")
+    pg.wait("[...document.querySelectorAll('.layer-activation')].every((s) => s.value === 'relu')")
     still_counting()
     pg.page.select_option("#optimizer", "adam")
     pg.wait("__playground.config.optimizer === 'adam'")
@@ -40,6 +41,12 @@ def test_live_changes_keep_training_and_the_views_follow(playground):
     pg.wait(f"document.querySelectorAll('.layer-box').length === {len(layers) + 1}")
     still_counting()
     pg.wait_heatmap_change(pg.heatmap_signature())
+    assert not pg.page.is_visible("#rate-figure canvas")
+    pg.page.select_option("#schedule-name", "cosine")
+    pg.wait("__playground.config.schedule.name === 'cosine'")
+    pg.page.locator("#rate-figure canvas").wait_for()
+    pg.wait("document.querySelector('#schedule-t_max') !== null")
+    still_counting()
 
 
 def test_pause_step_epoch_and_reset(playground):
