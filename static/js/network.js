@@ -381,10 +381,10 @@ export class NetworkDiagram {
     return { x: rect.left + (a.x + b.x) / 2, y: rect.top + (a.y + b.y) / 2 };
   }
 
-  /** Viewport coordinates of neuron `index` in diagram column `column` (0 = inputs; a hook for tests). */
+  /** Viewport coordinates of node `index` of diagram column `column` (0 = every input feature; a hook for tests). */
   nodePoint(column, index) {
     const rect = this.canvas.getBoundingClientRect();
-    const node = this.columns[column][index];
+    const node = column === 0 ? this.inputs[index] : this.columns[column][index];
     return { x: rect.left + node.x, y: rect.top + node.y };
   }
 

@@ -251,3 +251,17 @@ def test_every_control_has_a_name_for_screen_readers(playground):
         .map((el) => el.outerHTML.slice(0, 80))""")
     assert unnamed == []
     assert pg.get("document.querySelectorAll('[aria-describedby^=help-]').length") >= 20
+
+
+def test_clicking_a_feature_in_the_diagram_toggles_it(playground):
+    pg = playground.open()
+    pg.wait("__playground.probe.sizes() !== undefined")
+    names = pg.get("__playground.options.config.features.values")
+    index = names.index("x1_sq")
+    point = pg.get(f"__playground.probe.nodePoint(0, {index})")
+    pg.page.mouse.click(point["x"], point["y"])
+    pg.wait("__playground.config.features.includes('x1_sq')")
+    pg.wait("__playground.layout.network.features.includes('x1_sq') && __playground.probe.sizes()[0] === 3")
+    assert pg.page.is_checked("#feature-x1_sq")
+    pg.page.mouse.click(point["x"], point["y"])
+    pg.wait("!__playground.config.features.includes('x1_sq') && __playground.probe.sizes()[0] === 2")
