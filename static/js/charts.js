@@ -15,8 +15,9 @@ class Series {
 
 /** One chart: a growable x axis and named series, linear or log y, redrawn only when something changed. */
 export class LineChart {
-  constructor(canvas, { series = [], log = false, yLabel = "" } = {}) {
+  constructor(canvas, { series = [], log = false, yLabel = "", legend = false } = {}) {
     this.canvas = canvas;
+    this.legend = legend;
     this.ctx = canvas.getContext("2d");
     this.log = log;
     this.yLabel = yLabel;
@@ -33,7 +34,7 @@ export class LineChart {
   }
 
   setSeries(series) {
-    this.series = series.map(([name, color]) => new Series(name, color));
+    this.series = series.map(([name, color, short]) => Object.assign(new Series(name, color), { short }));
     this.clear();
   }
 
@@ -128,7 +129,7 @@ export class LineChart {
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    ctx.fillText(`step ${fmt(x0)} … ${fmt(x1)}`, left + pw / 2, top + ph + 3);
+    ctx.fillText(`step ${Math.round(x0)} … ${Math.round(x1)}`, left + pw / 2, top + ph + 3);
     const stride = Math.max(1, Math.floor(this.n / (pw * 1.5)));
     ctx.lineWidth = this.presenter ? 3 : 1.5;
     for (const s of this.series) {
@@ -145,7 +146,24 @@ export class LineChart {
       }
       ctx.stroke();
     }
+    if (this.legend) this.drawLegend(ctx, left + pw, top, font);
     if (this.hoverX !== null && this.n) this.drawHover(ctx, sx, sy, left, pw, top, ph, x0, x1, font);
+  }
+
+  drawLegend(ctx, right, top, font) {
+    ctx.textAlign = "right";
+    ctx.textBaseline = "top";
+    const labels = this.series.map((s) => s.short || s.name);
+    const width = labels.reduce((w, l) => w + ctx.measureText(l).width + font * 0.6, 0);
+    ctx.fillStyle = this.dark ? "rgba(31,35,42,0.8)" : "rgba(255,255,255,0.8)";
+    ctx.fillRect(right - width - 2, top, width + 2, font + 3);
+    let x = right - 2;
+    for (let k = this.series.length - 1; k >= 0; k--) {
+      const label = this.series[k].short || this.series[k].name;
+      ctx.fillStyle = this.series[k].color;
+      ctx.fillText(label, x, top + 1);
+      x -= ctx.measureText(label).width + font * 0.6;
+    }
   }
 
   drawHover(ctx, sx, sy, left, pw, top, ph, x0, x1, font) {
@@ -181,8 +199,8 @@ export class Charts {
     this.root = root;
     const canvas = (name) => root.querySelector(`canvas[data-chart=${name}]`);
     this.loss = new LineChart(canvas("loss"), { series: [["train loss", "#0877bd"], ["test loss", "#e0702a"]] });
-    this.accuracy = new LineChart(canvas("accuracy"), { series: [["train accuracy", "#0877bd"], ["test accuracy", "#e0702a"]] });
-    this.gradients = new LineChart(canvas("gradients"), { log: true });
+    this.accuracy = new LineChart(canvas("accuracy"), { series: [["train accuracy", "#0877bd", "train"], ["test accuracy", "#e0702a", "test"]], legend: true });
+    this.gradients = new LineChart(canvas("gradients"), { log: true, legend: true });
     this.rate = new LineChart(canvas("rate"), { series: [["learning rate", "#2ca02c"]] });
     this.all = [this.loss, this.accuracy, this.gradients, this.rate];
     this.lastStep = -1;
@@ -194,6 +212,7 @@ export class Charts {
     this.layerCount = count;
     this.gradients.setSeries([...Array(count).keys()].map((k) => [
       k === count - 1 ? `layer ${k + 1} (output)` : `layer ${k + 1}`, LAYER_COLORS[k % LAYER_COLORS.length],
+      k === count - 1 ? "out" : `L${k + 1}`,
     ]));
   }
 
