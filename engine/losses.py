@@ -15,7 +15,7 @@ mse is ½(ŷ−y)², mae |ŷ−y|, huber ½r² for |r| ≤ 1 and |r| − ½ beyo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,15 +30,16 @@ def _softmax(z: Array) -> Array:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _huber(r: Array) -> Array:
+def _huber(r: Array) -> float:
     a = np.abs(r)
-    return np.where(a <= 1.0, 0.5 * r * r, a - 0.5)
+    return float(np.where(a <= 1.0, 0.5 * r * r, a - 0.5).sum())
 
 
-_RESIDUAL: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]] = {
-    "mse": (lambda r: 0.5 * r * r, lambda r: r),
-    "mae": (np.abs, np.sign),
-    "huber": (_huber, lambda r: np.clip(r, -1.0, 1.0)),
+# Losses of the residual r = ŷ − y: (Σ ρ(r) over the batch, r -> ρ'(r) written in place).
+_RESIDUAL: dict[str, tuple[Callable[[Array], float], Callable[[Array], object]]] = {
+    "mse": (lambda r: 0.5 * float(np.vdot(r, r)), lambda r: None),  # ρ' = r: nothing to do
+    "mae": (lambda r: float(np.abs(r).sum()), lambda r: np.sign(r, out=r)),
+    "huber": (_huber, lambda r: np.clip(r, -1.0, 1.0, out=r)),
 }
 
 
@@ -77,6 +78,7 @@ class BoundLoss:
     problem: str
     k: int
     output: str
+    buffers: dict = field(default_factory=dict, compare=False, repr=False)  # scratch per (shape, dtype)
 
     @property
     def name(self) -> str:
@@ -87,6 +89,12 @@ class BoundLoss:
     def n_outputs(self) -> int:
         """Output units."""
         return self.k if self.output == "softmax" else 1
+
+    def _scratch(self, z: Array) -> Array:
+        buf = self.buffers.get((z.shape, z.dtype))
+        if buf is None:
+            buf = self.buffers[(z.shape, z.dtype)] = np.empty_like(z)
+        return buf
 
     def encode(self, labels: Array, dtype=np.float32) -> Array:
         """Targets (batch, n_out) from labels: class index 0..K-1, or a real value for regression."""
@@ -114,8 +122,8 @@ class BoundLoss:
             return float(-(target * log_p).sum() / batch)
         if self.loss.name == "bce":
             return float((np.logaddexp(0.0, z) - target * z).sum() / batch)  # log(1 + e^z) - y z, never log 0
-        rho, _ = _RESIDUAL[self.loss.name]
-        return float(rho(self.predict(z) - target).sum() / batch)
+        rho_sum, _ = _RESIDUAL[self.loss.name]
+        return rho_sum(self.predict(z) - target) / batch
 
     def delta(self, z: Array, target: Array, out: Array | None = None) -> Array:
         """∂L/∂z_out (batch, n_out), the 1/batch of the mean included."""
@@ -134,12 +142,12 @@ class BoundLoss:
                 value = self.value(z, target)
             np.subtract(self.predict(z), target, out=out)  # softmax + CE and sigmoid + BCE: ŷ − y
         else:
-            y_hat = self.predict(z)
-            rho, rho_d = _RESIDUAL[self.loss.name]
-            residual = np.subtract(y_hat, target, out=out)
+            y_hat = np.tanh(z, out=self._scratch(z)) if self.output == "tanh" else z  # linear output: ŷ = z
+            rho_sum, rho_d = _RESIDUAL[self.loss.name]
+            np.subtract(y_hat, target, out=out)  # r
             if with_value and z.shape[0]:
-                value = float(rho(residual).sum() / batch)
-            np.copyto(out, rho_d(residual))
+                value = rho_sum(out) / batch
+            rho_d(out)
             if self.output == "tanh":
                 np.multiply(y_hat, y_hat, out=y_hat)
                 np.subtract(1.0, y_hat, out=y_hat)  # tanh' = 1 − ŷ²

@@ -25,6 +25,8 @@ class _Batch:
         self.masks = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
         self.delta = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
         self.deriv = [np.empty((batch, n), dtype) for n in sizes[1:-1]]
+        self.ones = np.ones(batch, dtype)  # sums over the batch as one BLAS call
+        self.scratch = [np.empty((batch, n), dtype) for n in sizes[1:]]
         self.inputs = [self.x, *self.a]  # each layer's input without dropout, and its transpose for [dW; db]
         self.inputs_T = [a.T for a in self.inputs]
         self.x_in = self.x[:, :-1]  # the views activations write into
@@ -176,7 +178,7 @@ class Network:
         buf, rates = self._batch, self._rates
         if delta_out.dtype != self.dtype:
             delta_out = delta_out.astype(self.dtype)
-        self._deltas = [*buf.delta, delta_out]
+        self._deltas, self._delta_batch = [*buf.delta, delta_out], buf
         inputs_T = buf.inputs_T if rates is None else [a.T for a in self._inputs]
         dWb, WT, derivs = self._dWb, self._WT, self._derivs
         delta = delta_out
@@ -213,7 +215,10 @@ class Network:
 
     def delta_stats(self) -> tuple[list[Array], list[Array]]:
         """Per layer (hidden then output), per neuron: batch mean of the per-example δ and of |δ| (last backward)."""
-        return [d.sum(axis=0) for d in self._deltas], [np.abs(d).sum(axis=0) for d in self._deltas]
+        ones, scratch = self._delta_batch.ones, self._delta_batch.scratch
+        means = [np.dot(ones, d) for d in self._deltas]  # δ holds 1/batch already: its sum is the mean
+        absolutes = [np.dot(ones, np.abs(d, out=s)) for d, s in zip(self._deltas, scratch, strict=True)]
+        return means, absolutes
 
     def grad_norms(self) -> Array:
         """L2 norm of each layer's gradient (weights and biases together), shape (n_layers,)."""

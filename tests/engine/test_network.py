@@ -308,3 +308,20 @@ def test_any_edit_keeps_every_surviving_weight(hidden: list[int], op: str, where
         expected += whole(dst, cols)  # the bias vector, unchanged
         expected += whole(dst, cols) and whole(src, rows) and dst == src + 1  # the weight matrix, unchanged
     assert len(pairs) == expected
+
+
+def test_delta_stats_survive_a_forward_pass_of_another_batch_size() -> None:
+    net = Network(2, [3], 1, "tanh", rng=np.random.default_rng(6), dtype=np.float64)
+    x = np.random.default_rng(7).uniform(-1, 1, (4, 2))
+    delta_out = np.array([[0.1], [-0.3], [0.2], [0.05]])
+    net.forward(x)
+    net.backward(delta_out)
+    net.unit_health(np.zeros((9, 2)))  # another batch size: other buffers
+    net.infer(np.zeros((5, 2)))
+    means, abs_means = net.delta_stats()
+    a = np.tanh(x @ net.W[0] + net.b[0])
+    hidden = (delta_out @ net.W[1].T) * (1 - a**2)
+    np.testing.assert_allclose(means[0], hidden.sum(axis=0))
+    np.testing.assert_allclose(abs_means[0], np.abs(hidden).sum(axis=0))
+    np.testing.assert_allclose(means[1], [0.05])
+    np.testing.assert_allclose(abs_means[1], [0.65])
