@@ -222,8 +222,8 @@ class Network:
 
     def grad_norms(self) -> Array:
         """L2 norm of each layer's gradient (weights and biases together), shape (n_layers,)."""
-        starts = [s.start for s in self.layer_slices]
-        return np.sqrt(np.add.reduceat(self.grads.astype(np.float64) ** 2, starts))
+        squares = np.square(self.grads, dtype=np.float64)
+        return np.sqrt(np.add.reduceat(squares, [s.start for s in self.layer_slices]))
 
     def unit_health(self, x: Array | None = None) -> tuple[list[Array], list[Array]]:
         """Per hidden layer, boolean per neuron: dead (ReLU family, never active) and saturated (at a rail) on x.
