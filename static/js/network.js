@@ -163,8 +163,10 @@ export class NetworkDiagram {
     const top = 8;
     const bottom = 16;
     const colGap = (w - 40) / Math.max(1, columns - 1);
-    const s = Math.max(10, Math.min(44, ((h - top - bottom) / rows) * 0.72, colGap * 0.42));
-    const xs = [...Array(columns).keys()].map((c) => 20 + s / 2 + c * ((w - 40 - s) / Math.max(1, columns - 1)));
+    const s = Math.max(10, Math.min(this.presenter ? 64 : 48, ((h - top - bottom) / rows) * 0.72, colGap * 0.42));
+    const left = 8 + s / 2;
+    const right = w - 4 - s * 1.1;
+    const xs = [...Array(columns).keys()].map((c) => left + c * ((right - left) / Math.max(1, columns - 1)));
     const column = (count, c) => {
       const step = Math.min((h - top - bottom) / Math.max(1, count), s * 2.2);
       const y0 = top + (h - top - bottom - step * count) / 2 + step / 2;
