@@ -195,6 +195,7 @@ class FrameBuilder:
         self.map_scratch = np.empty((max(1, sum(s.sizes[1:-1])), s.map_grid * s.map_grid), np.float32)
         self.feature_scratch = np.empty((len(s.features), s.map_grid * s.map_grid), np.float32)
         self.map_groups = _groups(s.sizes[1:-1], s.map_ranges, s.activations)
+        self.features_done = False
 
     def build(
         self,
@@ -241,9 +242,11 @@ class FrameBuilder:
         maps = self.views["neuron_maps"].reshape(-1, s.map_grid * s.map_grid)
         for rows, lo, hi, clip in self.map_groups:
             quantise(neurons[rows], lo, hi, maps[rows], self.map_scratch[rows], clip)
-        feature_view = self.views["feature_maps"].reshape(len(s.features), -1)
-        for i, (lo, hi) in enumerate(s.feature_ranges):
-            quantise(features[i], lo, hi, feature_view[i], self.feature_scratch[i], False)
+        if not self.features_done:  # input features never change within a layout: quantised once, kept in the buffer
+            feature_view = self.views["feature_maps"].reshape(len(s.features), -1)
+            for i, (lo, hi) in enumerate(s.feature_ranges):
+                quantise(features[i], lo, hi, feature_view[i], self.feature_scratch[i], False)
+            self.features_done = True
 
 
 def _fill(view: np.ndarray, source: np.ndarray | Sequence[np.ndarray] | None) -> None:
