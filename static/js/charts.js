@@ -15,12 +15,11 @@ class Series {
 
 /** One chart: a growable x axis and named series, linear or log y, redrawn only when something changed. */
 export class LineChart {
-  constructor(canvas, { series = [], log = false, yLabel = "", legend = false } = {}) {
+  constructor(canvas, { series = [], log = false, legend = false } = {}) {
     this.canvas = canvas;
     this.legend = legend;
     this.ctx = canvas.getContext("2d");
     this.log = log;
-    this.yLabel = yLabel;
     this.setSeries(series);
     this.hoverX = null;
     this.dark = false;

@@ -41,14 +41,14 @@ const PAGE_CONTROLS = [
 
 const SPEED_HELP = "How many training steps per second: slow motion lets you watch single updates; full speed trains as fast as the server can.";
 
-export const idFor = (path) => path.replaceAll(".", "-");
+const idFor = (path) => path.replaceAll(".", "-");
 
 export function getPath(config, path) {
   return path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), config);
 }
 
 /** The config patch that sets one (possibly nested) path, keeping the object's other fields. */
-export function patchFor(config, path, value) {
+function patchFor(config, path, value) {
   const [head, tail] = path.split(".");
   if (!tail) return { [head]: value };
   if (head === "schedule" && tail === "name") return { schedule: { name: value } };
@@ -120,9 +120,8 @@ export class Controls {
   }
 
   /** Build every control from `hello`: options give the choices and ranges, config the values. */
-  build(options, config, limits = {}) {
+  build(options, config) {
     this.options = options;
-    this.limits = limits;
     for (const [section, path, label, help, kind] of CONTROLS) {
       const s = spec(options, path);
       if (!(path in (options.config || {})) && getPath(config, path) === undefined && !Object.keys(s).length) continue;

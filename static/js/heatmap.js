@@ -41,10 +41,6 @@ export class Heatmap {
     this.drawLegend();
   }
 
-  classCount() {
-    const c = this.data.classes;
-    return Array.isArray(c) ? c.length : c || 2;
-  }
 
   /** Labels a student can pick for a new point. */
   classLabels() {

@@ -122,7 +122,7 @@ function hello(message) {
   playground.limits = message.limits || {};
   playground.protocol = message.protocol;
   if (!controls.options) {
-    controls.build(playground.options, message.config, playground.limits);
+    controls.build(playground.options, message.config);
     controls.hide(hiddenNames());
   }
   applied(message.config, true);
