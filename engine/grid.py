@@ -39,8 +39,8 @@ def compute_grids(
     `predict` turns z_out into outputs (the loss's output activation); `inputs` are the feature names or a function
     g -> (g*g, n_features) feature matrix. The network's cached training pass is left alone.
     """
-    z_out, _ = net.infer(grid_matrix(inputs, size))  # (n_out, size²)
+    z_out, _ = net.infer(grid_matrix(inputs, size), neurons=False)  # (n_out, size²)
     output = predict(z_out.T).astype(np.float32)  # (size², n_out)
     small = grid_matrix(inputs, neuron_size)  # (neuron_size², k)
     _, neurons = net.infer(small)  # (n_hidden_neurons, neuron_size²)
-    return Grids(output[:, 0] if output.shape[1] == 1 else output, neurons.copy(), np.ascontiguousarray(small.T))
+    return Grids(output[:, 0] if output.shape[1] == 1 else output, neurons, np.ascontiguousarray(small.T))

@@ -35,13 +35,12 @@ class _Batch:
 
 
 class _Infer:
-    """Buffers for a large inference pass in neuron-major layout: rows are neurons, columns are points."""
+    """Buffers for a large inference pass, neuron-major (rows are units, columns are points). Each layer's input has
+    a trailing row of ones, so that [W; b].T @ [a; 1] gives z in one matmul."""
 
     def __init__(self, n: int, sizes: list[int], dtype: np.dtype) -> None:
-        self.x = np.empty((sizes[0], n), dtype)
-        self.hidden = np.empty((sum(sizes[1:-1]), n), dtype)  # every hidden neuron's activation, layer by layer
-        ends = np.cumsum([0, *sizes[1:-1]])
-        self.a = [self.hidden[s:e] for s, e in zip(ends[:-1], ends[1:], strict=True)]
+        self.inputs = [np.ones((k + 1, n), dtype) for k in sizes[:-1]]  # (fan_in + 1, n) per layer
+        self.rows = [a[:-1] for a in self.inputs]  # the contiguous rows activations write into
         self.z = [np.empty((k, n), dtype) for k in sizes[1:]]
 
 
@@ -94,8 +93,8 @@ class Network:
         self._dWb = [self.grads[s].reshape(fi + 1, fo) for s, (fi, fo) in zip(self.layer_slices, shapes, strict=True)]
         self.W, self.b = [Wb[:-1] for Wb in self._Wb], [Wb[-1] for Wb in self._Wb]
         self.dW, self.db = [dWb[:-1] for dWb in self._dWb], [dWb[-1] for dWb in self._dWb]
-        self._b_cols = [b.reshape(-1, 1) for b in self.b]
         self._WT = [W.T for W in self.W]
+        self._WbT = [Wb.T for Wb in self._Wb]
         self.weight_mask = np.ones(self.params.size, bool)  # True on weights, False on biases
         for s in self.bias_slices:
             self.weight_mask[s] = False
@@ -192,26 +191,27 @@ class Network:
             delta = prev
         np.dot(inputs_T[0], delta, out=dWb[0])
 
-    def infer(self, x: Array) -> tuple[Array, Array]:
-        """Outputs z_out (n_out, n) and every hidden activation (n_hidden_neurons, n), neuron-major, for x (n, n_in).
+    def infer(self, x: Array, neurons: bool = True) -> tuple[Array, Array | None]:
+        """Outputs z_out (n_out, n) and, if asked, every hidden activation (n_hidden_neurons, n), neuron-major.
 
-        For large batches (grids); buffers are reused per n and the cached training pass is left alone.
+        For large batches x (n, n_in) such as grids; buffers are reused per n and the cached training pass is left
+        alone. z_out is a reused buffer; the activations are a fresh array.
         """
         buf = self._infers.get(x.shape[0])
         if buf is None:
             if len(self._infers) >= 4:
                 self._infers.pop(next(iter(self._infers)))
             buf = self._infers[x.shape[0]] = _Infer(x.shape[0], self.sizes, self.dtype)
-        np.copyto(buf.x, x.T)
-        inp = buf.x
-        for i, act in enumerate(self.activations):
-            z = buf.z[i]
-            np.matmul(self._WT[i], inp, out=z)  # (fan_out, n)
-            np.add(z, self._b_cols[i], out=z)
-            inp = act.fn(z, buf.a[i])
-        z = buf.z[-1]
-        np.matmul(self._WT[-1], inp, out=z)
-        return np.add(z, self._b_cols[-1], out=z), buf.hidden
+        np.copyto(buf.rows[0], x.T)
+        for i, fn in enumerate(self._fns):
+            np.matmul(self._WbT[i], buf.inputs[i], out=buf.z[i])  # (fan_out, n)
+            fn(buf.z[i], buf.rows[i + 1])
+        z_out = np.matmul(self._WbT[-1], buf.inputs[-1], out=buf.z[-1])
+        if not neurons:
+            return z_out, None
+        if not self._fns:
+            return z_out, np.empty((0, x.shape[0]), self.dtype)
+        return z_out, np.concatenate(buf.rows[1:])
 
     def delta_stats(self) -> tuple[list[Array], list[Array]]:
         """Per layer (hidden then output), per neuron: batch mean of the per-example δ and of |δ| (last backward)."""
