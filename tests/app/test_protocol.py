@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import struct
 import time
 from collections.abc import Callable
@@ -157,6 +158,26 @@ def test_slow_motion_shows_every_step(server):
         steps = [int(s) for f in frames for s in f["history"][:, 0]]
         assert steps == list(range(steps[0], steps[0] + len(steps))) and len(steps) >= 4
         assert frames[-1]["step"] == steps[-1]
+
+
+def test_a_slow_reader_misses_frames_but_no_history_point(server):
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)  # so the server feels the stall at once
+    sock.connect(("127.0.0.1", int(server.url.rsplit(":", 1)[1])))
+    with Client(server.ws_url, max_queue=1, sock=sock) as c:
+        c.frame()
+        c.send(type="config", speed=3000, layers=[6] * 8)
+        c.send(type="play")
+        c.frame(lambda f: f["state"] == 1)
+        time.sleep(1.5)  # stop reading: the server keeps training, frames stop at the one in flight
+        last = c.frame(lambda f: f["step"] > 0)
+        c.send(type="pause")
+        c.wait(lambda m: m["type"] == "state" and m["state"] == "idle")
+        c.frame(lambda f: f["state"] == 0)
+        rows = np.concatenate([f["history"] for f in c.frames])
+        assert (np.diff(rows[:, 0]) > 0).all(), "every point once, in order"
+        assert max(f["history_count"] for f in c.frames) > 1, "skipped frames' points ride on the next frame"
+        assert rows[-1, 0] >= last["step"]
 
 
 def test_live_changes_keep_the_epoch_counting(server):
