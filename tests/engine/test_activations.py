@@ -76,3 +76,12 @@ def test_leaky_slope_is_a_setting() -> None:
 def test_unknown_name_lists_valid_names() -> None:
     with pytest.raises(ValueError, match="relu.*tanh"):
         get_activation("sine")
+
+
+@pytest.mark.parametrize("name", list(FORMULAS))
+def test_grid_sized_arrays_match_small_ones(name: str) -> None:
+    z = np.random.default_rng(0).uniform(-5, 5, (8, 1000))
+    act = ACTIVATIONS[name]
+    big = act(z)
+    small = np.concatenate([act(z[:, i : i + 10]) for i in range(0, 1000, 10)], axis=1)
+    np.testing.assert_array_equal(big, small)
