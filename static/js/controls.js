@@ -173,6 +173,7 @@ export class Controls {
       input.step = s.type === "int" ? "1" : "any";
     }
     input.id = id;
+    if (path === "learning_rate") this.suggest(box, input, s);
     if (type === "features") input.setAttribute("aria-labelledby", `label-${id}`);
     input.setAttribute("aria-describedby", `help-${id} error-${id}`);
     input.title = help;
@@ -202,6 +203,17 @@ export class Controls {
     (container || this.section(section)).append(box);
     if (scope === PAGE) this.write(path, value);
     return input;
+  }
+
+  /** Suggested values 1 and 3 × 10^k inside the allowed range, offered as a drop-down on a number field. */
+  suggest(box, input, { min = 1e-5, max = 10 }) {
+    const list = document.createElement("datalist");
+    list.id = `${input.id}-suggestions`;
+    for (let k = Math.ceil(Math.log10(Math.max(min, 1e-5))); 10 ** k <= max; k++) {
+      for (const m of [1, 3]) if (m * 10 ** k >= min && m * 10 ** k <= max) list.append(new Option(String(Number((m * 10 ** k).toPrecision(1)))));
+    }
+    input.setAttribute("list", list.id);
+    box.append(list);
   }
 
   /** A readable name for a choice: the registry's title when it has one. */
