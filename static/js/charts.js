@@ -24,12 +24,14 @@ export class LineChart {
     this.hoverX = null;
     this.dark = false;
     this.presenter = false;
+    this.urgent = true;
+    this.last = -Infinity;
     canvas.addEventListener("mousemove", (e) => {
       this.hoverX = e.clientX - canvas.getBoundingClientRect().left;
-      this.dirty = true;
+      this.urgent = true;
     });
-    canvas.addEventListener("mouseleave", () => { this.hoverX = null; this.dirty = true; });
-    new ResizeObserver(() => { this.dirty = true; }).observe(canvas);
+    canvas.addEventListener("mouseleave", () => { this.hoverX = null; this.urgent = true; });
+    new ResizeObserver(() => { this.urgent = true; }).observe(canvas);
   }
 
   setSeries(series) {
@@ -38,6 +40,7 @@ export class LineChart {
   }
 
   clear() {
+    this.urgent = true;
     this.xs = new Float64Array(MAX_POINTS);
     for (const s of this.series) s.ys = new Float32Array(MAX_POINTS);
     this.n = 0;
@@ -81,9 +84,12 @@ export class LineChart {
     return [Math.min(0, lo), hi === lo ? lo + 1 : hi];
   }
 
-  draw() {
-    if (!this.dirty) return;
+  /** Redraw at once after a hover, resize or option change; after new data at most every `interval` ms. */
+  draw(now = performance.now(), interval = 0) {
+    if (!this.urgent && !(this.dirty && now - this.last >= interval)) return;
     this.dirty = false;
+    this.urgent = false;
+    this.last = now;
     const ratio = window.devicePixelRatio || 1;
     const w = this.canvas.clientWidth;
     const h = this.canvas.clientHeight;
@@ -248,11 +254,12 @@ export class Charts {
     for (const chart of this.all) {
       chart.dark = dark;
       chart.presenter = presenter;
-      chart.dirty = true;
+      chart.urgent = true;
     }
   }
 
-  draw() {
-    for (const chart of this.all) if (chart.canvas.offsetParent !== null) chart.draw();
+  /** Charts need no more than 10 redraws a second for new points; hovering answers at once. */
+  draw(now = performance.now()) {
+    for (const chart of this.all) if (chart.canvas.offsetParent !== null) chart.draw(now, 100);
   }
 }

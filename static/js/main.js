@@ -9,7 +9,7 @@ import { NetworkDiagram } from "./network.js";
 import { Notices } from "./notices.js";
 import { mountPresets } from "./presets.js";
 import { PlaygroundSocket } from "./socket.js";
-import { DrawStats, RateMeter } from "./timing.js";
+import { DrawStats, FrameTimer, RateMeter } from "./timing.js";
 import { decodeValue, hiddenNames, readHash, writeHash } from "./urlstate.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -37,7 +37,7 @@ let restoring = null;
 let wantPlaying = false;
 let pendingWeights = null;
 let divergedAt = null;
-const drawStats = new DrawStats();
+const timer = new FrameTimer(["heatmap", "diagram", "charts"]);
 const stepRate = new RateMeter();
 const frameRate = new RateMeter();
 
@@ -83,7 +83,7 @@ playground.probe = {
       const start = performance.now();
       heatmap.draw(latest, true);
       diagram.draw(latest, true, performance.now());
-      for (const chart of charts.all) chart.dirty = true;
+      for (const chart of charts.all) chart.urgent = true;
       charts.draw();
       times.add(performance.now() - start);
     }
@@ -266,14 +266,13 @@ function draw(time) {
     charts.draw();
     return;
   }
-  const start = performance.now();
-  heatmap.draw(f, fresh);
-  diagram.draw(f, fresh, time);
-  charts.draw();
+  timer.measure("heatmap", () => heatmap.draw(f, fresh));
+  timer.measure("diagram", () => diagram.draw(f, fresh, time));
+  timer.measure("charts", () => charts.draw());
   if (fresh) {
-    if (drawn !== null) drawStats.add(performance.now() - start);
+    if (drawn !== null) timer.commit();
     drawn = f;
-    if (drawStats.count % 10 === 0) playground.drawStats = drawStats.summary();
+    if (timer.total.count % 10 === 0) playground.drawStats = timer.summary();
     notices.setStatus({
       epoch: f.epoch, step: f.step, steps_per_second: Math.round(stepRate.rate()), fps: Math.round(frameRate.rate()),
       loss: Number.isFinite(f.train_loss) ? f.train_loss.toFixed(4) : String(f.train_loss),

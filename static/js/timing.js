@@ -39,3 +39,35 @@ export class RateMeter {
     return t1 > t0 ? ((v1 - v0) * 1000) / (t1 - t0) : 0;
   }
 }
+
+/** Times each view's share of a frame's draw and the whole draw. */
+export class FrameTimer {
+  constructor(names) {
+    this.total = new DrawStats();
+    this.views = Object.fromEntries(names.map((name) => [name, new DrawStats()]));
+    this.pending = Object.fromEntries(names.map((name) => [name, 0]));
+  }
+
+  /** Run one view's draw and note how long it took. */
+  measure(name, draw) {
+    const start = performance.now();
+    draw();
+    this.pending[name] = performance.now() - start;
+  }
+
+  /** Record the frame just drawn (the sum of its views). */
+  commit() {
+    let sum = 0;
+    for (const [name, ms] of Object.entries(this.pending)) {
+      this.views[name].add(ms);
+      sum += ms;
+    }
+    this.total.add(sum);
+  }
+
+  summary() {
+    const out = this.total.summary();
+    if (out) out.views = Object.fromEntries(Object.entries(this.views).map(([name, s]) => [name, s.summary()]));
+    return out;
+  }
+}

@@ -177,6 +177,8 @@ def test_draw_time_of_a_deep_network(playground, artifacts):
     (artifacts / "draw-stats.json").write_text(json.dumps({"live": live, "redraw": bench}, indent=2))
     for name, stats in (("live", live), ("redraw", bench)):
         print(f"draw 2-8x6-1 {name}: median {stats['median']:.2f} ms, p95 {stats['p95']:.2f} ms ({stats['samples']})")
+    for view, stats in live["views"].items():
+        print(f"  live {view}: median {stats['median']:.2f} ms, p95 {stats['p95']:.2f} ms")
     assert live["samples"] >= 100 and bench["samples"] == 300
 
 
