@@ -392,7 +392,7 @@ class Trainer:
     def _measure(self, x: np.ndarray, target: np.ndarray, labels: np.ndarray | None) -> tuple[float, float]:
         if not len(x):
             return math.nan, math.nan
-        z = self.network.infer(x)[0].T  # (n, n_out)
+        z = self.network.infer(x, neurons=False)[0].T  # (n, n_out)
         accuracy = self.loss.accuracy(z, labels) if labels is not None else math.nan
         return self.loss.value(z, target), accuracy
 
