@@ -69,6 +69,8 @@ export function mountPresets(container, { apply, fetchPresets = () => fetch("/ap
       groups.get(p.group).append(h("option", { value: p.id }, p.title));
     }
     select.append(...groups.values());
+  }).catch(() => {
+    card.textContent = "The lesson presets could not be loaded; reload the page to try again.";
   });
 
   select.addEventListener("change", () => {
