@@ -403,3 +403,16 @@ def test_stats_norms_match_their_definitions() -> None:
         ratio = np.linalg.norm(net.params[w] - before[w].astype(np.float64)) / np.linalg.norm(net.params[w])
         assert stats["update_ratio"][i] == pytest.approx(ratio, rel=1e-4)
     assert np.allclose(stats["delta_mean"][-1], net.db[-1]), "the output neuron's mean δ is its bias gradient"
+
+
+def test_bench_prints_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from engine import bench
+
+    assert bench.main(["--json", "--quick", "--repeats", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) >= {"step_us", "grid_ms", "numpy_call_us", "handtuned_step_us"}
+    assert set(result["step_us"]) == {"2-4-2-1", "2-8-8-8-1", "2-8x6-1"}
+    assert set(result["step_us"]["2-8x6-1"]) == {"1", "10", "32", "500"}
+    assert set(result["handtuned_step_us"]["2-8x6-1"]) == {"1", "10", "32", "500"}
