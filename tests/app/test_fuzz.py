@@ -7,7 +7,10 @@ import random
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from app.protocol import MESSAGE_TYPES, ProtocolError, parse
 from tests.app.test_protocol import Client
 
 pytestmark = pytest.mark.timeout(120)
@@ -118,3 +121,28 @@ def test_every_bad_message_gets_an_error_and_the_session_keeps_streaming(make_se
         c.send(type="play")
         first = c.frame(lambda f: f["state"] == 1)
         c.frame(lambda f: f["step"] > first["step"] + 20)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    max_leaves=20,
+)
+message_like = st.fixed_dictionaries(
+    {"type": st.sampled_from(MESSAGE_TYPES) | st.text(max_size=10)},
+    optional={key: json_values for key in ("id", "n", "x", "y", "label", "layer", "row", "col", "value", "csv",
+                                           "learning_rate", "layers", "activation", "speed", "fps", "params")},
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(message_like, json_values).map(lambda v: json.dumps(v)) | st.text(max_size=200))
+def test_parse_either_accepts_or_raises_a_protocol_error(text):
+    try:
+        message = parse(text)
+    except ProtocolError as exc:
+        error = exc.to_message()
+        assert error["type"] == "error" and error["code"] in ("bad_json", "invalid") and error["message"]
+        json.dumps(error, allow_nan=False)
+    else:
+        assert message.type in MESSAGE_TYPES
