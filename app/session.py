@@ -20,7 +20,7 @@ from app.trainer_view import TrainerView
 
 log = logging.getLogger("playground.session")
 
-MIN_SLICE = 0.0001
+MIN_SLICE = 0.00005
 CHUNK_SECONDS = 0.002
 CRITICAL_EVENTS = frozenset({"diverged", "early_stopped", "reinitialized", "loss_changed"})
 STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
