@@ -3,7 +3,7 @@
     .venv/bin/python bench/stream.py                  # starts its own server process on a free port
     .venv/bin/python bench/stream.py --url ws://127.0.0.1:8000/ws --seconds 10 --json
 
-The network is 2-8x6-1 (2 inputs, 8 hidden layers of 6 neurons, 1 output), batch 10, 500 points, speed "max",
+The network is 2-8x6-1 (2 inputs, six hidden layers of 8 neurons, 1 output), batch 10, 500 points, speed "max",
 grids on. Frame build time (header, float blocks, quantised grids) and grid time (the two forward passes) are timed
 in this process on the same network, with the server's own builder. Figures, not a pass/fail test.
 """
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 HEADER = struct.Struct("<4sHHIIIIIffffffIIBBH")  # docs/protocol.md
-CONFIG = {"layers": [6] * 8, "batch_size": 10, "points": 500, "speed": "max"}
+CONFIG = {"layers": [8] * 6, "batch_size": 10, "points": 500, "speed": "max"}
 
 
 def free_port() -> int:
