@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-WAIT_MS = 15_000
+WAIT_MS = 45_000
 HEATMAP_SIGNATURE = """() => {
     const c = document.querySelector('#heatmap canvas.grid');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -17,6 +17,7 @@ class Playground:
     def __init__(self, page, url: str) -> None:
         self.page = page
         self.url = url
+        page.set_default_timeout(WAIT_MS)
 
     def open(self, suffix: str = "", frames: int = 1) -> Playground:
         self.page.goto(self.url + "/" + suffix)

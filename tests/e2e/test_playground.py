@@ -49,31 +49,28 @@ def test_live_changes_keep_training_and_the_views_follow(playground):
     still_counting()
 
 
-def test_pause_step_epoch_and_reset(playground):
+def test_step_epoch_reset_play_pause_and_keys(playground):
     pg = playground.open()
-    pg.page.click("#play")
-    pg.wait("__playground.step > 0")
-    pg.page.click("#play")
-    pg.wait("__playground.state === 'idle'")
-    step = pg.get("__playground.step")
-    pg.page.wait_for_timeout(300)
-    step = pg.get("__playground.step")
     pg.page.click("#step")
-    pg.wait(f"__playground.step === {step + 1}")
-    epoch = pg.get("__playground.epoch")
+    pg.wait("__playground.step === 1")
     pg.page.click("#epoch")
-    pg.wait(f"__playground.epoch === {epoch + 1}")
+    pg.wait("__playground.epoch === 1")
     pg.page.click("#reset")
     pg.wait("__playground.step === 0 && __playground.epoch === 0")
     pg.page.evaluate("document.activeElement.blur()")
     pg.page.keyboard.press("ArrowRight")
     pg.wait("__playground.step === 1")
+    pg.page.keyboard.press("r")
+    pg.wait("__playground.step === 0")
+    pg.page.click("#play")
+    pg.wait("__playground.state === 'training' && __playground.step > 0")
+    pg.page.click("#play")
+    pg.wait("__playground.state === 'idle'")
+    pg.page.evaluate("document.activeElement.blur()")
     pg.page.keyboard.press("Space")
     pg.wait("__playground.state === 'training'")
     pg.page.keyboard.press("Space")
     pg.wait("__playground.state === 'idle'")
-    pg.page.keyboard.press("r")
-    pg.wait("__playground.step === 0")
 
 
 def test_clicking_the_heatmap_adds_a_point_and_erase_removes_it(playground):
@@ -123,7 +120,7 @@ def test_a_copied_url_restores_the_setup(playground, browser):
         other.goto(url)
         other.wait_for_function("window.__playground && __playground.config"
                                 " && __playground.config.layers.join() === '3,5'"
-                                " && __playground.config.learning_rate === 0.3", timeout=15_000)
+                                " && __playground.config.learning_rate === 0.3", timeout=45_000)
         assert other.evaluate("[__playground.config.activation].flat()[0]") == "sigmoid"
         assert other.is_checked("#show_test")
         assert other.input_value("#learning_rate") == "0.3"
@@ -147,7 +144,7 @@ def test_divergence_notice_appears_and_goes_when_the_rate_is_lowered(playground)
     pg.wait("__playground.config.learning_rate === 10")
     pg.page.click("#play")
     notice = pg.page.locator("#notices [data-kind=diverged]")
-    notice.wait_for(state="visible", timeout=20_000)
+    notice.wait_for(state="visible", timeout=60_000)
     assert "diverged" in notice.inner_text().lower()
     assert "learning rate" in notice.inner_text().lower()
     pg.set("learning_rate", "0.03")
@@ -169,7 +166,7 @@ def test_draw_time_of_a_deep_network(playground, artifacts):
     pg = playground.open("#layers=6,6,6,6,6,6,6,6&speed=100")
     pg.wait("__playground.config.layers.length === 8 && __playground.probe.sizes().length === 10")
     pg.page.click("#play")
-    pg.wait("__playground.drawStats && __playground.drawStats.samples >= 100", timeout=30_000)
+    pg.wait("__playground.drawStats && __playground.drawStats.samples >= 100", timeout=90_000)
     live = pg.get("__playground.drawStats")
     pg.page.click("#play")
     pg.wait("__playground.state === 'idle'")

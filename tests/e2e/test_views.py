@@ -17,7 +17,7 @@ def test_reconnects_after_the_server_restarts_and_restores_the_setup(make_server
     pg.page.locator("#notices [data-kind=connection]").wait_for()
     second = start_server(port=port)
     try:
-        pg.wait("__playground.connected && __playground.config.learning_rate === 0.3", timeout=25_000)
+        pg.wait("__playground.connected && __playground.config.learning_rate === 0.3", timeout=60_000)
         pg.page.click("#play")
         pg.wait("__playground.epoch >= 1")
         pg.page.locator("#notices [data-kind=connection]").wait_for(state="detached")
