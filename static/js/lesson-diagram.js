@@ -74,7 +74,7 @@ export class NetworkDiagram {
           edges.append(el("line", { x1, y1, x2, y2, "stroke-width": width,
             class: `edge ${w >= 0 ? "pos" : "neg"}${active ? " current" : ""}`, "data-edge": `${layer}:${i}:${j}` }));
           if (!small && !active) continue;
-          const t = i === j || sizes[layer] === 1 || sizes[layer - 1] === 1 ? 0.5 : 0.4;
+          const t = !small || i === j || sizes[layer] === 1 || sizes[layer - 1] === 1 ? 0.5 : 0.28;
           const lx = x1 + (x2 - x1) * t;
           const ly = y1 + (y2 - y1) * t - 6;
           const parts = [`w=${fmt(w)}`];
@@ -95,7 +95,9 @@ export class NetworkDiagram {
         g.append(el("circle", { cx: x, cy: y, r: 24 }));
         g.append(el("text", { x, y: y + 5, class: "node-name" }, this.neuronName(layer, j)));
         const lines = [];
-        if (layer === 0 && inputs) lines.push(`= ${fmt(inputs[j])}`);
+        if (layer === 0 && inputs) {
+          g.append(el("text", { x, y: y - 32, class: "node-value" }, `= ${fmt(inputs[j])}`));
+        }
         if (layer > 0) {
           lines.push(`b=${fmt(weights.b[layer - 1][j])}`);
           for (const [field, label] of [["z", "z"], ["a", "a"], ["delta", "δ"]]) {
