@@ -334,6 +334,7 @@ export class Controls {
       this.inputs.get(`${head}.${name}`).dynamic = true;
       this.write(`${head}.${name}`, values[name] ?? s.default);
     }
+    this.applyHidden();
   }
 
   toggleRelevant(config) {
@@ -383,11 +384,17 @@ export class Controls {
     }
   }
 
-  /** Hide the controls named in `?hide=` (a config key, a section or an element id). */
+  /** Hide the controls named in `?hide=` (a config key or its last part, a section or an element id), now and after every rebuild. */
   hide(names) {
-    for (const name of names) {
-      const entry = this.inputs.get(name);
-      if (entry) entry.box.hidden = true;
+    this.hidden = new Set(names);
+    this.applyHidden();
+  }
+
+  applyHidden() {
+    for (const name of this.hidden || []) {
+      for (const [path, entry] of this.inputs) {
+        if (path === name || path.split(".").pop() === name) entry.box.hidden = true;
+      }
       for (const el of document.querySelectorAll(`[data-name="${name}"], [data-section="${name}"], #${CSS.escape(name)}`)) {
         const target = el.closest(".control, .control-group, section, button") || el;
         target.hidden = true;

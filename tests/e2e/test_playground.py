@@ -137,6 +137,27 @@ def test_hide_parameter_hides_controls(playground):
     assert pg.page.is_visible("#activation")
 
 
+def test_hidden_fields_stay_hidden_when_the_optimizer_and_schedule_rebuild_them(playground):
+    pg = playground.open("?hide=momentum,t_max")
+    pg.page.select_option("#optimizer", "momentum")
+    pg.wait("__playground.config.optimizer === 'momentum'")
+    field = pg.page.locator("[data-name='optimizer_params.momentum']")
+    field.wait_for(state="attached")
+    assert not field.is_visible()
+    assert pg.page.is_visible("[data-name='optimizer_params.weight_decay']")
+    pg.page.select_option("#schedule-name", "cosine")
+    pg.wait("__playground.config.schedule.name === 'cosine'")
+    period = pg.page.locator("[data-name='schedule.t_max']")
+    period.wait_for(state="attached")
+    assert not period.is_visible()
+    pg.page.select_option("#optimizer", "sgd")
+    pg.wait("__playground.config.optimizer === 'sgd'")
+    pg.page.select_option("#optimizer", "momentum")
+    pg.wait("__playground.config.optimizer === 'momentum'")
+    pg.page.locator("[data-name='optimizer_params.momentum']").wait_for(state="attached")
+    assert not pg.page.is_visible("[data-name='optimizer_params.momentum']")
+
+
 def test_divergence_notice_appears_and_goes_when_the_rate_is_lowered(playground):
     pg = playground.open("#dataset=plane&layers=4&learning_rate=0.03")
     pg.wait("__playground.config.dataset === 'plane'")
