@@ -51,6 +51,7 @@ class Trainer:
         self._stats_key = self._train_pass_key = None
         self.data = self._generate(self.config)
         self.data_version = 1
+        self._saturation_reported = False
         self.reset()
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -110,6 +111,7 @@ class Trainer:
         self._backup_valid = False
         self._have_backward = False
         self._dead_reported, self._dead_checked = 0, -DEAD_CHECK_STEPS
+        self._saturation_checked = -DEAD_CHECK_STEPS
         self._refresh()
 
     def _refresh(self) -> None:
@@ -125,6 +127,7 @@ class Trainer:
         self._reg_rate = c["regularization_rate"]
         self._clip_mode, self._clip_value = c["clip"]["mode"], c["clip"]["value"]
         self._can_die = any(a in CAN_DIE for a in self._activations())
+        self._can_saturate = any(a in RAILS for a in self._activations()) or self.loss.output == "tanh"
         self._version += 1
 
     @property
@@ -385,7 +388,30 @@ class Trainer:
                 events.append(event("dead_units", f"{dead} ReLU unit{'s are' if dead > 1 else ' is'} dead: never "
                                     "active on any training point, so no gradient flows through.", count=dead))
             self._dead_reported = dead
+        if self._can_saturate and self.step - self._saturation_checked >= DEAD_CHECK_STEPS:
+            self._saturation_checked = self.step
+            events += self._saturation_events()
         return events or None
+
+    def _saturation_events(self) -> list[dict[str, Any]]:
+        """`saturated_units` when the output or most tanh/sigmoid units sit at a rail; `saturation_cleared` after."""
+        _, _, _, saturated, output = self._train_pass()
+        count = int(saturated.sum())
+        net = self.network
+        railed = sum(width for act, width in zip(net.activations, net.hidden, strict=True) if act.name in RAILS)
+        stuck = output or 2 * count > railed > 0
+        if stuck == self._saturation_reported:
+            return []
+        self._saturation_reported = stuck
+        if not stuck:
+            return [event("saturation_cleared", "The units are no longer stuck at their limits.")]
+        plural = "s" if count != 1 else ""
+        who = (f"The output unit and {count} hidden unit{plural} are" if output and count
+               else "The output unit is" if output else f"{count} of {railed} hidden units are")  # fmt: skip
+        message = (f"{who} stuck at their limits (like −1 or +1 for tanh) on every training point, so the gradient "
+                   "through them is near zero and the network has stopped learning. Likely cause: a learning rate "
+                   "that is too high, or weights that are too large: lower the learning rate, or reset.")
+        return [event("saturated_units", message, count=count, output=output)]
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
@@ -396,14 +422,14 @@ class Trainer:
         accuracy = self.loss.accuracy(z, labels) if labels is not None else math.nan
         return self.loss.value(z, target), accuracy
 
-    def _train_pass(self) -> tuple[float, float, np.ndarray, np.ndarray]:
-        """Loss, accuracy, dead and saturated hidden units over the training set: one pass, cached until a change."""
+    def _train_pass(self) -> tuple[float, float, np.ndarray, np.ndarray, bool]:
+        """Loss, accuracy, dead and saturated hidden units, a saturated tanh output, over the training set (cached)."""
         key = (self.step, self._version)
         if self._train_pass_key != key:
             net, n_hidden = self.network, sum(self.network.hidden)
             dead, saturated = np.zeros(n_hidden, bool), np.zeros(n_hidden, bool)
             if not len(self._x_train):
-                self._train_pass_cache = (math.nan, math.nan, dead, saturated)
+                self._train_pass_cache = (math.nan, math.nan, dead, saturated, False)
             else:
                 z, hidden = net.infer(self._x_train)  # (n_out, n), (n_hidden, n) neuron-major
                 start = 0
@@ -418,13 +444,14 @@ class Trainer:
                     start += width
                 loss = self.loss.value(z.T, self._t_train)
                 accuracy = self.loss.accuracy(z.T, self.data.train_labels)
-                self._train_pass_cache = (loss, accuracy, dead, saturated)
+                output = self.loss.output == "tanh" and bool((np.abs(np.tanh(z)) > 0.98).all())  # its δ vanishes too
+                self._train_pass_cache = (loss, accuracy, dead, saturated, output)
             self._train_pass_key = key
         return self._train_pass_cache
 
     def evaluate(self) -> dict[str, float]:
         """Loss (without the penalty) and accuracy on the training and test sets; accuracy is NaN for regression."""
-        train_loss, train_accuracy, _, _ = self._train_pass()
+        train_loss, train_accuracy, *_ = self._train_pass()
         test_loss, test_accuracy = self._measure(self._x_test, self._t_test, self.data.test_labels)
         return {"train_loss": train_loss, "test_loss": test_loss,
                 "train_accuracy": train_accuracy, "test_accuracy": test_accuracy}  # fmt: skip
@@ -454,7 +481,7 @@ class Trainer:
         update = np.add.reduceat(squares, bounds)[0::2]  # ‖ΔW‖² per layer
         np.square(net.params, out=squares)
         weight = np.add.reduceat(squares, bounds)[0::2]  # ‖W‖² per layer
-        _, _, dead_units, saturated_units = self._train_pass()
+        _, _, dead_units, saturated_units, _ = self._train_pass()
         return {
             "batch_loss": self.batch_loss,
             "delta_mean": delta_mean,

@@ -46,9 +46,10 @@ export class Notices {
     return this.byKind.has(kind) && this.byKind.get(kind).isConnected;
   }
 
-  /** A server `event` in words a student can act on. */
+  /** A server `event` in words a student can act on; `saturated_units` stays until `saturation_cleared`. */
   event(message) {
     const kind = message.kind;
+    if (kind === "saturation_cleared") return this.dismiss("saturated_units");
     let text = message.message || kind;
     if (kind === "diverged" && !message.message) {
       const step = message.step !== undefined ? ` at step ${message.step}` : "";
@@ -56,8 +57,8 @@ export class Notices {
     } else if (ADVICE[kind] && !text.includes(ADVICE[kind])) {
       text = `${text} ${ADVICE[kind]}`;
     }
-    const level = kind === "diverged" ? "error" : kind === "reinitialized" || kind === "loss_changed" || kind === "dead_units" ? "warning" : "info";
-    this.show(kind, text, level, level === "warning" ? 20 : undefined);
+    const level = kind === "diverged" ? "error" : kind === "reinitialized" || kind === "loss_changed" || kind === "dead_units" || kind === "saturated_units" ? "warning" : "info";
+    this.show(kind, text, level, kind === "saturated_units" ? 0 : level === "warning" ? 20 : undefined);
   }
 
   /** The socket's state in the status line, and a notice while it is down. */

@@ -158,6 +158,23 @@ def test_hidden_fields_stay_hidden_when_the_optimizer_and_schedule_rebuild_them(
     assert not pg.page.is_visible("[data-name='optimizer_params.momentum']")
 
 
+def test_saturation_notice_appears_at_rate_10_and_goes_after_a_lower_rate_and_reset(playground):
+    pg = playground.open()
+    assert pg.config("activation") == "tanh" and pg.config("dataset") == "circle"
+    pg.set("learning_rate", "10")
+    pg.wait("__playground.config.learning_rate === 10")
+    pg.page.click("#play")
+    notice = pg.page.locator("#notices [data-kind=saturated_units]")
+    notice.wait_for(state="visible", timeout=60_000)
+    text = notice.inner_text().lower()
+    assert "stuck at their limits" in text and "learning rate" in text
+    pg.set("learning_rate", "0.03")
+    pg.wait("__playground.config.learning_rate === 0.03")
+    pg.page.click("#reset")
+    notice.wait_for(state="detached", timeout=60_000)
+    assert pg.get("__playground.state") == "training"
+
+
 def test_divergence_notice_appears_and_goes_when_the_rate_is_lowered(playground):
     pg = playground.open("#dataset=plane&layers=4&learning_rate=0.03")
     pg.wait("__playground.config.dataset === 'plane'")

@@ -368,6 +368,18 @@ def test_dead_relu_units_are_reported() -> None:
     assert dead and dead[-1]["count"] > 0 and "dead" in dead[-1]["message"]
 
 
+def test_saturated_tanh_units_are_reported_and_cleared_after_a_reset() -> None:
+    t = Trainer({"learning_rate": 10.0, "optimizer": "sgd"})  # the default circle, tanh, mse network
+    events = t.train(200)
+    saturated = [e for e in events if e["kind"] == "saturated_units"]
+    assert saturated and "stuck at their limits" in saturated[0]["message"]
+    assert saturated[0]["output"] or 2 * saturated[0]["count"] > sum(t.network.hidden)
+    assert len(saturated) == 1  # not repeated while the condition holds
+    t.apply({"learning_rate": 0.03})
+    t.reset()
+    assert [e["kind"] for e in t.train(200)] == ["saturation_cleared"]
+
+
 def test_weights_set_too_large_are_reported_not_rolled_back() -> None:
     t = Trainer({"dataset": "plane", "points": 100})
     t.set_params([900.0] * t.network.params.size)
