@@ -26,6 +26,7 @@ CRITICAL_EVENTS = frozenset({"diverged", "early_stopped", "reinitialized", "loss
 STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
 EVENT_REPEAT_SECONDS = 5.0
 DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius"}
+READ_ONLY = (protocol.ExportCsv, protocol.Trace, protocol.GradCheck)  # answered without changing what a frame shows
 
 
 class State(enum.Enum):
@@ -289,8 +290,9 @@ class Session:
     def _apply(self, message: protocol.Message, out: list[dict[str, Any]]) -> None:
         trainer = self.trainer
         assert trainer is not None
-        self._dirty = True
-        self._metrics_stale = True
+        if not isinstance(message, READ_ONLY):
+            self._dirty = True
+            self._metrics_stale = True
         try:
             match message:
                 case protocol.ConfigMsg():

@@ -359,3 +359,40 @@ def test_an_engine_failure_is_reported_and_the_session_carries_on(server):
         view.grids = real
         c.send(type="step", n=1)
         assert c.frame(lambda f: f["step"] == 2)["run"] == 1
+
+
+def frames_within(c: Client, seconds: float) -> list[dict[str, Any]]:
+    """Every frame that arrives in a bounded wait of `seconds` (other messages are kept in c.messages)."""
+    frames: list[dict[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            message = c.receive(remaining)
+        except TimeoutError:
+            break
+        if message["type"] == "frame":
+            frames.append(message)
+    return frames
+
+
+def test_an_idle_session_sends_no_frames_until_something_changes(server):
+    with Client(server.ws_url) as c:
+        c.frame()
+        assert frames_within(c, 1.0) == [], "nothing changed: no frame is built"
+        for message, reply in (({"type": "export_csv", "id": 1}, "csv"), ({"type": "trace", "index": 0}, "trace"),
+                               ({"type": "gradcheck"}, "gradcheck")):
+            c.send(**message)
+            c.json(reply, timeout=30)
+            assert frames_within(c, 0.5) == [], f"{message['type']} changes nothing: no frame"
+        changes = [
+            ({"type": "set_weight", "layer": 0, "row": 0, "col": 0, "value": 0.5},
+             lambda f: f["params"][weight_index(c.layout, 0, 0, 0)] == 0.5),
+            ({"type": "config", "learning_rate": 0.2}, lambda f: math.isclose(f["learning_rate"], 0.2, rel_tol=1e-6)),
+            ({"type": "add_point", "x": 1.0, "y": 1.0, "label": 1}, lambda f: True),
+            ({"type": "step", "n": 3}, lambda f: f["step"] == 3),
+            ({"type": "reset"}, lambda f: f["step"] == 0 and f["run"] == 2),
+        ]
+        for message, shows_it in changes:
+            c.send(**message)
+            assert shows_it(c.frame()), message  # the next frame shows the change
+            assert frames_within(c, 0.5) == [], message  # and is the only one
