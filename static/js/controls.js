@@ -185,6 +185,7 @@ export class Controls {
       const show = () => { out.textContent = type === "percent" ? `${Math.round(input.value * 100)}%` : Number(input.value).toPrecision(3).replace(/\.?0+$/, ""); };
       input.addEventListener("input", show);
       input.show = show;
+      input.output = out;
     }
     const read = () => {
       if (type === "checkbox") return input.checked;
@@ -271,6 +272,30 @@ export class Controls {
     this.inputs.set("speed", { input, type: "speed", scope: "config", box });
   }
 
+  /** A per-layer list in one control: its value when the layers agree, otherwise "mixed". */
+  writeList(input, type, values) {
+    const same = values.length > 0 && values.every((v) => v === values[0]);
+    let mixed = input.querySelector?.("option.mixed");
+    if (type === "select") {
+      if (same) {
+        mixed?.remove();
+        input.value = values[0];
+        return;
+      }
+      if (!mixed) {
+        mixed = new Option("mixed (per layer)", "", true, true);
+        mixed.className = "mixed";
+        mixed.disabled = true;
+        input.prepend(mixed);
+      }
+      mixed.selected = true;
+      return;
+    }
+    input.value = same ? values[0] : Math.max(...values);
+    input.show?.();
+    if (!same && input.output) input.output.textContent = "mixed";
+  }
+
   write(path, value) {
     const entry = this.inputs.get(path);
     if (!entry || value === undefined) return;
@@ -282,11 +307,13 @@ export class Controls {
     else if (type === "speed") {
       const k = this.speeds.indexOf(value);
       input.value = k >= 0 ? k : this.speeds.findIndex((v) => v === "max" || v >= value);
-    } else if (type === "select" && Array.isArray(value)) {
-      const same = value.every((v) => v === value[0]);
-      if (same && value.length) input.value = value[0];
-      else input.selectedIndex = -1;
-    } else input.value = value;
+    } else if (Array.isArray(value)) {
+      this.writeList(input, type, value);
+      return;
+    } else {
+      input.value = value;
+      if (type === "select") input.querySelector("option.mixed")?.remove();
+    }
     input.show?.();
   }
 

@@ -66,6 +66,7 @@ const diagram = new NetworkDiagram($("#diagram"), {
   },
   onLayers: (layers) => send({ type: "config", layers }),
   onActivation: (activation) => send({ type: "config", activation }),
+  onDropout: (dropout) => send({ type: "config", dropout }),
   onSetWeight: (layer, row, col, value) => send({ type: "set_weight", layer, row, col, value }),
   onHoverNeuron: (neuron) => { heatmap.neuron = neuron; },
   maxNeurons: () => playground.limits?.max_neurons ?? 16,
@@ -148,6 +149,7 @@ function hello(message) {
 function applied(config, fromHello = false) {
   playground.config = config;
   controls.setConfig(config);
+  diagram.setDropout(config.dropout, playground.options.config?.dropout?.max ?? 0.9);
   if (!fromHello) {
     restoring = null;
     controls.clearErrors();

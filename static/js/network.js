@@ -35,6 +35,8 @@ export class NetworkDiagram {
     this.features = [];
     this.active = [];
     this.activations = [];
+    this.dropout = 0;
+    this.maxDropout = 0.9;
     this.options = {};
     this.flow = true;
     this.presenter = false;
@@ -101,6 +103,7 @@ export class NetworkDiagram {
     this.hover = null;
     this.card.hidden = true;
     this.buildOverlay(hidden);
+    this.setDropout(this.dropout);
   }
 
   buildOverlay(hidden) {
@@ -126,10 +129,39 @@ export class NetworkDiagram {
         const list = hidden.map((_, k) => (k === l ? select.value : this.activations[k] || this.activations[0]));
         this.handlers.onActivation(list);
       });
-      box.append(row, select);
+      const dropout = document.createElement("input");
+      dropout.type = "number";
+      dropout.className = "layer-dropout";
+      dropout.min = "0";
+      dropout.max = String(this.maxDropout);
+      dropout.step = "0.05";
+      dropout.setAttribute("aria-label", `Dropout of hidden layer ${l + 1}`);
+      dropout.title = "Dropout of this layer only: the share of its neurons switched off at random while training";
+      dropout.addEventListener("change", () => {
+        const rate = Number(dropout.value);
+        if (dropout.value === "" || !(rate >= 0 && rate <= this.maxDropout)) return this.setDropout(this.dropout);
+        this.handlers.onDropout(hidden.map((_, k) => (k === l ? rate : this.dropoutOf(k))));
+      });
+      box.append(row, select, dropout);
       this.overlay.append(box);
       return box;
     });
+  }
+
+  /** Show each hidden layer's dropout rate (one rate for all, or one per layer) in its box. */
+  setDropout(dropout, max = this.maxDropout) {
+    this.dropout = dropout;
+    this.maxDropout = max;
+    for (const [l, box] of (this.layerControls || []).entries()) {
+      const input = box.querySelector(".layer-dropout");
+      input.max = String(max);
+      input.value = String(this.dropoutOf(l));
+    }
+  }
+
+  dropoutOf(l) {
+    const d = this.dropout ?? 0;
+    return Array.isArray(d) ? d[l] ?? d.at(-1) ?? 0 : d;
   }
 
   button(text, label, action) {

@@ -175,6 +175,36 @@ def test_saturation_notice_appears_at_rate_10_and_goes_after_a_lower_rate_and_re
     assert pg.get("__playground.state") == "training"
 
 
+def test_dropout_per_layer_in_the_diagram_and_the_global_slider_sets_all(playground):
+    pg = playground.open()
+    layer_rates = "[...document.querySelectorAll('.layer-dropout')].map((i) => Number(i.value))"
+    pg.wait(f"JSON.stringify({layer_rates}) === '[0,0]'")
+    second = pg.page.locator(".layer-dropout").nth(1)
+    second.fill("0.2")
+    second.dispatch_event("change")
+    pg.wait("JSON.stringify(__playground.config.dropout) === '[0,0.2]'")
+    pg.wait("document.querySelector('[data-name=dropout] output').textContent === 'mixed'")
+    pg.page.evaluate("(() => { const r = document.querySelector('#dropout'); r.value = '0.3'; "
+                     "r.dispatchEvent(new Event('change')); })()")
+    pg.wait("__playground.config.dropout === 0.3 || "
+            "JSON.stringify(__playground.config.dropout) === '[0.3,0.3]'")
+    pg.wait(f"JSON.stringify({layer_rates}) === '[0.3,0.3]'")
+    assert pg.page.locator("[data-name=dropout] output").inner_text() == "0.3"
+
+
+def test_the_activation_menu_says_mixed_when_layers_differ(playground):
+    pg = playground.open()
+    pg.page.locator(".layer-activation").nth(1).select_option("relu")
+    pg.wait("JSON.stringify(__playground.config.activation) === '[\"tanh\",\"relu\"]'")
+    pg.wait("document.querySelector('#activation').selectedOptions[0]?.textContent.startsWith('mixed')")
+    assert pg.page.locator("#activation option:checked").inner_text().startswith("mixed")
+    pg.page.select_option("#activation", "sigmoid")
+    pg.wait("[__playground.config.activation].flat().every((a) => a === 'sigmoid')")
+    pg.wait("document.querySelector('#activation option.mixed') === null")
+    assert pg.page.input_value("#activation") == "sigmoid"
+    assert pg.page.locator(".layer-activation").nth(0).input_value() == "sigmoid"
+
+
 def test_divergence_notice_appears_and_goes_when_the_rate_is_lowered(playground):
     pg = playground.open("#dataset=plane&layers=4&learning_rate=0.03")
     pg.wait("__playground.config.dataset === 'plane'")
