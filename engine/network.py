@@ -41,7 +41,8 @@ class _Infer:
     def __init__(self, n: int, sizes: list[int], dtype: np.dtype) -> None:
         self.inputs = [np.ones((k + 1, n), dtype) for k in sizes[:-1]]  # (fan_in + 1, n) per layer
         self.rows = [a[:-1] for a in self.inputs]  # the contiguous rows activations write into
-        self.z = [np.empty((k, n), dtype) for k in sizes[1:]]
+        scratch = np.empty((max(sizes[1:-1], default=0), n), dtype)  # one z for every hidden layer: stays in cache
+        self.z = [*(scratch[:k] for k in sizes[1:-1]), np.empty((sizes[-1], n), dtype)]
 
 
 class Network:
