@@ -142,7 +142,10 @@ export class NetworkDiagram {
         if (dropout.value === "" || !(rate >= 0 && rate <= this.maxDropout)) return this.setDropout(this.dropout);
         this.handlers.onDropout(hidden.map((_, k) => (k === l ? rate : this.dropoutOf(k))));
       });
-      box.append(row, select, dropout);
+      const dropoutLabel = document.createElement("label");
+      dropoutLabel.className = "layer-dropout-label";
+      dropoutLabel.append("drop ", dropout);
+      box.append(row, select, dropoutLabel);
       this.overlay.append(box);
       return box;
     });

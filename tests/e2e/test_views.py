@@ -43,6 +43,14 @@ def test_screenshot_desktop(playground, artifacts):
     shoot(playground.open("#show_test=true&layers=5,4,3"), artifacts, "desktop", hover=True)
 
 
+def test_screenshot_default_desktop_while_training(playground, artifacts):
+    pg = playground.open()
+    pg.page.click("#play")
+    pg.wait("__playground.state === 'training' && __playground.epoch >= 2")
+    pg.page.screenshot(path=str(artifacts / "playground-training.png"), full_page=True)
+    assert pg.get("__playground.state") == "training"
+
+
 def test_screenshot_mobile(browser, server, artifacts):
     context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2)
     page = context.new_page()
