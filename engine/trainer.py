@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -267,22 +268,22 @@ class Trainer:
         """n mini-batch steps; stops early on divergence (rolled back) or early stopping."""
         if not len(self._x_train):
             return [event("no_data", "There are no training points: add some or regenerate the data.")]
-        events: list[dict[str, Any]] = []
-        for _ in range(n):
-            happened = self._train_step()
-            if happened:
-                events += happened
-                if any(e["kind"] in STOPS for e in happened):
-                    break
-        return events
+        return self._run(lambda done: done < n)
 
     def train_epoch(self) -> list[dict[str, Any]]:
         """The rest of the current pass over the training set (a whole pass from its start)."""
         if not len(self._x_train):
             return self.train(1)
-        epoch, events = self.epoch, []
-        while self.epoch == epoch:
+        epoch = self.epoch
+        return self._run(lambda done: self.epoch == epoch)
+
+    def _run(self, more: Callable[[int], bool]) -> list[dict[str, Any]]:
+        """Steps while more(steps done so far) holds; stops at divergence or early stopping."""
+        events: list[dict[str, Any]] = []
+        done = 0
+        while more(done):
             happened = self._train_step()
+            done += 1
             if happened:
                 events += happened
                 if any(e["kind"] in STOPS for e in happened):
