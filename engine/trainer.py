@@ -29,6 +29,7 @@ DATA_KEYS = ("dataset", "points", "noise", "seed", "classes")
 ARCHITECTURE_KEYS = ("features", "layers", "activation", "leaky_slope", "init", "init_scale")
 STOPS = ("diverged", "early_stopped")
 DEAD_CHECK_STEPS = 20
+CLEAR_CHECKS = 2  # clear checks in a row before a saturation warning is withdrawn
 
 
 def event(kind: str, message: str, **details: Any) -> dict[str, Any]:
@@ -53,6 +54,7 @@ class Trainer:
         self.data = self._generate(self.config)
         self.data_version = 1
         self._saturation_reported = False
+        self._clear_checks = 0
         self.reset()
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -401,8 +403,9 @@ class Trainer:
         net = self.network
         railed = sum(width for act, width in zip(net.activations, net.hidden, strict=True) if act.name in RAILS)
         stuck = output or 2 * count > railed > 0
-        if stuck == self._saturation_reported:
-            return []
+        self._clear_checks = 0 if stuck else self._clear_checks + 1
+        if stuck == self._saturation_reported or (not stuck and self._clear_checks < CLEAR_CHECKS):
+            return []  # a warning clears only after CLEAR_CHECKS clear checks in a row, so it does not flicker
         self._saturation_reported = stuck
         if not stuck:
             return [event("saturation_cleared", "The units are no longer stuck at their limits.")]

@@ -380,6 +380,15 @@ def test_saturated_tanh_units_are_reported_and_cleared_after_a_reset() -> None:
     assert [e["kind"] for e in t.train(200)] == ["saturation_cleared"]
 
 
+def test_a_saturation_warning_clears_only_after_two_clear_checks_in_a_row() -> None:
+    t = Trainer({"learning_rate": 10.0, "optimizer": "sgd"})
+    assert "saturated_units" in [e["kind"] for e in t.train(200)]
+    t.apply({"learning_rate": 0.03})
+    t.reset()
+    assert t.train_epoch() == []  # one clear check (epoch end): the warning stays, so it cannot flicker
+    assert [e["kind"] for e in t.train_epoch()] == ["saturation_cleared"]
+
+
 def test_weights_set_too_large_are_reported_not_rolled_back() -> None:
     t = Trainer({"dataset": "plane", "points": 100})
     t.set_params([900.0] * t.network.params.size)
