@@ -374,7 +374,7 @@ class Session:
 
     def _train_now(self, run: Callable[[], list[dict[str, Any]]], out: list[dict[str, Any]]) -> None:
         self._events(run(), out)
-        self._record()
+        self._record(out)
 
     def _train_slice(self, now: float, out: list[dict[str, Any]]) -> None:
         trainer = self.trainer
@@ -398,7 +398,7 @@ class Session:
                 return
             self._events(trainer.train(steps), out)
         self._dirty = True
-        self._record()
+        self._record(out)
 
     def _slice_budget(self) -> float:
         """At speed max: one frame interval shared by every session training now, less this session's frame cost.
@@ -409,12 +409,13 @@ class Session:
         share = interval / max(1, len(self.runtime.training)) - self._frame_cost
         return max(MIN_SLICE, min(interval - self._frame_cost, share))
 
-    def _record(self) -> None:
-        """Evaluate once and append a loss-history point (history since the last SENT frame)."""
+    def _record(self, out: list[dict[str, Any]]) -> None:
+        """Evaluate once, check the units on the same pass, append a loss-history point (since the last SENT frame)."""
         trainer = self.trainer
         assert trainer is not None
         self._metrics = trainer.evaluate()
         self._metrics_stale = False
+        self._events(trainer.unit_events(), out)
         point = (float(trainer.step), self._metrics["train_loss"], self._metrics["test_loss"],
                  float(trainer.learning_rate))
         if all(math.isfinite(v) for v in point):

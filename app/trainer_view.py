@@ -78,6 +78,10 @@ class TrainerView:
         """One pass over the training set."""
         return list(self.trainer.train_epoch() or [])
 
+    def unit_events(self) -> list[dict[str, Any]]:
+        """Dead and saturated-unit events, judged on the pass evaluate() just made."""
+        return self.trainer.unit_events()
+
     def evaluate(self) -> dict[str, float]:
         """Train/test loss and accuracy as floats (NaN where not applicable)."""
         return {k: float(v) for k, v in self.trainer.evaluate().items()}

@@ -113,8 +113,7 @@ class Trainer:
         self._deltas: dict[tuple[int, int], np.ndarray] = {}
         self._backup_valid = False
         self._have_backward = False
-        self._dead_reported, self._dead_checked = 0, -DEAD_CHECK_STEPS
-        self._saturation_checked = -DEAD_CHECK_STEPS
+        self._dead_reported, self._units_checked = 0, -DEAD_CHECK_STEPS
         self._refresh()
 
     def _refresh(self) -> None:
@@ -384,17 +383,27 @@ class Trainer:
                 events.append(event("early_stopped", f"The test loss has not improved for {stopping['patience']} "
                                     f"epochs (best {self._best_test:.4g}): training stopped at epoch {self.epoch}.",
                                     epoch=self.epoch, best_test_loss=self._best_test))  # fmt: skip
-        if self._can_die and self.step - self._dead_checked >= DEAD_CHECK_STEPS:
-            self._dead_checked = self.step
+        return events or None
+
+    def unit_events(self) -> list[dict[str, Any]]:
+        """`dead_units` and `saturated_units` / `saturation_cleared`, judged on the training-set pass.
+
+        Call it when observing (the server does, once per training slice, right after `evaluate()`, whose pass it
+        shares): the checks never run inside the training step. Checks are at least DEAD_CHECK_STEPS steps apart.
+        """
+        if self.step - self._units_checked < DEAD_CHECK_STEPS or not (self._can_die or self._can_saturate):
+            return []
+        self._units_checked = self.step
+        events = []
+        if self._can_die:
             dead = int(self._train_pass()[2].sum())
             if dead > self._dead_reported:
                 events.append(event("dead_units", f"{dead} ReLU unit{'s are' if dead > 1 else ' is'} dead: never "
                                     "active on any training point, so no gradient flows through.", count=dead))
             self._dead_reported = dead
-        if self._can_saturate and self.step - self._saturation_checked >= DEAD_CHECK_STEPS:
-            self._saturation_checked = self.step
+        if self._can_saturate:
             events += self._saturation_events()
-        return events or None
+        return events
 
     def _saturation_events(self) -> list[dict[str, Any]]:
         """`saturated_units` when the output or most tanh/sigmoid units sit at a rail; `saturation_cleared` after."""

@@ -361,32 +361,49 @@ def test_schedule_drives_the_learning_rate_by_step() -> None:
     assert t.learning_rate == 0.1
 
 
+def observe(t: Trainer, steps: int, every: int = 25) -> list[dict]:
+    """Train as the server does: slices of steps, each followed by evaluate() and unit_events()."""
+    events: list[dict] = []
+    for start in range(0, steps, every):
+        events += t.train(min(every, steps - start))
+        t.evaluate()
+        events += t.unit_events()
+    return events
+
+
 def test_dead_relu_units_are_reported() -> None:
     t = Trainer({**SMALL, "activation": "relu", "layers": [8, 8], "learning_rate": 3.0, "loss": "bce"})
-    events = t.train(200)
+    events = observe(t, 200)
     dead = [e for e in events if e["kind"] == "dead_units"]
     assert dead and dead[-1]["count"] > 0 and "dead" in dead[-1]["message"]
 
 
+def test_unit_checks_stay_out_of_the_training_step() -> None:
+    t = Trainer({"learning_rate": 10.0, "optimizer": "sgd"})
+    assert not [e for e in t.train(200) if e["kind"] in ("saturated_units", "dead_units")]
+    assert "saturated_units" in [e["kind"] for e in t.unit_events()]
+    assert t.unit_events() == []  # checks are at least DEAD_CHECK_STEPS steps apart
+
+
 def test_saturated_tanh_units_are_reported_and_cleared_after_a_reset() -> None:
     t = Trainer({"learning_rate": 10.0, "optimizer": "sgd"})  # the default circle, tanh, mse network
-    events = t.train(200)
+    events = observe(t, 200)
     saturated = [e for e in events if e["kind"] == "saturated_units"]
     assert saturated and "stuck at their limits" in saturated[0]["message"]
     assert saturated[0]["output"] or 2 * saturated[0]["count"] > sum(t.network.hidden)
     assert len(saturated) == 1  # not repeated while the condition holds
     t.apply({"learning_rate": 0.03})
     t.reset()
-    assert [e["kind"] for e in t.train(200)] == ["saturation_cleared"]
+    assert [e["kind"] for e in observe(t, 200)] == ["saturation_cleared"]
 
 
 def test_a_saturation_warning_clears_only_after_two_clear_checks_in_a_row() -> None:
     t = Trainer({"learning_rate": 10.0, "optimizer": "sgd"})
-    assert "saturated_units" in [e["kind"] for e in t.train(200)]
+    assert "saturated_units" in [e["kind"] for e in observe(t, 200)]
     t.apply({"learning_rate": 0.03})
     t.reset()
-    assert t.train_epoch() == []  # one clear check (epoch end): the warning stays, so it cannot flicker
-    assert [e["kind"] for e in t.train_epoch()] == ["saturation_cleared"]
+    assert observe(t, 25) == []  # one clear check: the warning stays, so it cannot flicker
+    assert [e["kind"] for e in observe(t, 25)] == ["saturation_cleared"]
 
 
 def test_weights_set_too_large_are_reported_not_rolled_back() -> None:
