@@ -8,6 +8,7 @@ streamed numbers from window.__playground.
 from __future__ import annotations
 
 import json
+import statistics
 
 import numpy as np
 import pytest
@@ -358,11 +359,13 @@ def test_browser_batch_size_noise(open_presets):
 def test_browser_vanishing_gradients_and_the_relu_he_fix(open_presets):
     vanishing, fixed = open_presets("vanishing", "vanishing-fixed")
     for tab in (vanishing, fixed):
-        tab.wait_step(100)
-    norms = vanishing.frames[-1]["grad_norm"]
-    assert len(norms) == 7 and norms[0] < 1e-3 * norms[-1]
-    norms = fixed.frames[-1]["grad_norm"]
-    assert norms[0] > 1e-2 * norms[-1]
+        tab.wait_step(150)
+    assert len(vanishing.frames[-1]["grad_norm"]) == 7
+    # Each frame's norms are one mini-batch's, and about one batch in ten has a near-zero last-layer gradient that
+    # lifts the ratio for that frame alone; the claim is about the typical frame, so it is checked on the median.
+    ratio = {t.id: statistics.median(f["grad_norm"][0] / f["grad_norm"][-1] for f in t.frames if f["step"] >= 50)
+             for t in (vanishing, fixed)}
+    assert ratio["vanishing"] < 1e-3 and ratio["vanishing-fixed"] > 1e-2
 
 
 def test_browser_exploding_gradients_and_clipping(open_presets):
