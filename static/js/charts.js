@@ -1,4 +1,5 @@
-// Line charts over training steps: loss, accuracy, per-layer gradient norms, learning rate. Hover shows values.
+// Line charts over training steps: loss, accuracy, per-layer gradient norms and update sizes, learning rate.
+// Hover shows values.
 
 const MAX_POINTS = 2048;
 const LAYER_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
@@ -206,8 +207,9 @@ export class Charts {
     this.loss = new LineChart(canvas("loss"), { series: [["train loss", "#0877bd"], ["test loss", "#e0702a"]] });
     this.accuracy = new LineChart(canvas("accuracy"), { series: [["train accuracy", "#0877bd", "train"], ["test accuracy", "#e0702a", "test"]], legend: true });
     this.gradients = new LineChart(canvas("gradients"), { log: true, legend: true });
+    this.updates = new LineChart(canvas("updates"), { log: true, legend: true });
     this.rate = new LineChart(canvas("rate"), { series: [["learning rate", "#2ca02c"]] });
-    this.all = [this.loss, this.accuracy, this.gradients, this.rate];
+    this.all = [this.loss, this.accuracy, this.gradients, this.updates, this.rate];
     this.lastStep = -1;
     this.layerCount = 0;
   }
@@ -215,10 +217,12 @@ export class Charts {
   setLayerCount(count) {
     if (count === this.layerCount) return;
     this.layerCount = count;
-    this.gradients.setSeries([...Array(count).keys()].map((k) => [
+    const series = [...Array(count).keys()].map((k) => [
       k === count - 1 ? `layer ${k + 1} (output)` : `layer ${k + 1}`, LAYER_COLORS[k % LAYER_COLORS.length],
       k === count - 1 ? "out" : `L${k + 1}`,
-    ]));
+    ]);
+    this.gradients.setSeries(series);
+    this.updates.setSeries(series);
   }
 
   clear() {
@@ -226,7 +230,7 @@ export class Charts {
     this.lastStep = -1;
   }
 
-  /** Take in one frame: its history rows, accuracy and gradient norms. */
+  /** Take in one frame: its history rows, accuracy, gradient norms and update-to-weight ratios. */
   addFrame(frame) {
     if (frame.run !== this.run || frame.step < this.lastStep) {
       this.clear();
@@ -246,6 +250,7 @@ export class Charts {
         this.setLayerCount(frame.grad_norm.length);
         this.gradients.push(frame.step, frame.grad_norm);
       }
+      if (frame.update_ratio) this.updates.push(frame.step, frame.update_ratio); // log scale: a ratio of 0 is not drawn
     }
   }
 

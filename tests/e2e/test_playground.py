@@ -229,6 +229,30 @@ def test_gradient_check_shows_errors_per_layer(playground):
     pg.page.locator("#gradcheck-result td.bad").first.wait_for()
 
 
+LAYER_PIXELS = """(colour) => {
+    const c = document.querySelector('canvas[data-chart=updates]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 30) n++;
+    return n; }"""
+
+
+def test_the_update_size_chart_draws_every_layers_ratio(playground):
+    """Each layer's ‖Δw‖/‖w‖ from the frames is plotted in its own colour (layer 1 blue, layer 2 orange, output green)."""
+    pg = playground.open("#layers=4,4&optimizer=sgd&learning_rate=0.03&speed=100")
+    pg.wait("__playground.config.layers.length === 2 && __playground.probe.sizes().length === 4")
+    colours = ("#1f77b4", "#ff7f0e", "#2ca02c")
+    pg.page.wait_for_timeout(300)  # the legend alone, before any update
+    legend_only = {c: pg.get(f"({LAYER_PIXELS})('{c}')") for c in colours}
+    pg.page.click("#play")
+    pg.wait("__playground.step >= 60")
+    ratios = pg.get("__playground.lastFrame.update_ratio")
+    assert len(ratios) == 3 and all(0 < r < 1 for r in ratios)
+    for colour in colours:
+        pg.wait(f"({LAYER_PIXELS})('{colour}') > {legend_only[colour] + 40}")
+
+
 def test_draw_time_of_a_deep_network(playground, artifacts):
     """2-8x6-1: diagram with 48 thumbnails, the 100² heatmap and the charts; the figure is reported, not asserted."""
     pg = playground.open("#layers=6,6,6,6,6,6,6,6&speed=100")
