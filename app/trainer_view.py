@@ -138,7 +138,7 @@ class TrainerView:
         points = self.trainer.data.train_points if split == "train" else self.trainer.data.test_points
         if not 0 <= index < len(points):
             raise ConfigError("index", f"must be a {split} point from 0 to {len(points) - 1}")
-        return trace(self.trainer, index, split)
+        return {**trace(self.trainer, index, split), "step": int(self.trainer.step)}
 
     def frame_arrays(self) -> dict[str, Any]:
         """The float blocks: params, grads and the last step's per-neuron and per-layer statistics."""

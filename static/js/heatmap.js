@@ -1,4 +1,5 @@
-// The output heatmap: a 100×100 ImageData canvas scaled up by CSS, the data points on top, click to add or erase.
+// The output heatmap: a 100×100 ImageData canvas scaled up by CSS, the data points on top, click to add or erase
+// (or, once, to pick the nearest point for the by-hand walk-through).
 import { classColor, classLut, divergingLut, signColor } from "./colors.js";
 
 export const EXTENT = 6;
@@ -24,6 +25,8 @@ export class Heatmap {
     this.mode = "add";
     this.label = 1;
     this.neuron = null;
+    this.picking = null;
+    this.marked = null;
     this.pointsDirty = true;
     this.luts();
     this.picker = root.querySelector("#point-label");
@@ -151,6 +154,37 @@ export class Heatmap {
     };
     paint(this.data.train, false);
     if (this.showTest) paint(this.data.test, true);
+    const mark = this.marked && this.data[this.marked.split]?.[this.marked.index];
+    if (mark) {
+      ctx.beginPath();
+      ctx.arc(((mark[0] + EXTENT) / (2 * EXTENT)) * w, ((EXTENT - mark[1]) / (2 * EXTENT)) * h, r * 2.6, 0, 2 * Math.PI);
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = this.dark ? "#ffd400" : "#6a00c8";
+      ctx.stroke();
+    }
+  }
+
+  /** The next click picks the nearest shown point instead of adding one: callback({ split, index }). */
+  pick(callback) {
+    this.picking = callback;
+    this.points.classList.toggle("picking", Boolean(callback));
+  }
+
+  /** Ring one point ({ split, index }, or null for none). */
+  mark(point) {
+    this.marked = point;
+    this.pointsDirty = true;
+  }
+
+  nearest(x, y) {
+    let best = null;
+    for (const split of this.showTest ? ["train", "test"] : ["train"]) {
+      this.data[split].forEach(([px, py], index) => {
+        const d = (px - x) ** 2 + (py - y) ** 2;
+        if (!best || d < best.d) best = { split, index, d };
+      });
+    }
+    return best && { split: best.split, index: best.index };
   }
 
   pointColor(label) {
@@ -186,7 +220,12 @@ export class Heatmap {
     const rect = this.points.getBoundingClientRect();
     const x = ((event.clientX - rect.left) / rect.width) * 2 * EXTENT - EXTENT;
     const y = EXTENT - ((event.clientY - rect.top) / rect.height) * 2 * EXTENT;
-    if (this.mode === "erase") this.onErase(x, y, 0.6);
+    if (this.picking) {
+      const picked = this.nearest(x, y);
+      const callback = this.picking;
+      this.pick(null);
+      if (picked) callback(picked);
+    } else if (this.mode === "erase") this.onErase(x, y, 0.6);
     else this.onAdd(x, y, this.label);
   }
 

@@ -5,6 +5,7 @@ import { csvForUpload, download, exportPng, exportRun, readFile } from "./files.
 import { GradientCheck } from "./gradcheck.js";
 import { bindKeys } from "./keyboard.js";
 import { Heatmap } from "./heatmap.js";
+import { mountTrace } from "./lesson-trace.js";
 import { NetworkDiagram } from "./network.js";
 import { Notices } from "./notices.js";
 import { mountPresets } from "./presets.js";
@@ -20,7 +21,7 @@ const summary = (f) => f && {
   step: f.step, epoch: f.epoch, run: f.run, train_loss: f.train_loss, test_loss: f.test_loss, batch_loss: f.batch_loss,
   train_accuracy: f.train_accuracy, test_accuracy: f.test_accuracy, learning_rate: f.learning_rate,
   grad_norm: f.grad_norm ? Array.from(f.grad_norm) : [], delta_abs: f.delta_abs ? Array.from(f.delta_abs) : [],
-  update_ratio: f.update_ratio ? Array.from(f.update_ratio) : [],
+  update_ratio: f.update_ratio ? Array.from(f.update_ratio) : [], params: f.params ? Array.from(f.params) : [],
 };
 
 const playground = {
@@ -78,6 +79,7 @@ playground.probe = {
   value: (layer, row, col = null) => diagram.value(layer, row, col),
   nodePoint: (column, index) => diagram.nodePoint(column, index),
   sizes: () => diagram.sizes,
+  marked: () => heatmap.marked,
   /** Draw the latest frame `n` times as if it were new; median and p95 in ms (for the performance report). */
   benchmark: (n = 200) => {
     const times = new DrawStats(n);
@@ -93,6 +95,7 @@ playground.probe = {
   },
 };
 const gradcheck = new GradientCheck($("#tools"), { send });
+const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {
   const f = playground.options?.features;
@@ -105,6 +108,7 @@ function connection(state, detail) {
 }
 
 function receive(message) {
+  byHand.handleMessage(message);
   switch (message.type) {
     case "hello": return hello(message);
     case "config": return applied(message.config);
@@ -266,6 +270,7 @@ function draw(time) {
   if (!f || !playground.layout) return;
   const fresh = f !== drawn;
   if (!fresh && !(diagram.flow && playground.state === "training") && !diagram.hover && heatmap.neuron === heatmap.neuronShown) {
+    if (heatmap.pointsDirty) heatmap.drawPoints(); // e.g. a point marked while idle
     charts.draw();
     return;
   }

@@ -229,28 +229,33 @@ def test_gradient_check_shows_errors_per_layer(playground):
     pg.page.locator("#gradcheck-result td.bad").first.wait_for()
 
 
-LAYER_PIXELS = """(colour) => {
-    const c = document.querySelector('canvas[data-chart=updates]');
+COLOUR_PIXELS = """([selector, colour]) => {
+    const c = document.querySelector(selector);
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
     let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 30) n++;
+    for (let i = 0; i < d.length; i += 4) n += Math.hypot(d[i] - r, d[i + 1] - g, d[i + 2] - b) < 20;
     return n; }"""
 
 
+def colour_pixels(pg, selector: str, colour: str) -> int:
+    """How many pixels of a canvas are within a small distance of a colour."""
+    return pg.get(f"({COLOUR_PIXELS})({[selector, colour]!r})")
+
+
 def test_the_update_size_chart_draws_every_layers_ratio(playground):
-    """Each layer's ‖Δw‖/‖w‖ from the frames is plotted in its own colour (layer 1 blue, layer 2 orange, output green)."""
+    """Each layer's ‖Δw‖/‖w‖ is plotted in its own colour (layer 1 blue, layer 2 orange, output green)."""
     pg = playground.open("#layers=4,4&optimizer=sgd&learning_rate=0.03&speed=100")
     pg.wait("__playground.config.layers.length === 2 && __playground.probe.sizes().length === 4")
     colours = ("#1f77b4", "#ff7f0e", "#2ca02c")
     pg.page.wait_for_timeout(300)  # the legend alone, before any update
-    legend_only = {c: pg.get(f"({LAYER_PIXELS})('{c}')") for c in colours}
+    legend_only = {c: colour_pixels(pg, "canvas[data-chart=updates]", c) for c in colours}
     pg.page.click("#play")
     pg.wait("__playground.step >= 60")
     ratios = pg.get("__playground.lastFrame.update_ratio")
     assert len(ratios) == 3 and all(0 < r < 1 for r in ratios)
     for colour in colours:
-        pg.wait(f"({LAYER_PIXELS})('{colour}') > {legend_only[colour] + 40}")
+        pg.wait(f"({COLOUR_PIXELS})({['canvas[data-chart=updates]', colour]!r}) > {legend_only[colour] + 40}")
 
 
 def test_draw_time_of_a_deep_network(playground, artifacts):
@@ -356,3 +361,49 @@ def test_clicking_a_feature_in_the_diagram_toggles_it(playground):
     assert pg.page.is_checked("#feature-x1_sq")
     pg.page.mouse.click(point["x"], point["y"])
     pg.wait("!__playground.config.features.includes('x1_sq') && __playground.probe.sizes()[0] === 2")
+
+
+def test_backprop_by_hand_on_a_point_picked_on_the_map(playground):
+    """The by-hand walk-through on the playground's own network: pick a point by clicking near it; the trace is that
+    point (the nearest one), its weights are the live network's (the frame's params), and the point is ringed."""
+    import numpy as np
+
+    pg = playground.open("#layers=4,4&features=x1,x2")
+    pg.wait("__playground.probe.sizes() && __playground.probe.sizes().join('-') === '2-4-4-1'")
+    for _ in range(3):
+        pg.page.click("#step")
+    pg.wait("__playground.step === 3")
+    train = np.array(pg.get("__playground.data.train"))[:, :2]
+    target = train[7] + 0.05  # near point 7, not on it: the page must find the nearest
+    nearest = int(np.argmin(((train - target) ** 2).sum(axis=1)))
+    pg.page.click('#by-hand [data-action="pick"]')
+    pg.wait("document.querySelector('#heatmap canvas.points').classList.contains('picking')")
+    points = pg.page.locator("#heatmap canvas.points")
+    points.scroll_into_view_if_needed()
+    box = points.bounding_box()
+    pg.page.mouse.click(box["x"] + (target[0] + 6) / 12 * box["width"], box["y"] + (6 - target[1]) / 12 * box["height"])
+    pg.wait("window.__lessonLive.trace !== null")
+    trace = pg.get("window.__lessonLive.trace")
+    assert (trace["split"], trace["index"], trace["step"]) == ("train", nearest, 3)
+    assert trace["sizes"] == [2, 4, 4, 1] and not trace["too_big"]
+    np.testing.assert_allclose(pg.get("__playground.data.train")[nearest][:2], trace["point"], atol=1e-4)  # 4 decimals
+    params = pg.get("__playground.lastFrame.params")
+    flat = np.concatenate([np.ravel(a) for W, b in zip(*trace["weights"].values(), strict=True) for a in (W, b)])
+    np.testing.assert_allclose(flat, params, rtol=1e-6, atol=1e-7)
+    assert pg.get("__playground.probe.marked()") == {"split": "train", "index": nearest}
+    pg.wait(f"({COLOUR_PIXELS})({['#heatmap canvas.points', '#6a00c8']!r}) > 20")  # the ring
+    assert not pg.get("document.querySelector('#heatmap canvas.points').classList.contains('picking')")
+    pg.page.click('#by-hand [data-action="run"]')
+    pg.wait(f"document.querySelectorAll('#by-hand .step-list li').length === {len(trace['steps'])}")
+    shown = pg.page.locator("#by-hand .step-list li .result").all_inner_texts()
+    assert shown == [s["result"] for s in trace["steps"]]
+    assert "step 3" in pg.page.locator("#by-hand .live-message").inner_text()
+
+
+def test_backprop_by_hand_says_a_bigger_network_is_too_big(playground):
+    pg = playground.open("#layers=8,8&features=x1,x2")
+    pg.wait("__playground.probe.sizes() && __playground.probe.sizes().join('-') === '2-8-8-1'")
+    pg.page.click('#by-hand [data-action="trace"]')
+    pg.wait("window.__lessonLive.trace !== null")
+    assert pg.get("window.__lessonLive.trace.too_big") is True
+    assert "too big" in pg.page.locator("#by-hand .live-message").inner_text()
