@@ -76,3 +76,37 @@ def test_screenshot_dark(playground, artifacts):
     assert pg.get("document.documentElement.dataset.theme") == "dark"
     pg.wait("__playground.config.dataset === 'plane'")
     shoot(pg, artifacts, "dark")
+
+
+def test_touch_on_a_phone(browser, server):
+    """A phone-sized touch screen: taps play and pause, add a point on the map and open a weight's editor."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    try:
+        pg = Playground(page, server.url).open("#layers=3")
+        pg.wait("__playground.probe.sizes() && __playground.probe.sizes().length === 3 && __playground.data !== null")
+        page.tap("#play")
+        pg.wait("__playground.state === 'training' && __playground.epoch >= 1")
+        page.tap("#play")
+        pg.wait("__playground.state === 'idle'")
+        count = pg.get("__playground.data.train.length")
+        points = page.locator("#heatmap canvas.points")
+        points.scroll_into_view_if_needed()
+        box = points.bounding_box()
+        page.touchscreen.tap(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+        pg.wait(f"__playground.data.train.length === {count + 1}")
+        page.locator("#diagram").scroll_into_view_if_needed()
+        point = pg.get("__playground.probe.linkPoint(0, 1, 0)")
+        page.touchscreen.tap(point["x"], point["y"])
+        editor = page.locator("#diagram .weight-editor")
+        editor.wait_for(state="visible")
+        editor.fill("-1.5")
+        editor.press("Enter")
+        pg.wait("Math.abs(__playground.probe.value(0, 1, 0) + 1.5) < 1e-6")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page.errors == []
+    finally:
+        context.close()
