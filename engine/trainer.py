@@ -12,6 +12,7 @@ from engine.activations import CAN_DIE, RAILS
 from engine.config import DEFAULT_CONFIG, MAX_SEED, ConfigError, Limits, layer_map, options, validate
 from engine.data import DataError, DataSet
 from engine.datasets import DATASETS
+from engine.edit import edited
 from engine.grid import Grids, compute_grids
 from engine.losses import BoundLoss, get_loss
 from engine.network import Network
@@ -183,8 +184,8 @@ class Trainer:
         names = old["features"]
         input_map = [names.index(n) if n in names else None for n in c["features"]]
         n_out, old_out = self.loss.n_outputs, net.sizes[-1]
-        new, pairs = net.edited(
-            c["layers"], layer_map=layer_map(old["layers"], c["layers"]), input_map=input_map, n_outputs=n_out,
+        new, pairs = edited(
+            net, c["layers"], layer_map=layer_map(old["layers"], c["layers"]), input_map=input_map, n_outputs=n_out,
             activation=self._activations(), leaky_slope=c["leaky_slope"], init=c["init"], init_scale=c["init_scale"],
             rng=self._init_rng,
         )  # fmt: skip
