@@ -15,32 +15,19 @@ from engine.datasets import DATASETS
 from engine.edit import edited
 from engine.grid import Grids, compute_grids
 from engine.losses import BoundLoss, get_loss
+from engine.monitor import LOSS_CEILING, PARAM_CEILING, EarlyStopping, UnitMonitor, diverged, event
 from engine.network import Network
 from engine.optimizers import make_optimizer
 from engine.regularization import add_penalty, clip
 from engine.schedules import SCHEDULES
+from engine.stats import TrainPass, layer_bounds, measure, step_stats, train_pass
 
 __all__ = ["DEFAULT_CONFIG", "ConfigError", "Limits", "Trainer", "options"]
 
-LOSS_CEILING = 1e4  # a batch loss above this counts as diverged: targets are in [-1, 1], no sane run gets near it
-PARAM_CEILING = 1e12  # ‖params‖² above this counts as diverged (NaN and Inf fail the comparison too)
-EXPLODING = 1e2  # a gradient norm above this names exploding gradients as the cause
 MAX_WEIGHT = 1e3
 DATA_KEYS = ("dataset", "points", "noise", "seed", "classes")
 ARCHITECTURE_KEYS = ("features", "layers", "activation", "leaky_slope", "init", "init_scale")
 STOPS = ("diverged", "early_stopped")
-DEAD_CHECK_STEPS = 20
-CLEAR_CHECKS = 2  # clear checks in a row before a saturation warning is withdrawn
-
-
-def event(kind: str, message: str, **details: Any) -> dict[str, Any]:
-    """An event for the server to forward: kind, a sentence for people, and details."""
-    return {"kind": kind, "message": message, **details}
-
-
-def finite_or_none(x: float) -> float | None:
-    """x, or None when it is NaN or infinite (JSON has no NaN)."""
-    return x if math.isfinite(x) else None
 
 
 class Trainer:
@@ -54,8 +41,8 @@ class Trainer:
         self._stats_key = self._train_pass_key = None
         self.data = self._generate(self.config)
         self.data_version = 1
-        self._saturation_reported = False
-        self._clear_checks = 0
+        self._early_stopping = EarlyStopping()
+        self._units = UnitMonitor()
         self.reset()
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -100,7 +87,7 @@ class Trainer:
         self._t_test = self.loss.encode(self.data.test_labels)
         self._x_epoch = self._t_epoch = None
         self._cursor = 0
-        self._best_test, self._bad_epochs = math.inf, 0
+        self._early_stopping.restart()
         self._version += 1
 
     def _network_changed(self) -> None:
@@ -108,13 +95,12 @@ class Trainer:
         net = self.network
         self._prev = net.params.copy()
         self._scratch = np.empty_like(net.params)
-        self._bounds = np.array([[w.start, b.start] for w, b in zip(net.weight_slices, net.bias_slices, strict=True)])
-        self._bounds = self._bounds.reshape(-1)  # W0, b0, W1, b1, ... starts
+        self._bounds = layer_bounds(net)
         self._weight_mask = net.weight_mask.astype(net.params.dtype)
         self._deltas: dict[tuple[int, int], np.ndarray] = {}
         self._backup_valid = False
         self._have_backward = False
-        self._dead_reported, self._units_checked = 0, -DEAD_CHECK_STEPS
+        self._units.network_changed()
         self._refresh()
 
     def _refresh(self) -> None:
@@ -356,35 +342,14 @@ class Trainer:
             net.grads.fill(0.0)
         self._backup_valid = False
         self._version += 1
-        lr = self._lr(self.step)
-        exploding = not grad_norm <= EXPLODING
-        if not rolled_back:
-            cause, message = "weights", (f"The loss is {loss:.3g} at these weights, before any step: reset, or set "
-                                         "smaller weights, to train from here.")  # fmt: skip
-        else:
-            cause = "exploding_gradient" if exploding else "learning_rate"
-            advice = (f"exploding gradients (norm {grad_norm:.3g}): lower the learning rate or turn on clipping"
-                      if exploding else f"the learning rate {lr:g} is too high: lower it to continue")  # fmt: skip
-            message = (f"Training diverged at step {self.step + 1} (loss {loss:.3g}); the step that caused it was "
-                       f"rolled back. Likely cause: {advice}.")  # fmt: skip
-        return [event("diverged", message, step=self.step + 1, loss=finite_or_none(loss), cause=cause,
-                      learning_rate=lr, grad_norm=finite_or_none(grad_norm), rolled_back=rolled_back)]  # fmt: skip
+        return [diverged(loss, grad_norm, self._lr(self.step), self.step + 1, rolled_back)]
 
     def _end_of_epoch(self) -> list[dict[str, Any]] | None:
-        events = []
         stopping = self.config["early_stopping"]
-        if stopping["enabled"] and len(self._x_test):
-            test_loss = self._measure(self._x_test, self._t_test, None)[0]
-            if test_loss < self._best_test:
-                self._best_test, self._bad_epochs = test_loss, 0
-            else:
-                self._bad_epochs += 1
-            if self._bad_epochs >= stopping["patience"]:
-                self._bad_epochs = 0
-                events.append(event("early_stopped", f"The test loss has not improved for {stopping['patience']} "
-                                    f"epochs (best {self._best_test:.4g}): training stopped at epoch {self.epoch}.",
-                                    epoch=self.epoch, best_test_loss=self._best_test))  # fmt: skip
-        return events or None
+        if not (stopping["enabled"] and len(self._x_test)):
+            return None
+        test_loss = measure(self.network, self.loss, self._x_test, self._t_test, None)[0]
+        return self._early_stopping.epoch_end(test_loss, self.epoch, stopping["patience"]) or None
 
     def unit_events(self) -> list[dict[str, Any]]:
         """`dead_units` and `saturated_units` / `saturation_cleared`, judged on the training-set pass.
@@ -392,81 +357,23 @@ class Trainer:
         Call it when observing (the server does, once per training slice, right after `evaluate()`, whose pass it
         shares): the checks never run inside the training step. Checks are at least DEAD_CHECK_STEPS steps apart.
         """
-        if self.step - self._units_checked < DEAD_CHECK_STEPS or not (self._can_die or self._can_saturate):
-            return []
-        self._units_checked = self.step
-        events = []
-        if self._can_die:
-            dead = int(self._train_pass()[2].sum())
-            if dead > self._dead_reported:
-                events.append(event("dead_units", f"{dead} ReLU unit{'s are' if dead > 1 else ' is'} dead: never "
-                                    "active on any training point, so no gradient flows through.", count=dead))
-            self._dead_reported = dead
-        if self._can_saturate:
-            events += self._saturation_events()
-        return events
-
-    def _saturation_events(self) -> list[dict[str, Any]]:
-        """`saturated_units` when the output or most tanh/sigmoid units sit at a rail; `saturation_cleared` after."""
-        _, _, _, saturated, output = self._train_pass()
-        count = int(saturated.sum())
-        net = self.network
-        railed = sum(width for act, width in zip(net.activations, net.hidden, strict=True) if act.name in RAILS)
-        stuck = output or 2 * count > railed > 0
-        self._clear_checks = 0 if stuck else self._clear_checks + 1
-        if stuck == self._saturation_reported or (not stuck and self._clear_checks < CLEAR_CHECKS):
-            return []  # a warning clears only after CLEAR_CHECKS clear checks in a row, so it does not flicker
-        self._saturation_reported = stuck
-        if not stuck:
-            return [event("saturation_cleared", "The units are no longer stuck at their limits.")]
-        plural = "s" if count != 1 else ""
-        who = (f"The output unit and {count} hidden unit{plural} are" if output and count
-               else "The output unit is" if output else f"{count} of {railed} hidden units are")  # fmt: skip
-        message = (f"{who} stuck at their limits (like −1 or +1 for tanh) on every training point, so the gradient "
-                   "through them is near zero and the network has stopped learning. Likely cause: a learning rate "
-                   "that is too high, or weights that are too large: lower the learning rate, or reset.")
-        return [event("saturated_units", message, count=count, output=output)]
+        return self._units.events(self.step, self.network, self._train_pass, self._can_die, self._can_saturate)
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
-    def _measure(self, x: np.ndarray, target: np.ndarray, labels: np.ndarray | None) -> tuple[float, float]:
-        if not len(x):
-            return math.nan, math.nan
-        z = self.network.infer(x, neurons=False)[0].T  # (n, n_out)
-        accuracy = self.loss.accuracy(z, labels) if labels is not None else math.nan
-        return self.loss.value(z, target), accuracy
-
-    def _train_pass(self) -> tuple[float, float, np.ndarray, np.ndarray, bool]:
-        """Loss, accuracy, dead and saturated hidden units, a saturated tanh output, over the training set (cached)."""
+    def _train_pass(self) -> TrainPass:
+        """Loss, accuracy and unit health over the training set, cached until the next step or change."""
         key = (self.step, self._version)
         if self._train_pass_key != key:
-            net, n_hidden = self.network, sum(self.network.hidden)
-            dead, saturated = np.zeros(n_hidden, bool), np.zeros(n_hidden, bool)
-            if not len(self._x_train):
-                self._train_pass_cache = (math.nan, math.nan, dead, saturated, False)
-            else:
-                z, hidden = net.infer(self._x_train)  # (n_out, n), (n_hidden, n) neuron-major
-                start = 0
-                for act, width in zip(net.activations, net.hidden, strict=True):
-                    rows, units = hidden[start : start + width], slice(start, start + width)
-                    if act.name in CAN_DIE:
-                        dead[units] = (rows <= 0.0).all(axis=1)  # a ReLU-family unit never active
-                    if act.name in RAILS:
-                        low, high = RAILS[act.name]
-                        margin = 0.01 * (high - low)
-                        saturated[units] = ((rows < low + margin) | (rows > high - margin)).all(axis=1)
-                    start += width
-                loss = self.loss.value(z.T, self._t_train)
-                accuracy = self.loss.accuracy(z.T, self.data.train_labels)
-                output = self.loss.output == "tanh" and bool((np.abs(np.tanh(z)) > 0.98).all())  # its δ vanishes too
-                self._train_pass_cache = (loss, accuracy, dead, saturated, output)
+            self._train_pass_cache = train_pass(self.network, self.loss, self._x_train, self._t_train,
+                                                self.data.train_labels)  # fmt: skip
             self._train_pass_key = key
         return self._train_pass_cache
 
     def evaluate(self) -> dict[str, float]:
         """Loss (without the penalty) and accuracy on the training and test sets; accuracy is NaN for regression."""
         train_loss, train_accuracy, *_ = self._train_pass()
-        test_loss, test_accuracy = self._measure(self._x_test, self._t_test, self.data.test_labels)
+        test_loss, test_accuracy = measure(self.network, self.loss, self._x_test, self._t_test, self.data.test_labels)
         return {"train_loss": train_loss, "test_loss": test_loss,
                 "train_accuracy": train_accuracy, "test_accuracy": test_accuracy}  # fmt: skip
 
@@ -475,38 +382,10 @@ class Trainer:
         """The last step's statistics (computed when first read, then cached until something changes)."""
         key = (self.step, self._version)
         if self._stats_key != key:
-            self._stats, self._stats_key = self._compute_stats(), key
+            self._stats = step_stats(self.network, self._prev, self._scratch, self._bounds, self._have_backward,
+                                     self.batch_loss, self._train_pass())  # fmt: skip
+            self._stats_key = key
         return self._stats
-
-    def _compute_stats(self) -> dict[str, Any]:
-        net = self.network
-        n_neurons = sum(net.sizes[1:])
-        if self._have_backward:
-            means, absolutes = net.delta_stats()
-            delta_mean = np.concatenate(means).astype(np.float32)  # (n_neurons,) hidden then output, layer by layer
-            delta_abs = np.concatenate(absolutes).astype(np.float32)
-        else:
-            delta_mean = delta_abs = np.zeros(n_neurons, np.float32)
-        squares, bounds = self._scratch, self._bounds  # bounds: where each W and each b starts in the flat vector
-        np.square(net.grads, out=squares)
-        grad_norm = np.sqrt(np.add.reduceat(squares, bounds).reshape(-1, 2).sum(axis=1))  # (n_layers,) W and b
-        np.subtract(net.params, self._prev, out=squares)
-        np.square(squares, out=squares)
-        update = np.add.reduceat(squares, bounds)[0::2]  # ‖ΔW‖² per layer
-        np.square(net.params, out=squares)
-        weight = np.add.reduceat(squares, bounds)[0::2]  # ‖W‖² per layer
-        _, _, dead_units, saturated_units, _ = self._train_pass()
-        return {
-            "batch_loss": self.batch_loss,
-            "delta_mean": delta_mean,
-            "delta_abs": delta_abs,
-            "grad_norm": grad_norm.astype(np.float32),  # (n_layers,)
-            "update_ratio": np.sqrt(update / (weight + 1e-24)).astype(np.float32),  # (n_layers,) ‖ΔW‖ / ‖W‖
-            "dead": int(dead_units.sum()),
-            "saturated": int(saturated_units.sum()),
-            "dead_units": dead_units,  # (n_hidden_neurons,) bool
-            "saturated_units": saturated_units,
-        }
 
     def grids(self, size: int = 100, neuron_size: int = 25) -> Grids:
         """Output map (size², probabilities or values), each hidden neuron's map and each feature's (neuron_size²)."""
