@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import json
 import logging
 import math
 import time
@@ -14,6 +13,7 @@ from typing import Any
 
 from app import protocol
 from app.frames import FLAG_DIVERGED, HISTORY_CAPACITY, FrameBuilder, make_layout
+from app.jsontext import dumps
 from app.outbox import Outbox
 from app.runtime import Runtime
 from app.trainer_view import TrainerView
@@ -36,27 +36,6 @@ class State(enum.Enum):
     IDLE = "idle"
     TRAINING = "training"
     CLOSED = "closed"
-
-
-def dumps(message: dict[str, Any]) -> str:
-    """JSON text for a server message; NaN and Infinity become null, NumPy values plain numbers."""
-    try:
-        return json.dumps(message, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):  # NumPy values or non-finite floats somewhere: walk and convert
-        return json.dumps(jsonable(message), separators=(",", ":"), allow_nan=False)
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON values: NumPy scalars and arrays converted, non-finite floats → None."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "tolist"):
-        return jsonable(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 class Session:
