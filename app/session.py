@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app import protocol
+from app.events import EventFilter, diverged, stop_reason, stops
 from app.frames import FLAG_DIVERGED, HISTORY_CAPACITY, FrameBuilder, make_layout
 from app.jsontext import dumps
 from app.outbox import Outbox
@@ -22,9 +23,6 @@ log = logging.getLogger("playground.session")
 
 MIN_SLICE = 0.00005
 CHUNK_SECONDS = 0.002
-CRITICAL_EVENTS = frozenset({"diverged", "early_stopped", "reinitialized", "loss_changed"})
-STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
-EVENT_REPEAT_SECONDS = 5.0
 DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius"}
 READ_ONLY = (protocol.ExportCsv, protocol.Trace, protocol.GradCheck)  # answered without changing what a frame shows
 
@@ -77,7 +75,7 @@ class Session:
         self._layout_id = 0
         self._builder: FrameBuilder | None = None
         self._data_version: Any = None
-        self._events_sent: dict[str, tuple[str, float]] = {}
+        self._event_filter = EventFilter()
 
     # ---- lifecycle (event loop) -------------------------------------------------------------------------------
 
@@ -404,25 +402,13 @@ class Session:
 
     def _events(self, events: list[dict[str, Any]], out: list[dict[str, Any]]) -> bool:
         """Forward trainer events (repeats held back); True if training must stop (diverged, early stop)."""
-        stop = False
-        now = time.monotonic()
-        for event in events:
-            kind = str(event.get("kind"))
-            text = str(event.get("message", ""))
-            if kind == "diverged":
-                self._flags |= FLAG_DIVERGED
-            if kind in STOP_EVENTS:
-                stop = True
-            previous = self._events_sent.get(kind)
-            if kind not in CRITICAL_EVENTS and previous and (
-                previous[0] == text or now - previous[1] < 1.0) and now - previous[1] < EVENT_REPEAT_SECONDS:
-                continue
-            self._events_sent[kind] = (text, now)
-            out.append({"type": "event", **event, "kind": kind, "message": text})
+        if diverged(events):
+            self._flags |= FLAG_DIVERGED
+        out.extend(self._event_filter.announce(events, time.monotonic()))
+        stop = stops(events)
         if stop and self.state is State.TRAINING:
-            self._set_state(State.IDLE, out, "training stopped: " + ", ".join(
-                str(e.get("kind")) for e in events if e.get("kind") in STOP_EVENTS))
-            self._resume_on_config = any(e.get("kind") == "diverged" for e in events)
+            self._set_state(State.IDLE, out, stop_reason(events))
+            self._resume_on_config = diverged(events)
         return stop
 
     def _build_frame(self, out: list[dict[str, Any]]) -> bytes:
