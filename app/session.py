@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -13,7 +12,7 @@ from typing import Any
 
 from app import protocol
 from app.events import EventFilter, diverged, stop_reason, stops
-from app.frames import FLAG_DIVERGED, HISTORY_CAPACITY, FrameBuilder, make_layout
+from app.frame_state import FrameState
 from app.jsontext import dumps
 from app.outbox import Outbox
 from app.runtime import Runtime
@@ -64,16 +63,7 @@ class Session:
         self._frame_cost = 0.0
         self._dirty = True
         self._resume_on_config = False
-        self._frame_number = 0
-        self._run = 1
-        self._flags = 0
-        self._history: list[tuple[float, float, float, float]] = []
-        self._metrics = {"train_loss": math.nan, "test_loss": math.nan,
-                         "train_accuracy": math.nan, "test_accuracy": math.nan}
-        self._metrics_stale = True
-        self._layout_key: Any = None
-        self._layout_id = 0
-        self._builder: FrameBuilder | None = None
+        self._frames = FrameState()
         self._data_version: Any = None
         self._event_filter = EventFilter()
 
@@ -255,7 +245,7 @@ class Session:
                 out.append(trainer.data_message())
             if self._dirty and self._frame_allowed():
                 self._next_frame_at = time.monotonic() + 1.0 / self.fps
-                frame = self._build_frame(out)
+                frame = self._build_frame(trainer, out)
         except Exception as exc:  # an engine bug must not end the session: report it, stop training, carry on
             log.exception("session %s: training or frame failed", self.id)
             self._dirty = False
@@ -269,7 +259,7 @@ class Session:
         assert trainer is not None
         if not isinstance(message, READ_ONLY):
             self._dirty = True
-            self._metrics_stale = True
+            self._frames.changed()
         try:
             match message:
                 case protocol.ConfigMsg():
@@ -294,10 +284,9 @@ class Session:
                     self._train_now(trainer.train_epoch, out)
                 case protocol.Reset():
                     trainer.reset()
-                    self._run += 1
-                    self._history.clear()
+                    run = self._frames.new_run()
                     out.append({"type": "event", "kind": "reset", "message": "Fresh weights from the seed; "
-                                "counters and loss history start again.", "run": self._run})
+                                "counters and loss history start again.", "run": run})
                 case protocol.Regenerate():
                     self._events(trainer.regenerate(), out)
                     out.append({"type": "config", "config": self.config(), "changed": ["seed"]})
@@ -351,7 +340,9 @@ class Session:
 
     def _train_now(self, run: Callable[[], list[dict[str, Any]]], out: list[dict[str, Any]]) -> None:
         self._events(run(), out)
-        self._record(out)
+        trainer = self.trainer
+        assert trainer is not None
+        self._record(trainer, out)
 
     def _train_slice(self, now: float, out: list[dict[str, Any]]) -> None:
         trainer = self.trainer
@@ -375,7 +366,7 @@ class Session:
                 return
             self._events(trainer.train(steps), out)
         self._dirty = True
-        self._record(out)
+        self._record(trainer, out)
 
     def _slice_budget(self) -> float:
         """At speed max: one frame interval shared by every session training now, less this session's frame cost.
@@ -386,24 +377,14 @@ class Session:
         share = interval / max(1, len(self.runtime.training)) - self._frame_cost
         return max(MIN_SLICE, min(interval - self._frame_cost, share))
 
-    def _record(self, out: list[dict[str, Any]]) -> None:
-        """Evaluate once, check the units on the same pass, append a loss-history point (since the last SENT frame)."""
-        trainer = self.trainer
-        assert trainer is not None
-        self._metrics = trainer.evaluate()
-        self._metrics_stale = False
-        self._events(trainer.unit_events(), out)
-        point = (float(trainer.step), self._metrics["train_loss"], self._metrics["test_loss"],
-                 float(trainer.learning_rate))
-        if all(math.isfinite(v) for v in point):
-            self._history.append(point)
-            if len(self._history) > HISTORY_CAPACITY:
-                del self._history[: len(self._history) - HISTORY_CAPACITY]
+    def _record(self, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
+        """Evaluate once and append a loss-history point; announce the unit events of the same pass."""
+        self._events(self._frames.record(trainer), out)
 
     def _events(self, events: list[dict[str, Any]], out: list[dict[str, Any]]) -> bool:
         """Forward trainer events (repeats held back); True if training must stop (diverged, early stop)."""
         if diverged(events):
-            self._flags |= FLAG_DIVERGED
+            self._frames.mark_diverged()
         out.extend(self._event_filter.announce(events, time.monotonic()))
         stop = stops(events)
         if stop and self.state is State.TRAINING:
@@ -411,39 +392,11 @@ class Session:
             self._resume_on_config = diverged(events)
         return stop
 
-    def _build_frame(self, out: list[dict[str, Any]]) -> bytes:
+    def _build_frame(self, trainer: TrainerView, out: list[dict[str, Any]]) -> bytes:
         start = time.perf_counter()
-        frame = self._frame(out)
-        self._frame_cost = 0.8 * self._frame_cost + 0.2 * (time.perf_counter() - start)
-        return frame
-
-    def _frame(self, out: list[dict[str, Any]]) -> bytes:
-        trainer = self.trainer
-        assert trainer is not None
-        grids = trainer.grids()
-        shape = trainer.shape(grids)
-        if shape != self._layout_key or self._builder is None:
-            self._layout_key = shape
-            self._layout_id += 1
-            self._builder = FrameBuilder(make_layout(shape, self._layout_id))
-            out.append(self._builder.layout.to_message())
-        if self._metrics_stale:
-            self._metrics = trainer.evaluate()
-            self._metrics_stale = False
-        self._frame_number += 1
-        m = self._metrics
-        header = {
-            "frame": self._frame_number, "run": self._run, "step": trainer.step, "epoch": trainer.epoch,
-            "train_loss": m["train_loss"], "test_loss": m["test_loss"], "train_accuracy": m["train_accuracy"],
-            "test_accuracy": m["test_accuracy"], "learning_rate": trainer.learning_rate,
-            "batch_loss": trainer.batch_loss(), "state": 1 if self.state is State.TRAINING else 0,
-            "flags": self._flags,
-        }
-        frame = self._builder.build(header, trainer.frame_arrays(), grids.output, grids.neurons, grids.features,
-                                    self._history)
-        self._history.clear()
-        self._flags = 0
+        frame = self._frames.build(trainer, self.state is State.TRAINING, out)
         self._dirty = False
+        self._frame_cost = 0.8 * self._frame_cost + 0.2 * (time.perf_counter() - start)
         return frame
 
     def config(self) -> dict[str, Any]:
