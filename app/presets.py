@@ -45,6 +45,7 @@ _DEEP = {"dataset": "circle", "points": 300, "layers": [6, 6, 6, 6, 6, 6], "loss
 _EXPLODE = {"dataset": "plane", "points": 300, "layers": [6, 6, 6, 6, 6, 6], "activation": "leaky_relu",
             "init": "uniform", "init_scale": 1.5, "loss": "mse", "optimizer": "sgd", "learning_rate": 0.05,
             "batch_size": 20}
+_BOUNCE = {**_SMALL_CIRCLE, "batch_size": 1, "optimizer": "sgd", "learning_rate": 0.6}
 _VALLEY = {"dataset": "circle", "points": 400, "layers": [], "features": ["x1_sq", "x2_sq"], "loss": "mse",
            "batch_size": 200, "learning_rate": 0.3, "seed": 1}
 _DYING = {"dataset": "circle", "points": 200, "layers": [8, 8], "init": "he", "loss": "mse", "optimizer": "sgd",
@@ -97,6 +98,27 @@ PRESETS: dict[str, Preset] = {
             "Lower the rate step by step until the loss falls instead: where does it start to work?",
             "a diverged event within 50 steps",
             speed=5, related=("lr-too-small", "lr-right"),
+        ),
+        Preset(
+            "lr-constant", "learning-rate", "One point at a time, constant rate: it never settles",
+            {**_BOUNCE, "schedule": {"name": "constant"}},
+            "With one random point per step and a large constant rate, every step is a big, noisy move. The network "
+            "gets near a good fit quickly, but each new point kicks it away again, so the loss keeps jumping.",
+            "The loss curve late in training: big spikes that never die down.",
+            "Load the decaying version: the same run, with the rate cut to a tenth at step 1,000.",
+            "between steps 1,500 and 2,000 its highest loss is more than 20 times its lowest",
+            speed=400, related=("lr-step-decay",),
+        ),
+        Preset(
+            "lr-step-decay", "learning-rate", "A decaying learning rate lets it settle",
+            {**_BOUNCE, "schedule": {"name": "step", "step_size": 1000, "gamma": 0.1}},
+            "Big steps early cover ground fast; small steps late stop the noise of single points from undoing the "
+            "progress. Cutting the rate to a tenth at step 1,000 lets the same noisy run settle into a good fit.",
+            "The learning-rate chart drops at step 1,000, and the loss calms down right after.",
+            "Try the cosine or exponential schedule instead, or cut the rate later.",
+            "between steps 1,500 and 2,000 its mean loss is below half of the constant rate's, and its highest loss "
+            "is less than 5 times its lowest",
+            speed=400, related=("lr-constant",),
         ),
         Preset(
             "full-batch", "batch-size", "Batch gradient descent (all points per step)",
@@ -201,6 +223,27 @@ PRESETS: dict[str, Preset] = {
             "Try Adam on the other presets, or raise its learning rate until it struggles too.",
             "after 300 steps its loss is below plain SGD's",
             speed=100, related=("valley-sgd", "valley-momentum"),
+        ),
+        Preset(
+            "valley-adagrad", "optimizers", "AdaGrad: steps that shrink for good",
+            {**_VALLEY, "optimizer": "adagrad", "learning_rate": 0.3},
+            "AdaGrad divides each weight's step by the square root of the sum of all its past squared gradients. "
+            "That sum only grows, so every step is smaller than the one before: a fast start, then a crawl, even "
+            "where there is still a long way to go.",
+            "A loss that keeps pace with RMSprop at first, then falls behind.",
+            "Load RMSprop: the same start, with a moving average that forgets old gradients.",
+            "at step 50 its loss is within 25% of RMSprop's; at step 600 it is more than 3 times RMSprop's",
+            speed=100, related=("valley-rmsprop",),
+        ),
+        Preset(
+            "valley-rmsprop", "optimizers", "RMSprop: a moving average keeps the steps alive",
+            {**_VALLEY, "optimizer": "rmsprop", "learning_rate": 0.03},
+            "RMSprop divides each step by a moving average of recent squared gradients instead of their sum. Old "
+            "gradients fade out, so the step size does not wither away and training keeps moving.",
+            "The loss keeps falling where AdaGrad's flattens.",
+            "Compare the update-size chart with AdaGrad's; then try Adam, which adds momentum to this.",
+            "at step 600 its loss is below a third of AdaGrad's",
+            speed=100, related=("valley-adagrad", "valley-adam"),
         ),
         Preset(
             "xor", "capacity", "XOR needs a hidden layer",

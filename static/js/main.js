@@ -21,13 +21,14 @@ const summary = (f) => f && {
   step: f.step, epoch: f.epoch, run: f.run, train_loss: f.train_loss, test_loss: f.test_loss, batch_loss: f.batch_loss,
   train_accuracy: f.train_accuracy, test_accuracy: f.test_accuracy, learning_rate: f.learning_rate,
   grad_norm: f.grad_norm ? Array.from(f.grad_norm) : [], delta_abs: f.delta_abs ? Array.from(f.delta_abs) : [],
-  update_ratio: f.update_ratio ? Array.from(f.update_ratio) : [], params: f.params ? Array.from(f.params) : [],
+  update_ratio: f.update_ratio ? Array.from(f.update_ratio) : [],
 };
 
 const playground = {
   connected: false, config: null, epoch: 0, step: 0, framesReceived: 0, drawStats: null, state: "idle",
   layout: null, data: null, options: null, events: [], gradcheck: null, preset: null,
   get lastFrame() { return summary(newest); },
+  get lastParams() { return newest?.params ? Array.from(newest.params) : []; },
 };
 window.__playground = playground;
 

@@ -387,7 +387,7 @@ def test_backprop_by_hand_on_a_point_picked_on_the_map(playground):
     assert (trace["split"], trace["index"], trace["step"]) == ("train", nearest, 3)
     assert trace["sizes"] == [2, 4, 4, 1] and not trace["too_big"]
     np.testing.assert_allclose(pg.get("__playground.data.train")[nearest][:2], trace["point"], atol=1e-4)  # 4 decimals
-    params = pg.get("__playground.lastFrame.params")
+    params = pg.get("__playground.lastParams")
     flat = np.concatenate([np.ravel(a) for W, b in zip(*trace["weights"].values(), strict=True) for a in (W, b)])
     np.testing.assert_allclose(flat, params, rtol=1e-6, atol=1e-7)
     assert pg.get("__playground.probe.marked()") == {"split": "train", "index": nearest}
