@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from app import protocol
+from app import commands, protocol
 from app.events import EventFilter, diverged, stop_reason, stops
 from app.frame_state import FrameState
 from app.jsontext import dumps
@@ -22,8 +22,6 @@ log = logging.getLogger("playground.session")
 
 MIN_SLICE = 0.00005
 CHUNK_SECONDS = 0.002
-DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius"}
-READ_ONLY = (protocol.ExportCsv, protocol.Trace, protocol.GradCheck)  # answered without changing what a frame shows
 
 
 class State(enum.Enum):
@@ -235,7 +233,7 @@ class Session:
         trainer = self.trainer
         assert trainer is not None
         while self.inbox and self.state is not State.CLOSED:
-            self._apply(self.inbox.popleft(), out)
+            commands.apply(self, trainer, self.inbox.popleft(), out)
         frame = None
         try:
             if self.state is State.TRAINING:
@@ -254,73 +252,6 @@ class Session:
                 self._set_state(State.IDLE, out, "training stopped: the server failed")
         return [dumps(message) for message in out], frame  # encoded here, off the event loop
 
-    def _apply(self, message: protocol.Message, out: list[dict[str, Any]]) -> None:
-        trainer = self.trainer
-        assert trainer is not None
-        if not isinstance(message, READ_ONLY):
-            self._dirty = True
-            self._frames.changed()
-        try:
-            match message:
-                case protocol.ConfigMsg():
-                    patch = message.patch()
-                    speed, fps = patch.pop("speed", None), patch.pop("fps", None)
-                    events = trainer.apply(patch) if patch else []
-                    if speed is not None:
-                        self.speed = speed
-                    if fps is not None:
-                        self.fps = float(fps)
-                    self._events(events, out)
-                    out.append({"type": "config", "config": self.config(), "changed": sorted(message.patch())})
-                    if self._resume_on_config and self.state is State.IDLE:
-                        self._set_state(State.TRAINING, out, "resumed after a change")
-                case protocol.Play():
-                    self._set_state(State.TRAINING, out)
-                case protocol.Pause():
-                    self._set_state(State.IDLE, out)
-                case protocol.Step():
-                    self._train_now(lambda: trainer.train(message.n), out)
-                case protocol.Epoch():
-                    self._train_now(trainer.train_epoch, out)
-                case protocol.Reset():
-                    trainer.reset()
-                    run = self._frames.new_run()
-                    out.append({"type": "event", "kind": "reset", "message": "Fresh weights from the seed; "
-                                "counters and loss history start again.", "run": run})
-                case protocol.Regenerate():
-                    self._events(trainer.regenerate(), out)
-                    out.append({"type": "config", "config": self.config(), "changed": ["seed"]})
-                case protocol.AddPoint():
-                    trainer.add_point(message.x, message.y, message.label)
-                case protocol.ErasePoints():
-                    removed = trainer.erase_points(message.x, message.y, message.radius)
-                    out.append({"type": "event", "kind": "points_erased", "message": f"Erased {removed} points.",
-                                "count": removed})
-                case protocol.LoadCsv():
-                    trainer.load_csv(message.csv)
-                case protocol.ExportCsv():
-                    out.append({"type": "csv", "id": message.id, "csv": trainer.export_csv()})
-                case protocol.SetWeight():
-                    trainer.set_weight(message.layer, message.row, message.col, message.value)
-                case protocol.SetParams():
-                    trainer.set_params(message.params)
-                case protocol.Trace():
-                    out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
-                case protocol.GradCheck():
-                    errors = trainer.gradcheck(message.inject_bug)
-                    worst = max(errors) if errors else 0.0
-                    out.append({"type": "gradcheck", "id": message.id, "layers": errors,
-                                "passed": bool(worst < 1e-4), "threshold": 1e-4, "inject_bug": message.inject_bug})
-        except trainer.config_error as exc:
-            out.append(protocol.ProtocolError("rejected", exc.field, exc.message, message.id).to_message())
-        except (ValueError, IndexError, KeyError, TypeError) as exc:
-            field = DATA_FIELDS.get(type(message).__name__)
-            out.append(protocol.ProtocolError("rejected", field, str(exc), message.id).to_message())
-        except Exception as exc:
-            log.exception("session %s: %s failed", self.id, type(message).__name__)
-            out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}",
-                                              message.id).to_message())
-
     def _set_state(self, state: State, out: list[dict[str, Any]], reason: str | None = None) -> None:
         self._resume_on_config = False
         if state is self.state or self.state is State.CLOSED:
@@ -338,12 +269,6 @@ class Session:
             message["reason"] = reason
         out.append(message)
 
-    def _train_now(self, run: Callable[[], list[dict[str, Any]]], out: list[dict[str, Any]]) -> None:
-        self._events(run(), out)
-        trainer = self.trainer
-        assert trainer is not None
-        self._record(trainer, out)
-
     def _train_slice(self, now: float, out: list[dict[str, Any]]) -> None:
         trainer = self.trainer
         assert trainer is not None
@@ -353,7 +278,7 @@ class Session:
                 remaining = deadline - time.perf_counter()
                 chunk = max(1, min(10_000, int(min(remaining, CHUNK_SECONDS) / self._step_time)))
                 start = time.perf_counter()
-                stop = self._events(trainer.train(chunk), out)
+                stop = self.announce(trainer.train(chunk), out)
                 self._step_time = 0.7 * self._step_time + 0.3 * max((time.perf_counter() - start) / chunk, 1e-7)
                 if stop or self.inbox or deadline - time.perf_counter() <= self._step_time:
                     break
@@ -364,7 +289,7 @@ class Session:
             self._last_train = now
             if steps <= 0:
                 return
-            self._events(trainer.train(steps), out)
+            self.announce(trainer.train(steps), out)
         self._dirty = True
         self._record(trainer, out)
 
@@ -379,9 +304,36 @@ class Session:
 
     def _record(self, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
         """Evaluate once and append a loss-history point; announce the unit events of the same pass."""
-        self._events(self._frames.record(trainer), out)
+        self.announce(self._frames.record(trainer), out)
 
-    def _events(self, events: list[dict[str, Any]], out: list[dict[str, Any]]) -> bool:
+    def _build_frame(self, trainer: TrainerView, out: list[dict[str, Any]]) -> bytes:
+        start = time.perf_counter()
+        frame = self._frames.build(trainer, self.state is State.TRAINING, out)
+        self._dirty = False
+        self._frame_cost = 0.8 * self._frame_cost + 0.2 * (time.perf_counter() - start)
+        return frame
+
+    # ---- what a command may do (commands.Host), also pool job only ---------------------------------------------
+
+    def changed(self) -> None:
+        """What a frame shows has changed: a frame is due, and the metrics are evaluated again."""
+        self._dirty = True
+        self._frames.changed()
+
+    def play(self, out: list[dict[str, Any]]) -> None:
+        """Start training (the answer is a `state` message)."""
+        self._set_state(State.TRAINING, out)
+
+    def pause(self, out: list[dict[str, Any]]) -> None:
+        """Stop training (the answer is a `state` message)."""
+        self._set_state(State.IDLE, out)
+
+    def resume_after_change(self, out: list[dict[str, Any]]) -> None:
+        """Train again if divergence stopped training and nothing restarted or stopped it since."""
+        if self._resume_on_config and self.state is State.IDLE:
+            self._set_state(State.TRAINING, out, "resumed after a change")
+
+    def announce(self, events: list[dict[str, Any]], out: list[dict[str, Any]]) -> bool:
         """Forward trainer events (repeats held back); True if training must stop (diverged, early stop)."""
         if diverged(events):
             self._frames.mark_diverged()
@@ -392,12 +344,16 @@ class Session:
             self._resume_on_config = diverged(events)
         return stop
 
-    def _build_frame(self, trainer: TrainerView, out: list[dict[str, Any]]) -> bytes:
-        start = time.perf_counter()
-        frame = self._frames.build(trainer, self.state is State.TRAINING, out)
-        self._dirty = False
-        self._frame_cost = 0.8 * self._frame_cost + 0.2 * (time.perf_counter() - start)
-        return frame
+    def train_now(self, run: Callable[[], list[dict[str, Any]]], out: list[dict[str, Any]]) -> None:
+        """Train at once (a step or an epoch asked for), then record the result."""
+        self.announce(run(), out)
+        trainer = self.trainer
+        assert trainer is not None
+        self._record(trainer, out)
+
+    def new_run(self) -> int:
+        """Start a new run after a reset: its number (the unsent loss history is dropped)."""
+        return self._frames.new_run()
 
     def config(self) -> dict[str, Any]:
         """The full applied config, plus the server's own keys speed and fps."""

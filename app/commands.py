@@ -1,0 +1,125 @@
+"""Applying one validated client message to the trainer and the session, and the answers it produces."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from app import protocol
+from app.trainer_view import TrainerView
+
+log = logging.getLogger("playground.session")
+
+DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius"}
+READ_ONLY = (protocol.ExportCsv, protocol.Trace, protocol.GradCheck)  # answered without changing what a frame shows
+GRADCHECK_THRESHOLD = 1e-4
+
+
+class Host(Protocol):
+    """The session as a command sees it: its rates, its run state, and where trainer events go (pool job only)."""
+
+    id: int
+    speed: float | str
+    fps: float
+
+    def config(self) -> dict[str, Any]:
+        """The full applied config, plus the server's own keys speed and fps."""
+        ...
+
+    def changed(self) -> None:
+        """What a frame shows has changed: a frame is due."""
+        ...
+
+    def play(self, out: list[dict[str, Any]]) -> None:
+        """Start training."""
+        ...
+
+    def pause(self, out: list[dict[str, Any]]) -> None:
+        """Stop training."""
+        ...
+
+    def resume_after_change(self, out: list[dict[str, Any]]) -> None:
+        """Train again if training stopped on divergence and is waiting for a config change."""
+        ...
+
+    def announce(self, events: list[dict[str, Any]], out: list[dict[str, Any]]) -> bool:
+        """Forward trainer events; True if training must stop."""
+        ...
+
+    def train_now(self, run: Callable[[], list[dict[str, Any]]], out: list[dict[str, Any]]) -> None:
+        """Train at once (a step or an epoch asked for), then record the result."""
+        ...
+
+    def new_run(self) -> int:
+        """Start a new run after a reset; its number."""
+        ...
+
+
+def apply(host: Host, trainer: TrainerView, message: protocol.Message, out: list[dict[str, Any]]) -> None:
+    """Apply one message; its answers, or an `error` naming the field at fault, go to `out`."""
+    if not isinstance(message, READ_ONLY):
+        host.changed()
+    try:
+        _dispatch(host, trainer, message, out)
+    except trainer.config_error as exc:
+        out.append(protocol.ProtocolError("rejected", exc.field, exc.message, message.id).to_message())
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        field = DATA_FIELDS.get(type(message).__name__)
+        out.append(protocol.ProtocolError("rejected", field, str(exc), message.id).to_message())
+    except Exception as exc:
+        log.exception("session %s: %s failed", host.id, type(message).__name__)
+        out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}", message.id).to_message())
+
+
+def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: list[dict[str, Any]]) -> None:
+    match message:
+        case protocol.ConfigMsg():
+            patch = message.patch()
+            speed, fps = patch.pop("speed", None), patch.pop("fps", None)
+            events = trainer.apply(patch) if patch else []
+            if speed is not None:
+                host.speed = speed
+            if fps is not None:
+                host.fps = float(fps)
+            host.announce(events, out)
+            out.append({"type": "config", "config": host.config(), "changed": sorted(message.patch())})
+            host.resume_after_change(out)
+        case protocol.Play():
+            host.play(out)
+        case protocol.Pause():
+            host.pause(out)
+        case protocol.Step():
+            host.train_now(lambda: trainer.train(message.n), out)
+        case protocol.Epoch():
+            host.train_now(trainer.train_epoch, out)
+        case protocol.Reset():
+            trainer.reset()
+            run = host.new_run()
+            out.append({"type": "event", "kind": "reset", "message": "Fresh weights from the seed; "
+                        "counters and loss history start again.", "run": run})
+        case protocol.Regenerate():
+            host.announce(trainer.regenerate(), out)
+            out.append({"type": "config", "config": host.config(), "changed": ["seed"]})
+        case protocol.AddPoint():
+            trainer.add_point(message.x, message.y, message.label)
+        case protocol.ErasePoints():
+            removed = trainer.erase_points(message.x, message.y, message.radius)
+            out.append({"type": "event", "kind": "points_erased", "message": f"Erased {removed} points.",
+                        "count": removed})
+        case protocol.LoadCsv():
+            trainer.load_csv(message.csv)
+        case protocol.ExportCsv():
+            out.append({"type": "csv", "id": message.id, "csv": trainer.export_csv()})
+        case protocol.SetWeight():
+            trainer.set_weight(message.layer, message.row, message.col, message.value)
+        case protocol.SetParams():
+            trainer.set_params(message.params)
+        case protocol.Trace():
+            out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
+        case protocol.GradCheck():
+            errors = trainer.gradcheck(message.inject_bug)
+            worst = max(errors) if errors else 0.0
+            out.append({"type": "gradcheck", "id": message.id, "layers": errors,
+                        "passed": bool(worst < GRADCHECK_THRESHOLD), "threshold": GRADCHECK_THRESHOLD,
+                        "inject_bug": message.inject_bug})
