@@ -85,6 +85,7 @@ export function drawLinks(d, frame, thick, time) {
       ctx.stroke(flowPaths[g]);
     }
     ctx.setLineDash([]);
+    ctx.lineDashOffset = 0;
   }
 }
 

@@ -82,3 +82,25 @@ export function hitTest(px, py, s, inputs, columns, layers) {
   });
   return best;
 }
+
+/** The point of link `from` → `to` (between columns `layer` and `layer + 1`) farthest from the other links there. */
+export function clearLinkPoint(columns, s, layer, from, to) {
+  const segment = (i, j) => {
+    const [a, b] = [columns[layer][i], columns[layer + 1][j]];
+    return [a.x + s / 2, a.y, b.x - s / 2, b.y];
+  };
+  const [x1, y1, x2, y2] = segment(from, to);
+  let best = { x: (x1 + x2) / 2, y: (y1 + y2) / 2, clear: -1 };
+  for (let t = 0.1; t <= 0.9; t += 0.02) {
+    const x = x1 + t * (x2 - x1);
+    const y = y1 + t * (y2 - y1);
+    let clear = Infinity;
+    for (let i = 0; i < columns[layer].length; i++) {
+      for (let j = 0; j < columns[layer + 1].length; j++) {
+        if (i !== from || j !== to) clear = Math.min(clear, segmentDistance(x, y, ...segment(i, j)));
+      }
+    }
+    if (clear > best.clear) best = { x, y, clear };
+  }
+  return best;
+}

@@ -4,7 +4,7 @@
 import { classLut, divergingLut, rangeLut } from "./colors.js";
 import { HoverCard, WeightEditor } from "./network-cards.js";
 import { drawHighlight, drawLinks, drawNodes, paintAtlas } from "./network-draw.js";
-import { MAP, hitTest, layoutGeometry } from "./network-geometry.js";
+import { MAP, clearLinkPoint, hitTest, layoutGeometry } from "./network-geometry.js";
 import { LayerControls } from "./network-layers.js";
 import { weightLayers } from "./protocol.js";
 
@@ -129,12 +129,14 @@ export class NetworkDiagram {
     if (this.hover) this.card.update(this);
   }
 
-  /** Viewport coordinates of the middle of the link from unit `col` into neuron `row` (set_weight's convention). */
+  /**
+   * Viewport coordinates of a point on the link from unit `col` into neuron `row` (set_weight's convention) where a
+   * pointer picks that link and no other: links between equal columns cross at their middles.
+   */
   linkPoint(layer, row, col) {
     const rect = this.canvas.getBoundingClientRect();
-    const a = this.columns[layer][col];
-    const b = this.columns[layer + 1][row];
-    return { x: rect.left + (a.x + b.x) / 2, y: rect.top + (a.y + b.y) / 2 };
+    const point = clearLinkPoint(this.columns, this.size, layer, col, row);
+    return { x: rect.left + point.x, y: rect.top + point.y };
   }
 
   /** Viewport coordinates of node `index` of diagram column `column` (0 = every input feature; a hook for tests). */
@@ -176,6 +178,7 @@ export class NetworkDiagram {
 
   /** A feature toggles; a link or a bias square opens the value editor; a neuron does nothing. */
   click(event) {
+    if (!this.columns) return;
     const hit = this.hit(event);
     if (!hit) return;
     if (hit.kind === "feature") { this.handlers.onToggleFeature(hit.node.feature); return; }

@@ -105,6 +105,21 @@ def test_hover_card_shows_a_weight_and_editing_it_changes_the_next_frame(playgro
     pg.wait("document.querySelector('#diagram .hover-card').textContent.includes('2.5000')")
 
 
+def test_every_link_between_equal_layers_can_be_pointed_at(playground):
+    """Between two hidden layers of 6 the links cross at their middles; each one can still be hovered and named."""
+    pg = playground.open("#layers=6,6")
+    pg.wait("__playground.probe.sizes() && __playground.probe.sizes().join('-') === '2-6-6-1'")
+    pg.page.locator("#diagram").scroll_into_view_if_needed()
+    card = pg.page.locator("#diagram .hover-card")
+    for row in range(6):
+        for col in range(6):
+            point = pg.get(f"__playground.probe.linkPoint(1, {row}, {col})")
+            pg.page.mouse.move(point["x"], point["y"])
+            pg.wait(f"document.querySelector('#diagram .hover-card').textContent.includes("
+                    f"'layer 2: unit {col + 1} → neuron {row + 1}')", timeout=5000)
+    assert card.is_visible()
+
+
 def test_a_copied_url_restores_the_setup(playground, browser):
     pg = playground.open()
     pg.set("learning_rate", "0.3")
