@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,7 @@ class Session:
         self._frames = FrameState()
         self._data_version: Any = None
         self._event_filter = EventFilter()
+        self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
 
     # ---- lifecycle (event loop) -------------------------------------------------------------------------------
 
@@ -73,6 +75,8 @@ class Session:
         loop = asyncio.get_running_loop()
         self._handler = asyncio.current_task()
         self.trainer = await loop.run_in_executor(self.runtime.pool, TrainerView.create, self.settings)
+        if self.state is State.CLOSED:
+            return
         outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._wake.set, self._fail)
         self.subscribers.append(outbox)
         self.state = State.IDLE
@@ -140,9 +144,10 @@ class Session:
         self._shutdown()
 
     def _shutdown(self) -> None:
-        self.state = State.CLOSED
+        with self._state_lock:
+            self.state = State.CLOSED
+            self.runtime.training.discard(self.id)
         self.runtime.sessions.pop(self.id, None)
-        self.runtime.training.discard(self.id)
         current = asyncio.current_task()
         for task in self._tasks:
             if task is not current:
@@ -254,16 +259,17 @@ class Session:
 
     def _set_state(self, state: State, out: list[dict[str, Any]], reason: str | None = None) -> None:
         self._resume_on_config = False
-        if state is self.state or self.state is State.CLOSED:
-            out.append({"type": "state", "state": self.state.value})
-            return
-        self.state = state
-        if state is State.TRAINING:
-            self._last_train = time.monotonic()
-            self._carry = 1.0
-            self.runtime.training.add(self.id)
-        else:
-            self.runtime.training.discard(self.id)
+        with self._state_lock:
+            if state is self.state or self.state is State.CLOSED:
+                out.append({"type": "state", "state": self.state.value})
+                return
+            self.state = state
+            if state is State.TRAINING:
+                self._last_train = time.monotonic()
+                self._carry = 1.0
+                self.runtime.training.add(self.id)
+            else:
+                self.runtime.training.discard(self.id)
         message = {"type": "state", "state": state.value}
         if reason:
             message["reason"] = reason

@@ -28,6 +28,31 @@ def test_a_new_text_waits_one_second_then_goes_out():
     assert f.announce([event("dead_units", "3 dead")], now=11.0)[0]["message"] == "3 dead"
 
 
+def test_a_held_back_text_goes_out_when_due_even_if_its_kind_never_fires_again():
+    f = EventFilter()
+    f.announce([event("dead_units", "2 dead")], now=10.0)
+    assert f.announce([event("dead_units", "3 dead"), event("dead_units", "4 dead")], now=10.2) == []
+    assert f.announce([], now=10.9) == []
+    assert [m["message"] for m in f.announce([], now=11.0)] == ["4 dead"]
+    assert f.announce([], now=12.0) == []
+
+
+def test_a_held_back_text_is_dropped_when_the_announced_text_is_true_again():
+    f = EventFilter()
+    f.announce([event("dead_units", "2 dead")], now=10.0)
+    f.announce([event("dead_units", "3 dead")], now=10.2)
+    assert f.announce([event("dead_units", "2 dead")], now=10.4) == []
+    assert f.announce([], now=11.5) == []
+
+
+def test_a_saturation_that_clears_and_comes_back_is_announced_each_time():
+    f = EventFilter()
+    kinds = [m["kind"] for t, k in [(10.0, "saturated_units"), (10.5, "saturation_cleared"),
+                                   (11.0, "saturated_units"), (11.5, "saturation_cleared")]
+             for m in f.announce([event(k, k)], now=t)]
+    assert kinds == ["saturated_units", "saturation_cleared", "saturated_units", "saturation_cleared"]
+
+
 def test_kinds_are_held_back_separately():
     f = EventFilter()
     f.announce([event("dead_units")], now=10.0)
