@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from app import lessons
 from app.presets import PRESETS
+from engine.trainer import Trainer
 
 REQUIRED_GROUPS = {"update-rule", "learning-rate", "batch-size", "depth", "optimizers", "capacity", "data-order",
                    "generalisation", "activations", "initialisation"}
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
-    app = FastAPI()
-    app.include_router(lessons.router)
-    return TestClient(app)
+def client(server) -> Iterator[httpx.Client]:
+    """HTTP to the real server (uvicorn, the app the CLI serves)."""
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
 
 
 def test_default_lesson_has_both_deltas_and_the_tutorial_numbers(client):
@@ -62,11 +62,10 @@ def test_presets_are_complete_data(client):
 
 
 def test_preset_configs_are_accepted_by_the_trainer():
-    trainer = pytest.importorskip("engine.trainer")
     for preset in PRESETS.values():
         config = preset.config()
         config.pop("speed")
-        trainer.Trainer(config)
+        Trainer(config)
 
 
 def test_the_real_app_serves_the_lesson_page_and_presets(server):
