@@ -61,7 +61,7 @@ export function mountTrace(container, { send = null, connect = null, standalone 
   container.append(...(standalone ? [h("h2", {}, "The same steps on a live network")] : []),
     ...(standalone ? [h("p", {}, "This page runs its own small training session. Train it a little, pick a point, and "
       + "every number of that point's forward and backward pass is shown the same way. Networks up to 2-4-4-1 fit on "
-      + "the page.")] : []),
+      + "the page. The playground's own \"Backprop by hand\" panel does the same on the network you train there.")] : []),
     h("div", { class: "live-controls" }, ...controls), status, message, walkBox);
   const walk = new Walkthrough(walkBox, { id: "live-walk", runDelay: 60 });
   walkBox.hidden = true;
