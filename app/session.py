@@ -16,13 +16,11 @@ from app.events import EventFilter, diverged, stop_reason, stops
 from app.frame_state import FrameState
 from app.jsontext import dumps
 from app.outbox import Outbox
+from app.pacing import Pacer, cap_delay
 from app.runtime import Runtime
 from app.trainer_view import TrainerView
 
 log = logging.getLogger("playground.session")
-
-MIN_SLICE = 0.00005
-CHUNK_SECONDS = 0.002
 
 
 class State(enum.Enum):
@@ -44,8 +42,6 @@ class Session:
         self.client = client
         self.state = State.CONNECTING
         self.trainer: TrainerView | None = None
-        self.speed: float | str = protocol.DEFAULT_SPEED
-        self.fps: float = protocol.DEFAULT_FPS
         self.inbox: deque[protocol.Message] = deque()
         self.subscribers: list[Outbox] = []
         self._close_socket = close_socket
@@ -55,17 +51,31 @@ class Session:
         now = time.monotonic()
         self.started = now
         self.last_control = now
-        self._next_frame_at = now
-        self._last_train = now
-        self._carry = 0.0
-        self._step_time = 1e-4
-        self._frame_cost = 0.0
+        self.pacer = Pacer(now)
         self._dirty = True
         self._resume_on_config = False
         self._frames = FrameState()
         self._data_version: Any = None
         self._event_filter = EventFilter()
         self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
+
+    @property
+    def speed(self) -> float | str:
+        """Training steps per second, or "max" (the pacer's)."""
+        return self.pacer.speed
+
+    @speed.setter
+    def speed(self, value: float | str) -> None:
+        self.pacer.speed = value
+
+    @property
+    def fps(self) -> float:
+        """The frame rate cap (the pacer's)."""
+        return self.pacer.fps
+
+    @fps.setter
+    def fps(self, value: float) -> None:
+        self.pacer.fps = value
 
     # ---- lifecycle (event loop) -------------------------------------------------------------------------------
 
@@ -170,8 +180,10 @@ class Session:
                 return
             delay = self._delay(now)
             if delay is None or delay > 0:
+                wake_by = min(self.last_control + self.settings.idle_timeout,
+                              self.started + self.settings.max_session_seconds)
                 try:
-                    async with asyncio.timeout(self._cap_delay(delay, now)):
+                    async with asyncio.timeout(cap_delay(delay, now, wake_by)):
                         await self._wake.wait()
                 except TimeoutError:
                     pass
@@ -203,34 +215,19 @@ class Session:
         else:
             await self.close(1001, f"session lifetime of {self.settings.max_session_seconds:g} s reached")
 
-    def _cap_delay(self, delay: float | None, now: float) -> float:
-        """Never sleep past the idle or lifetime deadline."""
-        until_idle = self.last_control + self.settings.idle_timeout - now
-        until_end = self.started + self.settings.max_session_seconds - now
-        cap = max(0.0, min(until_idle, until_end)) + 0.01
-        return cap if delay is None else min(delay, cap)
-
     def _delay(self, now: float) -> float | None:
         """Seconds until the producer has work (None: until a message or a finished send wakes it)."""
         if self.inbox:
             return 0.0
         in_flight = any(o.frame_in_flight for o in self.subscribers)
-        frame_gate = now + 1.0 / self.fps if in_flight else self._next_frame_at
-        if self.state is State.TRAINING:
-            if self.speed == "max":
-                return 0.0
-            step_due = self._last_train + max(0.0, 1.0 - self._carry) / float(self.speed)
-            return max(step_due, frame_gate) - now
-        if self._dirty and not in_flight:
-            return self._next_frame_at - now
-        return None
+        return self.pacer.delay(now, self.state is State.TRAINING, self._dirty, in_flight)
 
     # ---- the pool job: the only code that touches the trainer -------------------------------------------------
 
     def _frame_allowed(self) -> bool:
         """A frame may be built: every subscriber has sent the previous one, and the fps cap allows it."""
         return bool(self.subscribers) and not any(o.frame_in_flight for o in self.subscribers) \
-            and time.monotonic() >= self._next_frame_at
+            and self.pacer.frame_due(time.monotonic())
 
     def _work(self, now: float) -> tuple[list[str], bytes | None]:
         """Apply queued controls in order, train this slice, and build a frame if one is due."""
@@ -247,7 +244,7 @@ class Session:
                 self._data_version = trainer.data_version
                 out.append(trainer.data_message())
             if self._dirty and self._frame_allowed():
-                self._next_frame_at = time.monotonic() + 1.0 / self.fps
+                self.pacer.frame_started(time.monotonic())
                 frame = self._build_frame(trainer, out)
         except Exception as exc:  # an engine bug must not end the session: report it, stop training, carry on
             log.exception("session %s: training or frame failed", self.id)
@@ -265,8 +262,7 @@ class Session:
                 return
             self.state = state
             if state is State.TRAINING:
-                self._last_train = time.monotonic()
-                self._carry = 1.0
+                self.pacer.start(time.monotonic())
                 self.runtime.training.add(self.id)
             else:
                 self.runtime.training.discard(self.id)
@@ -278,35 +274,23 @@ class Session:
     def _train_slice(self, now: float, out: list[dict[str, Any]]) -> None:
         trainer = self.trainer
         assert trainer is not None
-        if self.speed == "max":
-            deadline = time.perf_counter() + self._slice_budget()
-            while True:  # chunks of at most CHUNK_SECONDS, so a control message waits for one chunk at most
-                remaining = deadline - time.perf_counter()
-                chunk = max(1, min(10_000, int(min(remaining, CHUNK_SECONDS) / self._step_time)))
+        pacer = self.pacer
+        if pacer.speed == "max":
+            deadline = time.perf_counter() + pacer.slice_budget(len(self.runtime.training))
+            while True:  # short chunks, so a control message waits for one chunk at most
+                chunk = pacer.chunk(deadline - time.perf_counter())
                 start = time.perf_counter()
                 stop = self.announce(trainer.train(chunk), out)
-                self._step_time = 0.7 * self._step_time + 0.3 * max((time.perf_counter() - start) / chunk, 1e-7)
-                if stop or self.inbox or deadline - time.perf_counter() <= self._step_time:
+                pacer.chunk_done(chunk, time.perf_counter() - start)
+                if stop or self.inbox or not pacer.room_for_step(deadline - time.perf_counter()):
                     break
         else:
-            owed = self._carry + float(self.speed) * (now - self._last_train)
-            steps = min(int(owed), max(1, int(float(self.speed) / self.fps) * 4))  # a late wake never bursts
-            self._carry = min(owed - steps, 1.0)
-            self._last_train = now
+            steps = pacer.steps_due(now)
             if steps <= 0:
                 return
             self.announce(trainer.train(steps), out)
         self._dirty = True
         self._record(trainer, out)
-
-    def _slice_budget(self) -> float:
-        """At speed max: one frame interval shared by every session training now, less this session's frame cost.
-
-        Training threads share one interpreter lock, so the share is of one core, not of `pool_threads` cores.
-        """
-        interval = 1.0 / self.fps
-        share = interval / max(1, len(self.runtime.training)) - self._frame_cost
-        return max(MIN_SLICE, min(interval - self._frame_cost, share))
 
     def _record(self, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
         """Evaluate once and append a loss-history point; announce the unit events of the same pass."""
@@ -316,7 +300,7 @@ class Session:
         start = time.perf_counter()
         frame = self._frames.build(trainer, self.state is State.TRAINING, out)
         self._dirty = False
-        self._frame_cost = 0.8 * self._frame_cost + 0.2 * (time.perf_counter() - start)
+        self.pacer.frame_built(time.perf_counter() - start)
         return frame
 
     # ---- what a command may do (commands.Host), also pool job only ---------------------------------------------
