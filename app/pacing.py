@@ -59,6 +59,11 @@ class Pacer:
         self.last_train = now
         return steps
 
+    def ran_at_max(self, now: float) -> None:
+        """A speed-max slice started at `now`: a switch to a numeric speed owes steps from here, not from earlier."""
+        self.last_train = now
+        self.carry = 0.0
+
     def slice_budget(self, training_sessions: int) -> float:
         """At speed max: one frame interval shared by the sessions training now, less this session's frame cost.
 

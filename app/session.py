@@ -284,6 +284,7 @@ class Session:
                 pacer.chunk_done(chunk, time.perf_counter() - start)
                 if stop or self.inbox or not pacer.room_for_step(deadline - time.perf_counter()):
                     break
+            pacer.ran_at_max(now)
         else:
             steps = pacer.steps_due(now)
             if steps <= 0:

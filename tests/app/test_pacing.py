@@ -144,3 +144,12 @@ def test_a_wait_never_passes_the_wake_by_time():
     assert cap_delay(0.5, T0, T0 + 30.0) == 0.5
     assert cap_delay(60.0, T0, T0 + 30.0) == pytest.approx(30.01)
     assert cap_delay(None, T0, T0 - 5.0) == pytest.approx(0.01)
+
+
+def test_switching_from_max_to_a_numeric_speed_owes_steps_from_the_last_max_slice_only():
+    p = pacer(speed="max", fps=60.0)
+    p.start(T0)
+    p.ran_at_max(T0 + 5.0)
+    p.speed = 600.0
+    dt = 1 / 32  # exact in binary, so T0 + 5 + dt - (T0 + 5) == dt
+    assert p.steps_due(T0 + 5.0 + dt) == int(600.0 * dt) < int(600.0 / 60.0) * BURST_FRAMES  # not the whole cap
