@@ -11,6 +11,7 @@ import { PageState } from "./page-state.js";
 import { mountPresets } from "./presets.js";
 import { frameSummary, RenderLoop } from "./render-loop.js";
 import { RunFiles } from "./run-files.js";
+import { Readouts } from "./readouts.js";
 import { PlaygroundSocket } from "./socket.js";
 import { hiddenNames } from "./urlstate.js";
 
@@ -58,6 +59,7 @@ const diagram = new NetworkDiagram($("#diagram"), {
   maxNeurons: () => playground.limits?.max_neurons ?? 16,
 });
 const charts = new Charts($(".charts-panel"));
+const readouts = new Readouts();
 const loop = new RenderLoop({ playground, heatmap, diagram, charts, notices });
 const page = new PageState({ playground, controls, heatmap, diagram, charts, send, notices, onRedraw: () => loop.invalidate() });
 const files = new RunFiles({
@@ -129,17 +131,12 @@ function applied(config, fromHello = false) {
     notices.dismiss("diverged");
     divergedAt = null;
   }
-  $("#rate-figure").hidden = (config.schedule?.name || "constant") === "constant";
-  const hidden = config.layers.length;
-  $("#layer-count").textContent = `${hidden} hidden layer${hidden === 1 ? "" : "s"}`;
+  readouts.setConfig(config);
 }
 
 function training(state) {
   playground.state = state;
-  const playing = state === "training";
-  $("#play").textContent = playing ? "❚❚ Pause" : "▶ Play";
-  $("#play").setAttribute("aria-pressed", String(playing));
-  $("#play").setAttribute("aria-label", playing ? "Pause training" : "Start training");
+  readouts.setState(state);
 }
 
 function layout(message) {
@@ -160,7 +157,7 @@ function layoutDiagram() {
 
 function data(message) {
   playground.data = message;
-  $("#accuracy-figure").hidden = message.problem === "regression";
+  readouts.setData(message);
   heatmap.setData(message);
 }
 
