@@ -9,9 +9,9 @@ import { NetworkDiagram } from "./network.js";
 import { Notices } from "./notices.js";
 import { PageState } from "./page-state.js";
 import { mountPresets } from "./presets.js";
+import { Readouts } from "./readouts.js";
 import { frameSummary, RenderLoop } from "./render-loop.js";
 import { RunFiles } from "./run-files.js";
-import { Readouts } from "./readouts.js";
 import { PlaygroundSocket } from "./socket.js";
 import { hiddenNames } from "./urlstate.js";
 
