@@ -83,7 +83,8 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
             if fps is not None:
                 host.fps = float(fps)
             host.announce(events, out)
-            out.append({"type": "config", "config": host.config(), "changed": sorted(message.patch())})
+            out.append({"type": "config", "config": host.config(), "changed": sorted(message.patch()),
+                        "id": message.id})
             host.resume_after_change(out)
         case protocol.Play():
             host.play(out)
@@ -100,7 +101,7 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
                         "counters and loss history start again.", "run": run})
         case protocol.Regenerate():
             host.announce(trainer.regenerate(), out)
-            out.append({"type": "config", "config": host.config(), "changed": ["seed"]})
+            out.append({"type": "config", "config": host.config(), "changed": ["seed"], "id": message.id})
         case protocol.AddPoint():
             trainer.add_point(message.x, message.y, message.label)
         case protocol.ErasePoints():

@@ -93,12 +93,12 @@ function receive(message) {
   byHand.handleMessage(message);
   switch (message.type) {
     case "hello": return hello(message);
-    case "config": return applied(message.config);
+    case "config": files.answer(message); return applied(message.config);
     case "state": return training(message.state);
     case "layout": return layout(message);
     case "data": return data(message);
     case "event": return event(message);
-    case "error": return error(message);
+    case "error": return files.answer(message) || error(message);
     case "gradcheck": playground.gradcheck = message; return gradcheck.show(message);
     case "csv": return files.csv(message);
     default: return undefined;
@@ -126,7 +126,6 @@ function applied(config, fromHello = false) {
   controls.setConfig(config);
   diagram.setDropout(config.dropout, playground.options.config?.dropout?.max ?? 0.9);
   if (!fromHello) page.applied();
-  files.applied();
   if (divergedAt !== null && config.learning_rate < divergedAt) {
     notices.dismiss("diverged");
     divergedAt = null;
@@ -144,7 +143,6 @@ function layout(message) {
   heatmap.setOutput(message.grids?.output || {});
   loop.forget();
   layoutDiagram();
-  files.layout();
 }
 
 function layoutDiagram() {

@@ -324,11 +324,40 @@ def test_ping_is_answered_with_the_id_and_server_time(server):
         assert pong["id"] == 42 and abs(pong["server_time"] - time.time()) < 5
 
 
+def test_messages_are_answered_in_order_and_a_bare_config_marks_where_they_end(server):
+    """A saved run's load: settings, reset and weights in order; a config with only an id answers after all three."""
+    with Client(server.ws_url) as c:
+        first = c.frame()
+        layers = [3]
+        n_params = (2 * 3 + 3) + (3 * 1 + 1)
+        c.send(type="config", id="settings", layers=layers)
+        c.send(type="reset", id="reset")
+        c.send(type="set_params", id="weights", params=[0.25] * n_params)
+        c.send(type="set_params", id="too-few", params=[0.5] * (n_params - 1))
+        c.send(type="ping", id="ping")
+        c.send(type="config", id="done")
+        answers = []
+        while not answers or answers[-1] != ("config", "done"):
+            m = c.wait(lambda m: m["type"] in ("config", "error", "pong") or m.get("kind") == "reset")
+            answers.append((m["type"], m.get("id")))
+        assert ("pong", "ping") in answers  # answered at once, ahead of what is still queued: its place varies
+        in_order = [a for a in answers if a[0] != "pong"]
+        assert in_order == [("config", "settings"), ("event", None), ("error", "too-few"), ("config", "done")]
+        settings = next(m for m in c.messages if m.get("id") == "settings")
+        assert settings["changed"] == ["layers"]
+        done = c.messages[-1]
+        assert done["changed"] == [] and done["config"]["layers"] == layers
+        frame = c.frame(lambda f: f["run"] > first["run"])
+        assert np.allclose(frame["params"], 0.25)
+        c.send(type="regenerate", id=5)
+        assert c.json("config")["id"] == 5
+
+
 def test_trace_walks_one_point(server):
     with Client(server.ws_url) as c:
         c.send(type="trace", index=0, split="train")
         trace = c.json("trace", timeout=20)
-        assert trace["too_big"] is False and trace["index"] == 0
+        assert trace["too_big"] is False and trace["index"] == 0 and trace["step"] == 0
         c.send(type="trace", index=10_000)
         assert c.json("error")["field"] == "index"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 
 def test_play_counts_epochs_and_the_heatmap_moves(playground):
     pg = playground.open()
@@ -303,12 +305,31 @@ def test_a_saved_run_loads_back_its_weights(playground, tmp_path):
         pg.page.click("#export_run")
     saved = json.loads(open(download.value.path()).read())
     assert saved["config"]["layers"] == pg.config("layers") and len(saved["params"]) > 0
-    pg.page.click("#reset")
-    pg.wait("Math.abs(__playground.probe.value(0, 0, 1) + 1.75) > 1e-3")
+    pg.set("layers", "3")  # another network: the saved weights must meet the network the saved settings build
+    pg.wait("__playground.config.layers.length === 1 && __playground.probe.sizes().join('-') === '2-3-1'")
     path = tmp_path / "run.json"
     path.write_text(json.dumps(saved))
     pg.page.set_input_files("#import_run", str(path))
+    layers = json.dumps(saved["config"]["layers"], separators=(",", ":"))
+    pg.wait(f"JSON.stringify(__playground.config.layers) === '{layers}'")
     pg.wait("Math.abs(__playground.probe.value(0, 0, 1) + 1.75) < 1e-6")
+    pg.wait("document.querySelector('#notices').textContent.includes('Loaded the saved run')")
+    assert pg.get("__playground.lastParams") == pytest.approx(saved["params"], abs=1e-6)
+
+
+def test_a_saved_run_whose_weights_do_not_fit_says_so(playground, tmp_path):
+    pg = playground.open()
+    pg.wait("__playground.probe.sizes() !== undefined")
+    with pg.page.expect_download() as download:
+        pg.page.click("#export_run")
+    saved = json.loads(open(download.value.path()).read())
+    saved["params"] = saved["params"][:-1]
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(saved))
+    pg.page.set_input_files("#import_run", str(path))
+    pg.wait("document.querySelector('#notices').textContent.includes('do not fit')")
+    pg.page.set_input_files("#import_csv", [])  # a change with no file chosen
+    pg.wait("document.querySelector('#notices').textContent.includes('Could not read that file')")
 
 
 def test_a_refused_value_is_explained_beside_its_control(playground):
