@@ -16,6 +16,26 @@ const PAGE_KEYS = ["show_test", "discretize", "flow", "log_loss", "presenter", "
 /** A page option's value as read from the hash. */
 const pageValue = (key, text) => decodeValue(text, key === "theme" ? "" : false);
 
+/**
+ * The settings of `hash` that differ from `config`, as one config patch. A dotted key (`optimizer_params.momentum`)
+ * sets one field of a nested setting; unknown keys and page options are left out.
+ */
+function hashPatch(hash, config) {
+  const patch = {};
+  for (const [key, text] of Object.entries(hash)) {
+    if (PAGE_KEYS.includes(key)) continue;
+    const [head, ...rest] = key.split(".");
+    const current = getPath(config, key);
+    // A nested field the current setting lacks may belong to the optimizer or schedule the same link switches to.
+    if (current === undefined && !(rest.length && typeof config[head] === "object")) continue;
+    const value = decodeValue(text, current);
+    if (JSON.stringify(value) === JSON.stringify(current)) continue;
+    if (rest.length) patch[head] = { ...patch[head], [rest.join(".")]: value };
+    else patch[head] = value;
+  }
+  return patch;
+}
+
 export class PageState {
   constructor({ playground, controls, heatmap, diagram, charts, send, notices, onRedraw }) {
     Object.assign(this, { playground, controls, heatmap, diagram, charts, send, notices, onRedraw });
@@ -31,14 +51,7 @@ export class PageState {
   /** On hello: set the hash's page options and send its settings that differ from the server's `config`. */
   restore(config) {
     const hash = readHash();
-    const patch = {};
-    for (const [key, text] of Object.entries(hash)) {
-      if (PAGE_KEYS.includes(key)) continue;
-      const reference = config[key] ?? (key === "speed" ? 1 : undefined);
-      if (reference === undefined) continue;
-      const value = decodeValue(text, reference);
-      if (JSON.stringify(value) !== JSON.stringify(config[key])) patch[key] = value;
-    }
+    const patch = hashPatch(hash, config);
     for (const key of PAGE_KEYS) if (key in hash && key !== "preset") this.set(key, pageValue(key, hash[key]));
     this.restoring = Object.keys(patch).length ? patch : null;
     if (this.restoring) this.send({ type: "config", ...patch });
@@ -109,15 +122,9 @@ export class PageState {
   followHash(isOpen) {
     window.addEventListener("hashchange", () => {
       if (!this.playground.config || !isOpen()) return;
-      const patch = {};
-      for (const [key, text] of Object.entries(readHash())) {
-        if (key === "preset") continue;
-        if (PAGE_KEYS.includes(key)) { this.set(key, pageValue(key, text)); continue; }
-        const current = getPath(this.playground.config, key);
-        if (current === undefined) continue;
-        const value = decodeValue(text, current);
-        if (JSON.stringify(value) !== JSON.stringify(current)) patch[key] = value;
-      }
+      const hash = readHash();
+      for (const key of PAGE_KEYS) if (key in hash && key !== "preset") this.set(key, pageValue(key, hash[key]));
+      const patch = hashPatch(hash, this.playground.config);
       if (Object.keys(patch).length) this.send({ type: "config", ...patch });
     });
   }

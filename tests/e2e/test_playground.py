@@ -145,6 +145,17 @@ def test_a_copied_url_restores_the_setup(playground, browser):
         context.close()
 
 
+def test_a_link_or_a_hash_edit_may_set_one_field_of_a_nested_setting(playground):
+    pg = playground.open("#optimizer=momentum&optimizer_params.momentum=0.5&schedule.name=step")
+    pg.wait("__playground.config.optimizer === 'momentum' && __playground.config.optimizer_params.momentum === 0.5"
+            " && __playground.config.schedule.name === 'step'")
+    pg.wait("location.hash.includes('optimizer_params=')")  # written back whole
+    pg.page.evaluate("location.hash += '&optimizer_params.momentum=0.8&learning_rate=0.2&theme=dark'")
+    pg.wait("__playground.config.optimizer_params.momentum === 0.8 && __playground.config.learning_rate === 0.2")
+    assert pg.get("document.documentElement.dataset.theme") == "dark"
+    assert pg.get("__playground.config.optimizer") == "momentum"
+
+
 def test_hide_parameter_hides_controls(playground):
     pg = playground.open("?hide=learning_rate,optimizer,tools")
     pg.wait("document.querySelector('#learning_rate') !== null")
