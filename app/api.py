@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 
 from app import __version__
 from app.frames import HEADER, HEADER_FIELDS
-from app.limits import limits_summary
-from app.protocol import CLIENT_MESSAGE, CLOSE_CODES, DEFAULT_FPS, DEFAULT_SPEED, PROTOCOL_VERSION, SERVER_OPTIONS
+from app.limits import default_fps, limits_summary
+from app.protocol import CLIENT_MESSAGE, CLOSE_CODES, DEFAULT_SPEED, PROTOCOL_VERSION, SERVER_OPTIONS
 from app.settings import Settings
 from engine.trainer import DEFAULT_CONFIG, Limits, options
 
@@ -22,8 +22,9 @@ def describe(settings: Settings) -> dict[str, Any]:
         "protocol": PROTOCOL_VERSION,
         "version": __version__,
         "limits": dict(limits_summary(settings)),
-        "options": {**options(limits), **SERVER_OPTIONS},
-        "defaults": {**DEFAULT_CONFIG, "speed": DEFAULT_SPEED, "fps": DEFAULT_FPS},
+        "options": {**options(limits), **SERVER_OPTIONS,
+                    "fps": {**SERVER_OPTIONS["fps"], "max": settings.max_fps, "default": default_fps(settings)}},
+        "defaults": {**DEFAULT_CONFIG, "speed": DEFAULT_SPEED, "fps": default_fps(settings)},
     }
 
 

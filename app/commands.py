@@ -22,6 +22,7 @@ class Host(Protocol):
     id: int
     speed: float | str
     fps: float
+    max_fps: float
 
     def config(self) -> dict[str, Any]:
         """The full applied config, plus the server's own keys speed and fps."""
@@ -77,6 +78,9 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.ConfigMsg():
             patch = message.patch()
             speed, fps = patch.pop("speed", None), patch.pop("fps", None)
+            if fps is not None and fps > host.max_fps:  # before anything changes: a refused patch changes nothing
+                raise trainer.config_error("fps", f"must be from 1 to {host.max_fps:g} frames per second on this "
+                                           "server (its PLAYGROUND_MAX_FPS)")
             events = trainer.apply(patch) if patch else []
             if speed is not None:
                 host.speed = speed

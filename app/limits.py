@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
-from app.protocol import FPS_RANGE
+from app.protocol import DEFAULT_FPS, FPS_RANGE
 from app.settings import Settings
 
 
@@ -54,6 +54,11 @@ class TokenBucket:
         return True
 
 
+def default_fps(settings: Settings) -> float:
+    """A new session's frame-rate cap: the protocol's default, or the server's cap if that is lower."""
+    return min(DEFAULT_FPS, settings.max_fps)
+
+
 def limits_summary(settings: Settings) -> Mapping[str, float | int]:
     """The limits a client should know about (sent in `hello` and /api/options)."""
     return {
@@ -65,5 +70,5 @@ def limits_summary(settings: Settings) -> Mapping[str, float | int]:
         "rate_burst": settings.rate_burst,
         "idle_timeout": settings.idle_timeout,
         "max_session_seconds": settings.max_session_seconds,
-        "max_fps": FPS_RANGE[1],
+        "max_fps": min(FPS_RANGE[1], settings.max_fps),
     }

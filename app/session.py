@@ -15,6 +15,7 @@ from app import commands, protocol
 from app.events import EventFilter, diverged, stop_reason, stops
 from app.frame_state import FrameState
 from app.jsontext import dumps
+from app.limits import default_fps
 from app.outbox import Outbox
 from app.pacing import Pacer, cap_delay
 from app.runtime import Runtime
@@ -51,7 +52,7 @@ class Session:
         now = time.monotonic()
         self.started = now
         self.last_control = now
-        self.pacer = Pacer(now)
+        self.pacer = Pacer(now, fps=default_fps(self.settings))
         self._dirty = True
         self._resume_on_config = False
         self._frames = FrameState()
@@ -76,6 +77,11 @@ class Session:
     @fps.setter
     def fps(self, value: float) -> None:
         self.pacer.fps = value
+
+    @property
+    def max_fps(self) -> float:
+        """The server's frame-rate cap for every session."""
+        return self.settings.max_fps
 
     # ---- lifecycle (event loop) -------------------------------------------------------------------------------
 

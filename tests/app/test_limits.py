@@ -150,6 +150,28 @@ def test_session_lifetime_is_bounded(make_server):
     wait_until(lambda: not short.app.state.sessions)
 
 
+def test_the_servers_frame_rate_cap_bounds_every_session(make_server):
+    capped = make_server(max_fps=5)
+    options = httpx.get(capped.url + "/api/options", timeout=10).json()
+    assert options["limits"]["max_fps"] == 5 and options["options"]["fps"]["max"] == 5
+    assert options["defaults"]["fps"] == 5
+    with Client(capped.ws_url) as c:
+        assert c.hello["config"]["fps"] == 5 and c.hello["limits"]["max_fps"] == 5
+        learning_rate = c.hello["config"]["learning_rate"]
+        c.send(type="config", fps=30, learning_rate=learning_rate * 2)
+        error = c.json("error")
+        assert error["field"] == "fps" and "from 1 to 5" in error["message"]
+        c.send(type="config", fps=4, speed="max")
+        applied = c.json("config")["config"]
+        assert applied["fps"] == 4 and applied["learning_rate"] == learning_rate  # the refused patch changed nothing
+        c.send(type="play")
+        c.frame(lambda f: f["state"] == 1)
+        start, first = time.monotonic(), len(c.frames)
+        while time.monotonic() - start < 2.0:
+            c.receive(timeout=3.0)
+        assert len(c.frames) - first <= 4 * (time.monotonic() - start) + 2  # at most 4 a second (one may be queued)
+
+
 def test_a_client_that_never_reads_is_freed_by_the_watchdog(make_server):
     srv = make_server(send_timeout=0.5)
     process = psutil.Process()
