@@ -1,8 +1,8 @@
 """Backprop by hand: every number of one forward pass, backward pass and update, as steps for the lesson page.
 
 `python -m engine.lesson [--json]` prints the tutorial's worked 2-2-1 example. `worked_example()` recomputes it
-for any weights, input, target, learning rate and output delta; `trace()` walks the live network of a trainer
-through one training point the same way.
+for any weights, input, target, learning rate and output delta. The steps are built by `walk.py`; `trace()`
+(in `trace.py`, importable from here) walks a live trainer's network through one training point the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ import sys
 
 import numpy as np
 
+from engine.trace import trace as trace  # re-exported: app/ imports it from here
+from engine.walk import Walk, backward, fmt, forward
+
 W1 = [[0.15, 0.20], [0.25, 0.30]]  # (inputs, hidden): row = input, column = hidden unit
 B1 = [0.35, 0.35]
 W2 = [[0.40], [0.45]]  # (hidden, 1)
@@ -20,7 +23,6 @@ B2 = [0.60]
 X = [0.05, 0.10]
 Y = 0.01
 LEARNING_RATE = 0.5
-MAX_TRACE_SIZES = (2, 4, 4, 1)  # the largest network whose walk-through is still readable
 
 DELTAS = {
     "cross_entropy": {
@@ -41,128 +43,10 @@ NOTE = (
     "σ'(z) = ŷ(1 − ŷ). The tutorial also rounds intermediate values, so its last digit can differ from these."
 )
 
-SLOPES = {
-    "sigmoid": "σ'(z) = a(1 − a)",
-    "tanh": "tanh'(z) = 1 − a²",
-    "relu": "relu'(z) = 1 if z > 0 else 0",
-    "leaky_relu": "f'(z) = 1 if z > 0 else slope",
-    "linear": "f'(z) = 1",
-}
-
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def fmt(v: float) -> str:
-    """A number as the page shows it: six decimals, trailing zeros dropped; tiny values in e-notation."""
-    v = float(v)
-    if v != 0 and abs(v) < 5e-5:
-        return f"{v:.4e}"
-    text = f"{v:.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """The logistic function."""
     return 1.0 / (1.0 + np.exp(-z))
-
-
-def _sub(*indices: int) -> str:
-    return "".join(str(i) for i in indices).translate(_SUB)
-
-
-class _Walk:
-    """Collects the steps of one walk-through over a layered network, each placed on the diagram."""
-
-    def __init__(self, sizes: list[int]):
-        self.sizes = sizes
-        self.steps: list[dict] = []
-        self.L = len(sizes) - 1  # number of weight layers
-
-    def unit(self, sym: str, layer: int, j: int) -> str:
-        """The name of neuron j's quantity in layer `layer` (1-based; inputs are layer 0)."""
-        if layer == 0:
-            return "x" + _sub(j + 1)
-        if layer == self.L and self.sizes[-1] == 1:
-            return {"a": "ŷ"}.get(sym, sym + _sub(layer))
-        return sym + _sub(layer, j + 1)
-
-    def weight(self, layer: int, i: int, j: int) -> str:
-        """The name of the weight from unit i of layer-1 to unit j of `layer`."""
-        return f"W{_sub(layer)}[{i + 1},{j + 1}]"
-
-    def add(self, phase: str, key: str, title: str, formula: str, substituted: str, value, target: dict, **extra):
-        """One step: its formula, the numbers substituted, the result, and where it goes on the diagram."""
-        step = {"index": len(self.steps), "phase": phase, "key": key, "title": title, "formula": formula,
-                "substituted": substituted, "value": value, "result": fmt(value), "target": target}
-        step.update(extra)
-        self.steps.append(step)
-
-
-def _forward(walk: _Walk, Ws, bs, x, acts_of, names):
-    """Forward pass step by step; returns z and a of every layer (a[0] = x)."""
-    zs, activations = [None], [x]
-    for layer in range(1, walk.L + 1):
-        W, b, prev = Ws[layer - 1], bs[layer - 1], activations[-1]
-        z = prev @ W + b  # (fan_out,)
-        a = acts_of(layer, z)
-        for j in range(len(b)):
-            terms = " + ".join(f"{fmt(W[i, j])}×{fmt(prev[i])}" for i in range(len(prev)))
-            zname = walk.unit("z", layer, j)
-            source = "x" if layer == 1 else "a" + _sub(layer - 1)
-            walk.add("forward", f"z{layer}[{j}]", f"Weighted sum {zname}",
-                     f"{zname} = Σᵢ W{_sub(layer)}[i,{j + 1}]·{source}ᵢ + {walk.unit('b', layer, j)}",
-                     f"{terms} + {fmt(b[j])}", float(z[j]),
-                     {"kind": "neuron", "layer": layer, "neuron": j, "field": "z"})
-            aname = walk.unit("a", layer, j)
-            walk.add("forward", f"a{layer}[{j}]", f"Activation {aname}", f"{aname} = {names[layer]}({zname})",
-                     f"{names[layer]}({fmt(z[j])})", float(a[j]),
-                     {"kind": "neuron", "layer": layer, "neuron": j, "field": "a"})
-        zs.append(z)
-        activations.append(a)
-    return zs, activations
-
-
-def _backward(walk: _Walk, Ws, zs, activations, delta_out, slopes_of, names, delta_step: dict):
-    """Backward pass step by step from the output delta; returns deltas and gradients per weight layer."""
-    L = walk.L
-    deltas, dWs, dbs = [None] * (L + 1), [None] * L, [None] * L
-    deltas[L] = delta_out
-    for j in range(len(delta_out)):
-        walk.add("backward", f"delta{L}[{j}]", "Output delta " + walk.unit("δ", L, j),
-                 **delta_step, value=float(delta_out[j]),
-                 target={"kind": "neuron", "layer": L, "neuron": j, "field": "delta"}, depends_on_delta=True)
-    for layer in range(L, 0, -1):
-        delta, prev = deltas[layer], activations[layer - 1]
-        dW = np.outer(prev, delta)  # (fan_in, fan_out)
-        dWs[layer - 1], dbs[layer - 1] = dW, delta.copy()
-        for j in range(len(delta)):
-            dname = walk.unit("δ", layer, j)
-            for i in range(len(prev)):
-                walk.add("backward", f"dW{layer}[{i}][{j}]", f"Gradient of {walk.weight(layer, i, j)}",
-                         f"∂L/∂{walk.weight(layer, i, j)} = {dname} · {walk.unit('a', layer - 1, i)}",
-                         f"{fmt(delta[j])} × {fmt(prev[i])}", float(dW[i, j]),
-                         {"kind": "weight", "layer": layer, "from": i, "to": j, "field": "grad"},
-                         depends_on_delta=True)
-            bname = walk.unit("b", layer, j)
-            walk.add("backward", f"db{layer}[{j}]", f"Gradient of {bname}", f"∂L/∂{bname} = {dname}",
-                     fmt(delta[j]), float(delta[j]),
-                     {"kind": "bias", "layer": layer, "neuron": j, "field": "grad"}, depends_on_delta=True)
-        if layer == 1:
-            break
-        W, z, a = Ws[layer - 1], zs[layer - 1], activations[layer - 1]
-        slope = slopes_of(layer - 1, z, a)
-        back = W @ delta  # (fan_in,)
-        deltas[layer - 1] = back * slope
-        for i in range(len(back)):
-            dname = walk.unit("δ", layer - 1, i)
-            terms = " + ".join(f"{fmt(W[i, j])}×{fmt(delta[j])}" for j in range(len(delta)))
-            zname = walk.unit("z", layer - 1, i)
-            walk.add("backward", f"delta{layer - 1}[{i}]", f"Hidden delta {dname} (chain rule)",
-                     f"{dname} = (Σⱼ W{_sub(layer)}[{i + 1},j]·δ{_sub(layer)}ⱼ) · f′({zname})",
-                     f"({terms}) × {fmt(slope[i])}", float(deltas[layer - 1][i]),
-                     {"kind": "neuron", "layer": layer - 1, "neuron": i, "field": "delta"}, depends_on_delta=True,
-                     slope=float(slope[i]), slope_formula=SLOPES.get(names[layer - 1], "f′(z)"))
-    return deltas, dWs, dbs
 
 
 def _arr(value, shape) -> np.ndarray:
@@ -180,9 +64,9 @@ def worked_example(w1=W1, b1=B1, w2=W2, b2=B2, x=X, y=Y, learning_rate=LEARNING_
     Ws = [_arr(w1, (2, 2)), _arr(w2, (2, 1))]
     bs = [_arr(b1, (2,)), _arr(b2, (1,))]
     x, y, eta = _arr(x, (2,)), float(y), float(learning_rate)
-    walk = _Walk([2, 2, 1])
+    walk = Walk([2, 2, 1])
     names = [None, "σ", "σ"]
-    zs, acts = _forward(walk, Ws, bs, x, lambda layer, z: sigmoid(z), names)
+    zs, acts = forward(walk, Ws, bs, x, lambda layer, z: sigmoid(z), names)
     y_hat = float(acts[2][0])
     loss = 0.5 * (y_hat - y) ** 2
     walk.add("loss", "loss", "Loss ½(ŷ − y)²", "L = ½(ŷ − y)²", f"½ × ({fmt(y_hat)} − {fmt(y)})²", loss,
@@ -195,7 +79,7 @@ def worked_example(w1=W1, b1=B1, w2=W2, b2=B2, x=X, y=Y, learning_rate=LEARNING_
         substituted = f"({fmt(y_hat)} − {fmt(y)}) × {fmt(y_hat)} × (1 − {fmt(y_hat)})"
     spec = DELTAS[delta]
     delta_step = {"formula": f"δ₂ = {spec['formula']}", "substituted": substituted, "why": spec["why"]}
-    deltas, dWs, dbs = _backward(walk, Ws, zs, acts, d_out, lambda layer, z, a: a * (1 - a),
+    deltas, dWs, dbs = backward(walk, Ws, zs, acts, d_out, lambda layer, z, a: a * (1 - a),
                                  ["x", "sigmoid", "sigmoid"], delta_step)
     new_Ws = [W - eta * dW for W, dW in zip(Ws, dWs, strict=True)]
     new_bs = [b - eta * db for b, db in zip(bs, dbs, strict=True)]
@@ -230,85 +114,6 @@ def worked_example(w1=W1, b1=B1, w2=W2, b2=B2, x=X, y=Y, learning_rate=LEARNING_
         "weights": {"W": [W.tolist() for W in Ws], "b": [b.tolist() for b in bs]},
         "sizes": [2, 2, 1], "activations": ["sigmoid", "sigmoid"], "delta": delta, "delta_formula": spec["formula"],
         "why": spec["why"], "note": NOTE, "values": values, "steps": walk.steps,
-    }
-
-
-OUTPUT_DELTAS = {
-    "bce": "ŷ − y (sigmoid and cross-entropy: σ′ cancels)",
-    "softmax_ce": "ŷ − y (softmax and cross-entropy)",
-    "mse": "(ŷ − y) · f′(z)",
-    "mae": "sign(ŷ − y) · f′(z)",
-    "huber": "clip(ŷ − y, −1, 1) · f′(z)",
-}
-
-
-def too_big(sizes: list[int]) -> bool:
-    """Whether a network (input, hidden…, output sizes) is larger than 2-4-4-1 and so too big to read step by step."""
-    limit = MAX_TRACE_SIZES
-    hidden = sizes[1:-1]
-    return (len(sizes) > len(limit) or sizes[0] > limit[0] or sizes[-1] > limit[-1]
-            or any(h > limit[1] for h in hidden))
-
-
-def trace(trainer, index: int, split: str = "train") -> dict:
-    """One training point through the trainer's live network (a float64 copy): every z, a, δ and gradient.
-
-    Dropout and regularisation are left out: this is one point's own backprop, which a mini-batch averages.
-    """
-    from engine.activations import get_activation
-    from engine.features import transform
-    from engine.losses import get_loss
-
-    net, config, data = trainer.network, trainer.config, trainer.data
-    Ws = [np.array(W, dtype=np.float64) for W in net.W]
-    bs = [np.array(b, dtype=np.float64).reshape(-1) for b in net.b]
-    sizes = [Ws[0].shape[0], *(W.shape[1] for W in Ws)]
-    if too_big(sizes):
-        return {"too_big": True, "sizes": sizes, "limit": list(MAX_TRACE_SIZES),
-                "message": f"A {'-'.join(map(str, sizes))} network is too big to read step by step; "
-                           f"the walk-through shows networks up to {'-'.join(map(str, MAX_TRACE_SIZES))}."}
-    if split == "train":
-        points, labels = data.train_points, data.train_labels
-    else:
-        points, labels = data.test_points, data.test_labels
-    if not 0 <= index < len(points):
-        raise IndexError(f"index must be in 0 … {len(points) - 1}")
-    names_in = list(config["features"])
-    x = transform(points[index:index + 1], names_in).astype(np.float64)[0]
-    kind = data.kind
-    bound = get_loss(config["loss"], kind, max(2, getattr(data, "classes", 2)))
-    hidden = config["activation"]
-    hidden = [hidden] * (len(Ws) - 1) if isinstance(hidden, str) else list(hidden)
-    layer_acts = [get_activation(h, config.get("leaky_slope", 0.01)) for h in hidden]
-
-    def acts_of(layer: int, z: np.ndarray) -> np.ndarray:
-        if layer == len(Ws):
-            return bound.predict(z[None, :])[0]
-        return layer_acts[layer - 1](z)
-
-    def slopes_of(layer: int, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return layer_acts[layer - 1].grad(z, a)
-
-    walk = _Walk(sizes)
-    shown = [None, *hidden, bound.output]
-    zs, acts = _forward(walk, Ws, bs, x, acts_of, shown)
-    target = bound.encode(labels[index:index + 1], dtype=np.float64)
-    loss = bound.value(zs[-1][None, :], target)
-    walk.add("loss", "loss", f"Loss ({bound.name})", f"L = {bound.name}(ŷ, y)",
-             f"ŷ = {', '.join(map(fmt, acts[-1]))}; y = {', '.join(map(fmt, target[0]))}", loss, {"kind": "loss"})
-    d_out = bound.delta(zs[-1][None, :], target)[0]
-    delta_step = {"formula": f"δ = {OUTPUT_DELTAS[bound.name]}", "substituted": ", ".join(map(fmt, d_out))}
-    deltas, dWs, dbs = _backward(walk, Ws, zs, acts, d_out, slopes_of, shown, delta_step)
-    label = labels[index]
-    return {
-        "too_big": False, "index": index, "split": split, "point": points[index].tolist(),
-        "label": float(label) if kind == "regression" else int(label), "features": names_in, "input": x.tolist(),
-        "sizes": sizes, "activations": shown[1:], "loss_name": bound.name, "loss": loss,
-        "weights": {"W": [W.tolist() for W in Ws], "b": [b.tolist() for b in bs]},
-        "values": {"z": [z.tolist() for z in zs[1:]], "a": [a.tolist() for a in acts],
-                   "delta": [d.tolist() for d in deltas[1:]], "dW": [d.tolist() for d in dWs],
-                   "db": [d.tolist() for d in dbs]},
-        "steps": walk.steps,
     }
 
 
