@@ -8,8 +8,7 @@ import numpy as np
 
 from engine.initializers import get_initializer
 from engine.network import Network
-
-Pairs = list[tuple[slice, slice]]
+from engine.optimizer_base import Pairs
 
 
 def edited(

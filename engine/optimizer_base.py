@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-Pairs = list[tuple[slice, slice]]
+Pairs = list[tuple[slice, slice]]  # (old, new) parameter ranges an architecture edit keeps (engine.edit)
 
 
 @dataclass(frozen=True)
