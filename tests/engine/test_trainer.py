@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.monitor import LOSS_CEILING, PARAM_CEILING
 from engine.trainer import DEFAULT_CONFIG, ConfigError, Limits, Trainer, options
 
 SMALL = {"points": 200, "batch_size": 10}
@@ -132,16 +133,62 @@ def test_divergence_is_rolled_back_and_a_lower_rate_resumes() -> None:
     assert trains(t, 300)
 
 
-def test_divergence_restores_params_and_optimizer_state_exactly() -> None:
+def snapshot(t: Trainer) -> dict:
+    """Everything a rolled-back step must give back: weights, optimizer buffers and counters, step, epoch, loss."""
+    opt = t.optimizer
+    return {"params": t.network.params.copy(), "state": opt.state.copy(),
+            "counters": {name: np.copy(getattr(opt, name)) for name in opt.counters},
+            "step": t.step, "epoch": t.epoch, "batch_loss": t.batch_loss}
+
+
+def assert_restored(t: Trainer, before: dict) -> None:
+    now = snapshot(t)
+    assert np.array_equal(now["params"], before["params"]), "weights not restored exactly"
+    assert np.array_equal(now["state"], before["state"]), "optimizer state not restored exactly"
+    for name, value in before["counters"].items():
+        assert np.array_equal(now["counters"][name], value), f"optimizer counter {name} not restored"
+    assert (now["step"], now["epoch"], now["batch_loss"]) == (before["step"], before["epoch"], before["batch_loss"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_divergence_restores_params_and_optimizer_state_exactly(seed) -> None:
+    """One step at a time, a snapshot before each: the divergence leaves exactly the snapshot of the undone step."""
+    t = Trainer({"dataset": "plane", "points": 200, "optimizer": "momentum", "learning_rate": 0.01, "seed": seed})
+    t.train(20)
+    t.apply({"learning_rate": 10.0})
+    before_step: dict[int, dict] = {}
+    for _ in range(50):
+        before_step[t.step] = snapshot(t)
+        called_at = t.step
+        events = t.train(1)
+        if events:
+            break
+    else:
+        pytest.fail("a learning rate of 10 did not diverge in 50 steps")
+    assert [e["kind"] for e in events] == ["diverged"] and events[0]["rolled_back"]
+    loss = events[0]["loss"]
+    if loss is None or loss > LOSS_CEILING:
+        # The loss at the current weights blew up: the update that made them (the previous call's) is undone.
+        assert t.step == called_at - 1
+    else:
+        # The update itself took the weights past the ceiling: it is undone and not counted.
+        assert t.step == called_at
+    assert events[0]["step"] == t.step + 1
+    assert_restored(t, before_step[t.step])
+
+
+def test_an_update_past_the_weight_ceiling_is_undone_exactly() -> None:
+    """The other path: the loss is fine but the update would blow up the weights (a huge momentum velocity)."""
     t = Trainer({"dataset": "plane", "points": 200, "optimizer": "momentum", "learning_rate": 0.01})
     t.train(20)
-    params, state, step = t.network.params.copy(), t.optimizer.state.copy(), t.step
-    t.apply({"learning_rate": 10.0})
-    events = t.train(50)
-    assert events and events[-1]["kind"] == "diverged"
-    assert np.isfinite(t.network.params).all()
-    if t.step == step:  # the very first large step blew up: everything is exactly as before it
-        assert np.array_equal(t.network.params, params) and np.array_equal(t.optimizer.state, state)
+    t.optimizer.state[0, 0] = 1e9  # lr 0.01 · 0.9 · 1e9: one weight jumps by ~9e6, ‖params‖² far past 1e12
+    before = snapshot(t)
+    events = t.train(5)
+    assert [e["kind"] for e in events] == ["diverged"] and events[0]["rolled_back"]
+    assert events[0]["loss"] is not None and events[0]["loss"] <= LOSS_CEILING
+    assert events[0]["step"] == t.step + 1 == before["step"] + 1
+    assert_restored(t, before)
+    assert np.dot(before["params"], before["params"]) <= PARAM_CEILING
 
 
 def test_xor_is_learnt() -> None:
