@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.presets import PRESETS
-from engine.trainer import Trainer
+from engine.trainer import Trainer, options
 
 REQUIRED_GROUPS = {"update-rule", "learning-rate", "batch-size", "depth", "optimizers", "capacity", "data-order",
                    "generalisation", "activations", "initialisation"}
@@ -61,11 +61,22 @@ def test_presets_are_complete_data(client):
     assert client.get("/api/presets/nope").status_code == 404
 
 
-def test_preset_configs_are_accepted_by_the_trainer():
-    for preset in PRESETS.values():
-        config = preset.config()
-        config.pop("speed")
-        Trainer(config)
+@pytest.mark.parametrize("preset_id", list(PRESETS))
+def test_preset_configs_are_accepted_by_the_trainer(preset_id):
+    """Validation keeps every setting of the preset (only the optimizer's hyper-parameters are completed from their
+    defaults), builds the network it describes, and a live session switching to it ends with the same config."""
+    config = PRESETS[preset_id].config()
+    config.pop("speed")
+    t = Trainer(config)
+    defaults = {name: spec["default"] for name, spec in options()["optimizers"][config["optimizer"]].items()}
+    assert t.config == {**config, "optimizer_params": {**defaults, **config["optimizer_params"]}}
+    layers = config["layers"]
+    activation = config["activation"]
+    assert t.network.sizes[0] == len(config["features"]) and t.network.sizes[1:-1] == layers
+    assert t.network.activation_names == (activation if isinstance(activation, list) else [activation] * len(layers))
+    assert len(t.data.train_points) + len(t.data.test_points) == config["points"]
+    live = Trainer({})
+    assert live.apply(config) == [] and live.config == t.config
 
 
 def test_the_real_app_serves_the_lesson_page_and_presets(server):
