@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from engine.trainer import DEFAULT_CONFIG
 
@@ -14,6 +24,10 @@ SPEED_RANGE = (0.1, 100_000.0)  # training steps per second; or "max"
 FPS_RANGE = (1.0, 60.0)
 DEFAULT_SPEED = "max"
 DEFAULT_FPS = 60.0
+SERVER_OPTIONS_TEXT = {
+    "speed": f"a number from {SPEED_RANGE[0]:g} to {SPEED_RANGE[1]:g} (training steps per second) or 'max'",
+    "fps": f"a number from {FPS_RANGE[0]:g} to {FPS_RANGE[1]:g} (frames per second)",
+}
 CLOSE_CODES: dict[int, str] = {
     1001: "idle too long, session lifetime reached, or the server is shutting down",
     1008: "too many messages (rate limit), or the client stopped reading frames (send watchdog)",
@@ -24,7 +38,19 @@ CLOSE_CODES: dict[int, str] = {
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
-RequestId = int | Annotated[str, Field(max_length=64)] | None
+MAX_ID = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER: an id the page can hold exactly
+MAX_ID_CHARS = 64
+RequestId = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)] | Annotated[str, Field(max_length=MAX_ID_CHARS)] | None
+ID_RULE = f"an integer from -{MAX_ID} to {MAX_ID} or a string of at most {MAX_ID_CHARS} characters"
+
+
+def valid_id(value: Any) -> bool:
+    """Whether `value` is an id the server echoes: a bounded integer (not a bool), a short string, or null."""
+    if value is None:
+        return True
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -MAX_ID <= value <= MAX_ID
+    return isinstance(value, str) and len(value) <= MAX_ID_CHARS
 
 
 class Message(BaseModel):
@@ -33,6 +59,14 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     id: RequestId = Field(None, description="Optional request id, echoed in errors and pongs.")
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _bounded_id(cls, value: Any) -> Any:
+        """One message naming `id` and what it may be (not a union of pydantic's messages)."""
+        if not valid_id(value):
+            raise PydanticCustomError("request_id", "must be " + ID_RULE)
+        return value
 
 
 class Schedule(BaseModel):
@@ -100,6 +134,18 @@ class ConfigMsg(Message):
     fps: Annotated[float, Field(ge=FPS_RANGE[0], le=FPS_RANGE[1])] | None = Field(
         None, description="Frame-rate cap (frames per second)."
     )
+
+    @field_validator("speed", "fps", mode="before")
+    @classmethod
+    def _server_setting(cls, value: Any, info: Any) -> Any:
+        """speed and fps may be left out, but a value sent (null too) must be allowed; the error says what is."""
+        low, high = SPEED_RANGE if info.field_name == "speed" else FPS_RANGE
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if (number and low <= value <= high) or (info.field_name == "speed" and value == "max"):
+            return value
+        got = json.dumps(value)[:40]
+        raise PydanticCustomError("server_setting", "must be {allowed}, got {got}",
+                                  {"allowed": SERVER_OPTIONS_TEXT[info.field_name], "got": got})
 
     def patch(self) -> dict[str, Any]:
         """The keys the client actually sent, as plain JSON values."""
@@ -335,5 +381,5 @@ def _id_and_type(text: str) -> tuple[Any, str | None]:
     if not isinstance(data, dict):
         return None, None
     request_id, kind = data.get("id"), data.get("type")
-    request_id = request_id if isinstance(request_id, int | str) and len(str(request_id)) <= 64 else None
+    request_id = request_id if valid_id(request_id) else None
     return request_id, kind if isinstance(kind, str) else None

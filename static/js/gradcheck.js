@@ -1,5 +1,5 @@
 // The gradient check: backprop's gradients against finite differences, per layer, with a switch that plants a bug.
-// Green below 1e-6 (backprop is right), amber up to the server's pass threshold, red above it.
+// Green below 1e-6 (backprop is right), amber up to the server's pass mark (`threshold`, shown with the result), red above.
 
 const THRESHOLD = 1e-6;
 
@@ -30,6 +30,10 @@ export class GradientCheck {
       cell.textContent = Number(error).toExponential(2);
       cell.className = error < THRESHOLD ? "ok" : error < threshold ? "fair" : "bad";
     });
-    this.result.replaceChildren(table);
+    const mark = document.createElement("p");
+    mark.className = "gradcheck-mark";
+    mark.textContent = `Pass mark: relative error below ${Number(threshold).toExponential(0)} in every layer ` +
+      "(a layer whose gradient is about 0 is judged by its absolute difference).";
+    this.result.replaceChildren(table, mark);
   }
 }

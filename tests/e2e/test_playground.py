@@ -252,6 +252,7 @@ def test_gradient_check_shows_errors_per_layer(playground):
     pg = playground.open()
     pg.page.click("#gradcheck")
     pg.page.locator("#gradcheck-result td.ok").first.wait_for()
+    assert "below 1e-4 in every layer" in pg.page.inner_text("#gradcheck-result .gradcheck-mark")  # the pass mark
     pg.page.check("#inject_bug")
     pg.page.click("#gradcheck")
     pg.page.locator("#gradcheck-result td.bad").first.wait_for()
