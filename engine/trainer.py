@@ -40,6 +40,7 @@ class Trainer(LiveEdits):
         self.data_version = 1
         self._early_stopping = EarlyStopping()
         self._units = UnitMonitor()
+        self.on_step: Callable[[list[dict[str, Any]]], None] | None = None  # called after every step (claims watch)
         self.reset()
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -148,6 +149,8 @@ class Trainer(LiveEdits):
         while more(done):
             happened = self._train_step()
             done += 1
+            if self.on_step is not None:
+                self.on_step(happened or [])
             if happened:
                 events += happened
                 if any(e["kind"] in STOPS for e in happened):

@@ -1,7 +1,9 @@
 """The lessons' one-click presets: each a config that shows one claim about training, and words for students.
 
 A preset's `config` is complete (the trainer's defaults overlaid with the preset's settings, plus `speed`), so
-loading one never inherits a setting from whatever the student did before. `claim` names what the tests check.
+loading one never inherits a setting from whatever the student did before. Each preset's claim is code
+(`app.presets.claims`): `check(id, seed)` trains the preset from that seed and says whether the claim was shown;
+`python -m app.presets check` does it for every preset over several seeds.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from app.presets.claims import CLAIMS
+from engine.claims import Claim, Run, Verdict, record
 from engine.config import DEFAULT_CONFIG
+from engine.trainer import Trainer
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,6 @@ class Preset:
     explanation: str
     look_at: str
     try_next: str
-    claim: str
     speed: float | str = 30
     related: tuple[str, ...] = field(default=())
 
@@ -31,11 +35,34 @@ class Preset:
         """The full config to send: defaults, then this preset's settings, then its speed."""
         return copy.deepcopy({**DEFAULT_CONFIG, **self.settings, "speed": self.speed})
 
+    def trainer_config(self, seed: int | None = None) -> dict:
+        """The trainer's config (no speed), from `seed` in place of the preset's own when given."""
+        config = self.config()
+        del config["speed"]
+        return config if seed is None else {**config, "seed": seed}
+
+    @property
+    def claim(self) -> Claim:
+        return CLAIMS[self.id]
+
+    def verdict(self, own: Run, seed: int) -> Verdict:
+        """Judge a run of this preset that reached its claim's horizon (or stopped); the presets it is compared with
+        are run from the same seed, with this claim's probes."""
+        claim = self.claim
+        refs = {other: record(Trainer(PRESETS[other].trainer_config(seed)), claim) for other in claim.versus}
+        return Verdict(claim.text, tuple(claim.judge(own, refs)), own.step)
+
+    def check(self, seed: int | None = None) -> Verdict:
+        """Run this preset from `seed` (its own by default) and say whether its claim was shown, with the numbers."""
+        trainer = Trainer(self.trainer_config(seed))
+        return self.verdict(record(trainer, self.claim), trainer.config["seed"])
+
     def to_json(self) -> dict:
         """What GET /api/presets serves."""
         return {"id": self.id, "group": self.group, "title": self.title, "config": self.config(),
                 "explanation": self.explanation, "look_at": self.look_at, "try_next": self.try_next,
-                "claim": self.claim, "related": list(self.related), "url": f"/#preset={self.id}"}
+                "claim": self.claim.text, "try_instead": self.claim.try_instead, "horizon": self.claim.horizon,
+                "related": list(self.related), "url": f"/#preset={self.id}"}
 
 
 _SMALL_CIRCLE = {"dataset": "circle", "points": 200, "noise": 0.0, "layers": [4], "activation": "tanh", "seed": 1}
@@ -65,7 +92,6 @@ PRESETS: dict[str, Preset] = {
             "single weights change.",
             "Watch the edge thickness and colour in the network diagram and the boundary shifting after each batch.",
             "Press pause and step once at a time; then raise the learning rate and see each move get bigger.",
-            "each step moves the parameters by exactly −η times the gradient",
             speed=2,
         ),
         Preset(
@@ -75,7 +101,6 @@ PRESETS: dict[str, Preset] = {
             "the network has hardly started.",
             "The loss chart is almost flat; the output map barely changes.",
             "Load 'about right' and compare how far each gets in the same number of steps.",
-            "after 2,000 steps the loss is still above 40% of where it started",
             speed=500, related=("lr-right", "lr-too-large"),
         ),
         Preset(
@@ -85,7 +110,6 @@ PRESETS: dict[str, Preset] = {
             "progress, small enough that no step overshoots.",
             "A smooth, quickly falling loss curve.",
             "Try 'too large' next, then look for the largest rate that still works.",
-            "after 2,000 steps the loss is below 5% of where it started",
             speed=500, related=("lr-too-small", "lr-too-large"),
         ),
         Preset(
@@ -96,7 +120,6 @@ PRESETS: dict[str, Preset] = {
             "training diverged.",
             "The loss shoots up and training stops with a 'diverged' message.",
             "Lower the rate step by step until the loss falls instead: where does it start to work?",
-            "a diverged event within 50 steps",
             speed=5, related=("lr-too-small", "lr-right"),
         ),
         Preset(
@@ -106,7 +129,6 @@ PRESETS: dict[str, Preset] = {
             "gets near a good fit quickly, but each new point kicks it away again, so the loss keeps jumping.",
             "The loss curve late in training: big spikes that never die down.",
             "Load the decaying version: the same run, with the rate cut to a tenth at step 1,000.",
-            "between steps 1,500 and 2,000 its highest loss is more than 20 times its lowest",
             speed=400, related=("lr-step-decay",),
         ),
         Preset(
@@ -116,8 +138,6 @@ PRESETS: dict[str, Preset] = {
             "progress. Cutting the rate to a tenth at step 1,000 lets the same noisy run settle into a good fit.",
             "The learning-rate chart drops at step 1,000, and the loss calms down right after.",
             "Try the cosine or exponential schedule instead, or cut the rate later.",
-            "between steps 1,500 and 2,000 its mean loss is below half of the constant rate's, and its highest loss "
-            "is less than 5 times its lowest",
             speed=400, related=("lr-constant",),
         ),
         Preset(
@@ -127,7 +147,6 @@ PRESETS: dict[str, Preset] = {
             "true loss falls. The loss curve is smooth, but each step costs a pass over all the data.",
             "The batch loss and the training loss move together and the curve is smooth.",
             "Compare with 'stochastic' (one point per step) and 'mini-batch'.",
-            "the step-to-step batch loss is far less noisy than with one point per step",
             speed=200, related=("stochastic", "mini-batch"),
         ),
         Preset(
@@ -137,7 +156,6 @@ PRESETS: dict[str, Preset] = {
             "cheap and many, but the loss jumps around and never quite settles.",
             "A jagged loss curve: the batch loss swings from step to step.",
             "Lower the learning rate and see the noise shrink; try 'mini-batch' for the usual compromise.",
-            "the step-to-step batch loss is the noisiest of the three",
             speed=200, related=("full-batch", "mini-batch"),
         ),
         Preset(
@@ -147,7 +165,6 @@ PRESETS: dict[str, Preset] = {
             "what almost all real training uses.",
             "A fairly smooth curve that still falls quickly per step.",
             "Change the batch size and watch the noise of the loss curve.",
-            "the batch loss noise lies between full batch and one point",
             speed=200, related=("full-batch", "stochastic"),
         ),
         Preset(
@@ -158,7 +175,6 @@ PRESETS: dict[str, Preset] = {
             "barely learn.",
             "The gradient-norm chart: the first layer's bar is tiny next to the last layer's.",
             "Load the ReLU + He fix and compare the bars.",
-            "the first layer's gradient norm is below 1/1000 of the last layer's",
             speed=100, related=("vanishing-fixed",),
         ),
         Preset(
@@ -168,7 +184,6 @@ PRESETS: dict[str, Preset] = {
             "signal keeps its size through each layer. The gradient reaches the first layer at a similar size.",
             "The gradient-norm bars are of similar height for all layers.",
             "Switch back to sigmoid with the same initialisation and see which change mattered.",
-            "the first layer's gradient norm is within a factor of 100 of the last layer's",
             speed=100, related=("vanishing",),
         ),
         Preset(
@@ -179,7 +194,6 @@ PRESETS: dict[str, Preset] = {
             "training diverges at once.",
             "The gradient-norm chart's huge bars, then the 'diverged' message.",
             "Load the clipped version: the same network, with gradient clipping.",
-            "the gradient norm exceeds 100 and training diverges within 20 steps",
             speed=5, related=("exploding-clipped",),
         ),
         Preset(
@@ -189,7 +203,6 @@ PRESETS: dict[str, Preset] = {
             "same badly initialised network now trains instead of blowing up.",
             "The loss stays finite and falls; no 'diverged' message.",
             "Try clipping by value instead of by norm; then fix the real cause with He initialisation.",
-            "no divergence in 500 steps and the loss falls below 5% of its start",
             speed=200, related=("exploding",),
         ),
         Preset(
@@ -200,7 +213,6 @@ PRESETS: dict[str, Preset] = {
             "valley, steep across and nearly flat along. Plain gradient descent zig-zags across it and crawls along.",
             "The loss falls fast at first, then creeps.",
             "Load the momentum version: same learning rate, same start.",
-            "after 300 steps its loss is more than three times momentum's",
             speed=100, related=("valley-momentum", "valley-adam"),
         ),
         Preset(
@@ -210,7 +222,6 @@ PRESETS: dict[str, Preset] = {
             "steady pull along it adds up. Same learning rate, much faster progress.",
             "The loss keeps falling where plain SGD creeps.",
             "Compare with Adam, which also scales each weight's step by the recent size of its gradient.",
-            "after 300 steps its loss is below a third of plain SGD's",
             speed=100, related=("valley-sgd", "valley-adam"),
         ),
         Preset(
@@ -221,7 +232,6 @@ PRESETS: dict[str, Preset] = {
             "works on most problems without tuning.",
             "A loss that falls steadily, ahead of plain SGD.",
             "Try Adam on the other presets, or raise its learning rate until it struggles too.",
-            "after 300 steps its loss is below plain SGD's",
             speed=100, related=("valley-sgd", "valley-momentum"),
         ),
         Preset(
@@ -232,7 +242,6 @@ PRESETS: dict[str, Preset] = {
             "where there is still a long way to go.",
             "A loss that keeps pace with RMSprop at first, then falls behind.",
             "Load RMSprop: the same start, with a moving average that forgets old gradients.",
-            "at step 50 its loss is within 25% of RMSprop's; at step 600 it is more than 3 times RMSprop's",
             speed=100, related=("valley-rmsprop",),
         ),
         Preset(
@@ -242,7 +251,6 @@ PRESETS: dict[str, Preset] = {
             "gradients fade out, so the step size does not wither away and training keeps moving.",
             "The loss keeps falling where AdaGrad's flattens.",
             "Compare the update-size chart with AdaGrad's; then try Adam, which adds momentum to this.",
-            "at step 600 its loss is below a third of AdaGrad's",
             speed=100, related=("valley-adagrad", "valley-adam"),
         ),
         Preset(
@@ -253,7 +261,6 @@ PRESETS: dict[str, Preset] = {
             "hidden units each draw a line, and the output combines them into the checkerboard.",
             "Each hidden unit's map in the diagram: one line each; the output combines them.",
             "Remove the hidden layer and watch the accuracy stall near 50%; try two hidden units.",
-            "test accuracy reaches 0.95 within 30 epochs",
             speed=200,
         ),
         Preset(
@@ -264,8 +271,6 @@ PRESETS: dict[str, Preset] = {
             "saw last, and it never settles on the circle.",
             "The batch loss saw-tooths once per epoch; the output map flips colour back and forth.",
             "Turn shuffling back on (or load 'shuffling each epoch') and watch the saw-tooth vanish.",
-            "the batch loss is twice as noisy, the output swings by more than 0.5 within an epoch, and test accuracy "
-            "stays near chance",
             speed=200, related=("shuffle",),
         ),
         Preset(
@@ -276,7 +281,6 @@ PRESETS: dict[str, Preset] = {
             "rhythm and the circle is found.",
             "A loss curve without the per-epoch saw-tooth.",
             "Compare with 'not shuffling'.",
-            "the reference for 'not shuffling': a steady output and a test accuracy well above chance",
             speed=200, related=("no-shuffle",),
         ),
         Preset(
@@ -286,7 +290,6 @@ PRESETS: dict[str, Preset] = {
             "point, noise included. Training loss keeps falling while test loss turns and rises.",
             "The gap between the training and test loss curves; the boundary's wiggles around single points.",
             "Load the L2, dropout or early-stopping versions.",
-            "training loss ends far below test loss",
             speed=500, related=("overfit-l2", "overfit-dropout", "overfit-early-stopping"),
         ),
         Preset(
@@ -296,7 +299,6 @@ PRESETS: dict[str, Preset] = {
             "weights are needed for wiggly boundaries, so the boundary stays smooth.",
             "A smaller gap between training and test loss; a rounder boundary.",
             "Raise the rate until the network underfits.",
-            "the train-test gap is smaller than without regularisation",
             speed=500, related=("overfit",),
         ),
         Preset(
@@ -306,7 +308,6 @@ PRESETS: dict[str, Preset] = {
             "particular partner, and memorising single points gets much harder. At test time all units are used.",
             "A noisier training loss, but a test loss that does not climb as much.",
             "Try 0.5, and compare with L2.",
-            "the train-test gap is smaller than without regularisation",
             speed=500, related=("overfit",),
         ),
         Preset(
@@ -316,7 +317,6 @@ PRESETS: dict[str, Preset] = {
             "network before it starts to memorise. It costs nothing but a held-out set to watch.",
             "Training stops by itself with an 'early stopped' message.",
             "Change the patience and see where it stops.",
-            "an early_stopped event",
             speed=500, related=("overfit",),
         ),
         Preset(
@@ -327,7 +327,6 @@ PRESETS: dict[str, Preset] = {
             "they stay dead.",
             "The dead-unit count, and the flat, single-coloured neuron maps in the diagram.",
             "Load the leaky ReLU version, or lower the learning rate to 0.3.",
-            "at least five units are dead and pass no gradient",
             speed=200, related=("leaky-relu",),
         ),
         Preset(
@@ -337,7 +336,6 @@ PRESETS: dict[str, Preset] = {
             "receives gradient and can come back. With the same too-large rate the network still learns.",
             "Every unit still gets gradient; the loss ends far lower than with plain ReLU.",
             "Set the leaky slope to 0 and it is a plain ReLU again.",
-            "every hidden unit still receives gradient",
             speed=200, related=("dead-relu",),
         ),
         Preset(
@@ -349,7 +347,6 @@ PRESETS: dict[str, Preset] = {
             "better than one.",
             "All neuron maps of a layer look the same, and so do their weights.",
             "Switch the initialisation to Xavier and the units differ from the first step.",
-            "all hidden units of a layer stay identical",
             speed=200,
         ),
     )
