@@ -160,6 +160,17 @@ def test_slow_motion_shows_every_step(server):
         assert frames[-1]["step"] == steps[-1]
 
 
+def poll_until(condition: Callable[[], bool], timeout: float) -> None:
+    """Check `condition` every 10 ms until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+STALLED_STEPS = 300  # steps trained while one frame cannot be delivered: several training slices' history points
+
+
 def test_a_slow_reader_misses_frames_but_no_history_point(server):
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)  # so the server feels the stall at once
@@ -169,7 +180,20 @@ def test_a_slow_reader_misses_frames_but_no_history_point(server):
         c.send(type="config", speed=3000, layers=[6] * 8)
         c.send(type="play")
         c.frame(lambda f: f["state"] == 1)
-        time.sleep(1.5)  # stop reading: the server keeps training, frames stop at the one in flight
+        # Stop reading until the stall is real: a frame stuck in flight while the trainer keeps going, for long
+        # enough that several loss-history points wait for the next frame (well inside the 10 s send watchdog).
+        session = server.app.state.sessions[c.hello["session"]]
+        stuck_at: list[int] = []  # the trainer's step when the frame now in flight was first seen stuck
+
+        def stalled() -> bool:
+            if not session.subscribers[0].frame_in_flight:
+                stuck_at.clear()
+                return False
+            step = session.trainer.step
+            stuck_at[:] = stuck_at or [step]
+            return step >= stuck_at[0] + STALLED_STEPS
+
+        poll_until(stalled, timeout=15)
         last = c.frame(lambda f: f["step"] > 0)
         c.send(type="pause")
         c.wait(lambda m: m["type"] == "state" and m["state"] == "idle")
