@@ -277,14 +277,15 @@ def test_the_update_size_chart_draws_every_layers_ratio(playground):
     pg = playground.open("#layers=4,4&optimizer=sgd&learning_rate=0.03&speed=100")
     pg.wait("__playground.config.layers.length === 2 && __playground.probe.sizes().length === 4")
     colours = ("#1f77b4", "#ff7f0e", "#2ca02c")
-    pg.page.wait_for_timeout(300)  # the legend alone, before any update
-    legend_only = {c: colour_pixels(pg, "canvas[data-chart=updates]", c) for c in colours}
+    chart = "canvas[data-chart=updates]"
+    pg.wait(" && ".join(f"({COLOUR_PIXELS})({[chart, c]!r}) > 0" for c in colours))  # the legend, before any update
+    legend_only = {c: colour_pixels(pg, chart, c) for c in colours}
     pg.page.click("#play")
     pg.wait("__playground.step >= 60")
     ratios = pg.get("__playground.lastFrame.update_ratio")
     assert len(ratios) == 3 and all(0 < r < 1 for r in ratios)
     for colour in colours:
-        pg.wait(f"({COLOUR_PIXELS})({['canvas[data-chart=updates]', colour]!r}) > {legend_only[colour] + 40}")
+        pg.wait(f"({COLOUR_PIXELS})({[chart, colour]!r}) > {legend_only[colour] + 40}")
 
 
 def test_draw_time_of_a_deep_network(playground, artifacts):
