@@ -28,11 +28,14 @@ SERVER_OPTIONS_TEXT = {
     "speed": f"a number from {SPEED_RANGE[0]:g} to {SPEED_RANGE[1]:g} (training steps per second) or 'max'",
     "fps": f"a number from {FPS_RANGE[0]:g} to {FPS_RANGE[1]:g} (frames per second)",
 }
+SHUTDOWN_CODE = 1012  # RFC 6455 "Service Restart": the server stops (SIGTERM); a client may reconnect shortly
+SHUTDOWN_REASON = "server restarting"
 CLOSE_CODES: dict[int, str] = {
-    1001: "idle too long, session lifetime reached, or the server is shutting down",
+    1001: "idle too long, or the session lifetime reached",
     1008: "too many messages (rate limit), or the client stopped reading frames (send watchdog)",
     1009: "a message larger than the limit (max_message_bytes)",
     1011: "the server failed",
+    SHUTDOWN_CODE: f"the server is shutting down or restarting (reason {SHUTDOWN_REASON!r}); reconnect in a moment",
     1013: "no free session: the server or this address has reached its limit; try again later",
 }
 

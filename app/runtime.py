@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from app.api import describe
+from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -46,5 +47,5 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await asyncio.gather(*(s.close(1001, "server shutting down") for s in list(runtime.sessions.values())))
+        await asyncio.gather(*(s.close(SHUTDOWN_CODE, SHUTDOWN_REASON) for s in list(runtime.sessions.values())))
         pool.shutdown(wait=True, cancel_futures=True)

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     idle_timeout: float = Field(1800.0, gt=0, description="Seconds without a control message before close 1001.")
     max_session_seconds: float = Field(4 * 3600.0, gt=0, description="Longest a session may live.")
     send_timeout: float = Field(10.0, gt=0, description="A send that takes longer ends the session (watchdog).")
+    shutdown_grace: float = Field(
+        5.0, ge=0, le=600, description="On SIGTERM: seconds clients get to take the close frame (1012) before their "
+        "connections are cut and the process exits."
+    )
     max_fps: float = Field(
         60.0, ge=1, le=60, description="Frame-rate cap of every session; lower it on a slow network "
         "(a 2-8x6-1 frame is ~45 KB: 60 fps is ~2.7 MB/s per student)."
