@@ -111,9 +111,9 @@ class Run:
         return np.array([v for _, v in self.readings[name]], dtype=np.float64)
 
     def at(self, name: str, step: int) -> Any:
-        """The reading taken at `step`, or the last one before it if the run stopped earlier."""
+        """The reading taken at `step`, or the last one before it if the run stopped earlier; NaN if none was."""
         taken = [v for s, v in self.readings[name] if s <= step]
-        return taken[-1]
+        return taken[-1] if taken else math.nan
 
     def first(self, kind: str) -> dict[str, Any] | None:
         return next((e for e in self.events if e["kind"] == kind), None)

@@ -68,16 +68,16 @@ class Preset:
 _SMALL_CIRCLE = {"dataset": "circle", "points": 200, "noise": 0.0, "layers": [4], "activation": "tanh", "seed": 1}
 _RATE = {"dataset": "plane", "points": 200, "layers": [4], "activation": "tanh", "init": "xavier", "loss": "mse",
          "optimizer": "sgd", "batch_size": 10, "seed": 1}
-_DEEP = {"dataset": "circle", "points": 300, "layers": [6, 6, 6, 6, 6, 6], "loss": "bce", "batch_size": 20}
+_DEEP = {"dataset": "circle", "points": 300, "layers": [8, 8, 8, 8, 8, 8], "loss": "bce", "batch_size": 20}
 _EXPLODE = {"dataset": "plane", "points": 300, "layers": [6, 6, 6, 6, 6, 6], "activation": "leaky_relu",
-            "init": "uniform", "init_scale": 1.5, "loss": "mse", "optimizer": "sgd", "learning_rate": 0.05,
-            "batch_size": 20}
-_BOUNCE = {**_SMALL_CIRCLE, "batch_size": 1, "optimizer": "sgd", "learning_rate": 0.6}
+            "leaky_slope": 0.3, "init": "uniform", "init_scale": 1.8, "loss": "mse", "optimizer": "sgd",
+            "learning_rate": 0.05, "batch_size": 20}
+_BOUNCE = {**_SMALL_CIRCLE, "batch_size": 1, "loss": "bce", "optimizer": "sgd", "learning_rate": 0.6}
 _VALLEY = {"dataset": "circle", "points": 400, "layers": [], "features": ["x1_sq", "x2_sq"], "loss": "mse",
            "batch_size": 200, "learning_rate": 0.3, "seed": 1}
-_DYING = {"dataset": "circle", "points": 200, "layers": [8, 8], "init": "he", "loss": "mse", "optimizer": "sgd",
-          "learning_rate": 3.0, "seed": 4}
-_OVERFIT = {"dataset": "circle", "points": 60, "noise": 0.35, "train_ratio": 0.5, "layers": [16, 16],
+_DYING = {"dataset": "circle", "points": 200, "layers": [8, 8], "init": "xavier", "loss": "bce", "optimizer": "sgd",
+          "learning_rate": 2.5, "seed": 4}
+_OVERFIT = {"dataset": "circle", "points": 60, "noise": 0.5, "train_ratio": 0.5, "layers": [16, 16],
             "activation": "relu", "init": "he", "loss": "bce", "optimizer": "adam", "learning_rate": 0.01,
             "batch_size": 10, "seed": 3}
 
@@ -96,8 +96,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "lr-too-small", "learning-rate", "Learning rate too small",
-            {**_RATE, "learning_rate": 0.0003},
-            "With η = 0.0003 every step is tiny. The loss does go down, but so slowly that after thousands of steps "
+            {**_RATE, "learning_rate": 0.0001},
+            "With η = 0.0001 every step is tiny. The loss does go down, but so slowly that after thousands of steps "
             "the network has hardly started.",
             "The loss chart is almost flat; the output map barely changes.",
             "Load 'about right' and compare how far each gets in the same number of steps.",
@@ -105,8 +105,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "lr-right", "learning-rate", "Learning rate about right",
-            {**_RATE, "learning_rate": 0.1},
-            "With η = 0.1 the same network fits the tilted plane within a few hundred steps. Big enough to make "
+            {**_RATE, "learning_rate": 0.3},
+            "With η = 0.3 the same network fits the tilted plane within a few hundred steps. Big enough to make "
             "progress, small enough that no step overshoots.",
             "A smooth, quickly falling loss curve.",
             "Try 'too large' next, then look for the largest rate that still works.",
@@ -190,8 +190,8 @@ PRESETS: dict[str, Preset] = {
             "exploding", "depth", "Exploding gradients",
             {**_EXPLODE},
             "Weights drawn too large multiply the signal by more than one at every layer, forwards and backwards. "
-            "Six layers later the gradient norm is in the thousands, the first step throws the weights far away, and "
-            "training diverges at once.",
+            "Six layers later the gradient norm is in the hundreds or thousands, the first steps throw the weights "
+            "far away, and training diverges at once.",
             "The gradient-norm chart's huge bars, then the 'diverged' message.",
             "Load the clipped version: the same network, with gradient clipping.",
             speed=5, related=("exploding-clipped",),
@@ -286,7 +286,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "overfit", "generalisation", "Overfitting: few noisy points, big network",
             dict(_OVERFIT),
-            "Thirty noisy training points and two layers of sixteen units: the network has room to memorise every "
+            "Thirty very noisy training points and two layers of sixteen units: the network has room to memorise every "
             "point, noise included. Training loss keeps falling while test loss turns and rises.",
             "The gap between the training and test loss curves; the boundary's wiggles around single points.",
             "Load the L2, dropout or early-stopping versions.",
@@ -303,11 +303,11 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "overfit-dropout", "generalisation", "Overfitting vs dropout",
-            {**_OVERFIT, "dropout": 0.3},
-            "Dropout switches off a random 30% of hidden units in every training step, so no unit can rely on one "
-            "particular partner, and memorising single points gets much harder. At test time all units are used.",
-            "A noisier training loss, but a test loss that does not climb as much.",
-            "Try 0.5, and compare with L2.",
+            {**_OVERFIT, "dropout": 0.5},
+            "Dropout switches off a random half of the hidden units in every training step, so no unit can rely on "
+            "one particular partner, and memorising single points gets much harder. At test time all units are used.",
+            "A training loss that stays higher than without dropout, and a test loss that often climbs less.",
+            "Try 0.2, and compare with L2, which narrows the gap more reliably here.",
             speed=500, related=("overfit",),
         ),
         Preset(
@@ -323,7 +323,7 @@ PRESETS: dict[str, Preset] = {
             "dead-relu", "activations", "Dead ReLUs",
             {**_DYING, "activation": "relu"},
             "A ReLU whose input is negative for every point outputs zero and passes back zero gradient, so nothing "
-            "can revive it. A too-large learning rate (here 3) throws many units there in the first steps, and "
+            "can revive it. A too-large learning rate (here 2.5) throws many units there in the first steps, and "
             "they stay dead.",
             "The dead-unit count, and the flat, single-coloured neuron maps in the diagram.",
             "Load the leaky ReLU version, or lower the learning rate to 0.3.",
@@ -333,9 +333,10 @@ PRESETS: dict[str, Preset] = {
             "leaky-relu", "activations", "Leaky ReLU keeps units alive",
             {**_DYING, "activation": "leaky_relu", "leaky_slope": 0.1},
             "A leaky ReLU has a small slope below zero instead of none, so a unit pushed to the negative side still "
-            "receives gradient and can come back. With the same too-large rate the network still learns.",
-            "Every unit still gets gradient; the loss ends far lower than with plain ReLU.",
-            "Set the leaky slope to 0 and it is a plain ReLU again.",
+            "receives gradient and can come back. No unit is lost for good, though a rate this large still makes "
+            "training jumpy.",
+            "Every unit still gets gradient (no flat, single-coloured neuron maps), where plain ReLU has dead ones.",
+            "Set the leaky slope to 0 and it is a plain ReLU again; lower the rate to 1 and the leaky network learns.",
             speed=200, related=("dead-relu",),
         ),
         Preset(
