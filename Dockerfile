@@ -19,7 +19,9 @@ RUN useradd --create-home --uid 10001 playground
 USER playground
 WORKDIR /home/playground
 
-# Behind a reverse proxy: -e PLAYGROUND_PROXY_HEADERS=true -e PLAYGROUND_FORWARDED_ALLOW_IPS=<proxy address>
+# Hosted: -e PLAYGROUND_PUBLIC_URL=https://<its name> (or PLAYGROUND_ALLOWED_HOSTS); behind a reverse proxy also
+# -e PLAYGROUND_PROXY_HEADERS=true -e PLAYGROUND_FORWARDED_ALLOW_IPS=<proxy address>. Without them the container
+# answers at localhost, 127.0.0.1 and any IP address on port 8000 (README: Hosted setup).
 ENV PLAYGROUND_HOST=0.0.0.0 PLAYGROUND_PORT=8000
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -6,13 +6,24 @@ import argparse
 import os
 
 import uvicorn
+from pydantic import ValidationError
 
 from app.settings import Settings
 
 
+def load_settings() -> Settings:
+    """The settings from the environment; a bad one stops the start with one line per problem (no traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"PLAYGROUND_{str(e['loc'][0]).upper() if e['loc'] else '?'}: "
+                 + e["msg"].removeprefix("Value error, ") for e in exc.errors(include_url=False)]
+        raise SystemExit("playground: a setting is not valid\n  " + "\n  ".join(lines)) from None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options; each defaults to its PLAYGROUND_* environment setting."""
-    settings = Settings()
+    settings = load_settings()
     parser = argparse.ArgumentParser(
         prog="playground",
         description="Serve Backprop Playground: an interactive neural-network playground in the browser. "
@@ -34,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["PLAYGROUND_HOST"] = args.host
     os.environ["PLAYGROUND_PORT"] = str(args.port)
     os.environ["PLAYGROUND_WORKERS"] = str(args.workers)
-    settings = Settings()
+    settings = load_settings()
     uvicorn.run("app.main:create_app", **uvicorn_options(settings, reload=args.reload))
 
 

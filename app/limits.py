@@ -10,12 +10,14 @@ from app.settings import Settings
 
 
 def allowed_origins(settings: Settings, host: str | None) -> frozenset[str]:
-    """The exact origins allowed: the configured list, or else the request's own host over http and https."""
+    """The exact origins allowed: the configured list, or else the request's own host over http and https (the Host
+    allowlist has vetted it: app.hosts) and the public URL's origin (a proxy may pass another Host)."""
     if settings.allowed_origins:
         return frozenset(settings.allowed_origins)
-    if not host:
-        return frozenset()
-    return frozenset({f"http://{host}", f"https://{host}"})
+    own = {f"http://{host}", f"https://{host}"} if host else set()
+    if settings.public_url:
+        own.add(settings.public_url)
+    return frozenset(own)
 
 
 def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:

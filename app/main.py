@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import __version__, api, lessons, pages, ws
+from app.headers import SecurityHeaders
+from app.hosts import HostGuard, host_rules
 from app.paths import STATIC_DIR
 from app.runtime import runtime_lifespan
 from app.settings import Settings
@@ -15,9 +16,14 @@ from app.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the playground app (uvicorn calls this as a factory)."""
     settings = settings or Settings()
-    app = FastAPI(title="Backprop Playground", version=__version__, lifespan=runtime_lifespan)
+    docs = settings.api_docs  # Swagger UI and ReDoc come from public CDNs: off unless asked for
+    app = FastAPI(title="Backprop Playground", version=__version__, lifespan=runtime_lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  redirect_slashes=False)  # a slash redirect would be built from the request's Host header
     app.state.settings = settings
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(HostGuard, rules=host_rules(settings.allowed_hosts, settings.host, settings.port,
+                                                   settings.public_url))
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)  # outermost: on refusals too
     app.include_router(pages.router)
     app.include_router(lessons.router)
     app.include_router(api.router)

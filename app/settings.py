@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.hosts import parse_entry
 
 
 class Settings(BaseSettings):
@@ -20,9 +23,26 @@ class Settings(BaseSettings):
     log_level: str = Field("info", description="uvicorn log level.")
     proxy_headers: bool = Field(False, description="Trust X-Forwarded-* headers (behind a reverse proxy).")
     forwarded_allow_ips: str = Field("127.0.0.1", description="Proxies whose X-Forwarded-* headers are trusted.")
-    allowed_hosts: list[str] = Field(["*"], description="Host header allowlist (TrustedHostMiddleware).")
+    public_url: str | None = Field(
+        None, description="The address people open, e.g. https://playground.school.example (a hosted instance): its "
+        "host is allowed as Host and its origin as WebSocket Origin."
+    )
+    allowed_hosts: list[str] = Field(
+        [], description="Host header allowlist against DNS rebinding: 'name', 'name:port', '*.domain' or '*' (any). "
+        "Empty: localhost, 127.0.0.1, [::1] and the bind address with the port (any IP address with the port when "
+        "bound to 0.0.0.0 or ::), plus the public URL's host."
+    )
+    frame_ancestors: str = Field(
+        "'self'", description="Who may show the pages in a frame (CSP frame-ancestors), e.g. "
+        "\"'self' https://lms.school.example\" to embed the playground in a school's site; 'none' forbids it."
+    )
+    api_docs: bool = Field(
+        False, description="Serve /docs and /redoc (Swagger UI and ReDoc load their scripts from public CDNs, so they "
+        "are off by default); /openapi.json is always served."
+    )
     allowed_origins: list[str] = Field(
-        [], description="Exact WebSocket Origin allowlist; empty means only the request's own host."
+        [], description="Exact WebSocket Origin allowlist; empty means the request's own (allowed) host and the "
+        "public URL."
     )
     max_sessions: int = Field(200, ge=1, description="WebSocket sessions per process; more get close 1013.")
     max_sessions_per_client: int = Field(
@@ -48,6 +68,36 @@ class Settings(BaseSettings):
     pool_threads: int = Field(
         max(2, min(8, os.cpu_count() or 2)), ge=1, description="Training threads shared by all sessions."
     )
+
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_entries(cls, entries: list[str]) -> list[str]:
+        """Every entry must parse (a port is allowed): refused at start-up, not by a 400 on every request."""
+        for entry in entries:
+            parse_entry(entry)
+        return entries
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _frame_ancestors(cls, value: str) -> str:
+        """CSP source expressions separated by spaces: nothing that would end the directive or the header."""
+        if not value.strip() or any(c in value for c in ";,\r\n"):
+            raise ValueError(f"{value!r} must be CSP sources separated by spaces, e.g. \"'self' https://school.example\"")
+        return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        """http(s)://host[:port] and nothing more (an empty value means unset)."""
+        if not url:
+            return None
+        url = url.rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+            raise ValueError(f"{url!r} must be http(s)://host[:port], e.g. https://playground.school.example")
+        _ = parts.port  # a bad port raises ValueError here
+        return url
 
 
 def get_settings() -> Settings:

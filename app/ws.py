@@ -14,6 +14,7 @@ from app.session import Session, State
 
 router = APIRouter()
 log = logging.getLogger("playground.session")
+refused = logging.getLogger("uvicorn.error")  # refused upgrades: once each, at info, in the server's log
 
 
 @router.websocket("/ws")
@@ -21,7 +22,10 @@ async def training_session(websocket: WebSocket) -> None:
     """One training session per connection; see docs/protocol.md."""
     runtime: Runtime = websocket.app.state.runtime
     settings = runtime.settings
-    if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings):
+    origin = websocket.headers.get("origin")
+    if not origin_allowed(origin, websocket.headers.get("host"), settings):
+        refused.info("refused a WebSocket upgrade from %s: Origin %r is not allowed (PLAYGROUND_ALLOWED_ORIGINS, "
+                     "PLAYGROUND_PUBLIC_URL)", websocket.client.host if websocket.client else "?", origin)
         await websocket.close(code=1008)  # before accept: uvicorn answers HTTP 403
         return
     client = websocket.client.host if websocket.client else None

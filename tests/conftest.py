@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -84,6 +85,31 @@ def make_server() -> Iterator[Callable[..., RunningServer]]:
         running.stop()
 
 
+FUNCTION = re.compile(r"^\s*(async\s+)?(function\b|\([^()]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)")
+
+
+def _under_csp(wait_for_function):
+    """Playwright polls a bare expression with eval(), which the pages' Content-Security-Policy forbids (no
+    'unsafe-eval'); as an arrow function it is compiled over the DevTools protocol instead, which CSP does not govern.
+    So every test runs the pages under their real policy, and a violation still fails it (a console error)."""
+
+    def wait(self, expression, *args, **kwargs):
+        if isinstance(expression, str) and not FUNCTION.match(expression):
+            expression = f"() => ({expression})"
+        return wait_for_function(self, expression, *args, **kwargs)
+
+    return wait
+
+
+def _wait_under_csp() -> None:
+    from playwright.sync_api import Frame, Page
+
+    for cls in (Page, Frame):
+        if not getattr(cls.wait_for_function, "under_csp", False):
+            cls.wait_for_function = _under_csp(cls.wait_for_function)
+            cls.wait_for_function.under_csp = True
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -100,6 +126,7 @@ def browser():
     """Headless Chromium: Debian's (or $CHROMIUM); Playwright's own only if tests/browser_check.py installed it."""
     from playwright.sync_api import sync_playwright
 
+    _wait_under_csp()
     path = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
     with sync_playwright() as p:
         kwargs = {"executable_path": path} if os.path.exists(path) else {}
