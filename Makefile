@@ -27,6 +27,11 @@ lint: $(VENV)/.test-installed
 test: $(VENV)/.test-installed lint
 	@CHROMIUM="$(CHROMIUM)" $(PY) tests/browser_check.py
 	CHROMIUM="$(CHROMIUM)" $(PY) -m pytest
+	@# The claims again under other CPUs' BLAS kernels (their float32 rounding), each one this CPU can run.
+	@for kernel in $$($(PY) tests/blas.py); do \
+		echo "claims under OPENBLAS_CORETYPE=$$kernel"; \
+		OPENBLAS_CORETYPE=$$kernel $(PY) -m pytest tests/engine -m claims -q || exit 1; \
+	done
 
 bench: $(VENV)/.run-installed
 	$(PY) -m engine.bench

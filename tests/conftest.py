@@ -152,3 +152,11 @@ def artifacts() -> Path:
     """Folder for screenshots and other test artefacts."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_report_header() -> str:
+    """Which OpenBLAS kernel this run's float32 arithmetic comes from (OPENBLAS_CORETYPE forces one)."""
+    from tests import blas
+
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return f"OpenBLAS kernel: {blas.corename() or 'unknown'}" + (f" (forced: {forced})" if forced else "")
