@@ -11,8 +11,14 @@ from app.trainer_view import TrainerView
 
 log = logging.getLogger("playground.session")
 
-DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius"}
+DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius", "WatchClaim": "preset"}
 READ_ONLY = (protocol.ExportCsv, protocol.Trace, protocol.GradCheck)  # answered without changing what a frame shows
+RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch on it ends
+    protocol.Reset: "the network was reset", protocol.Regenerate: "new data was drawn",
+    protocol.AddPoint: "a point was added", protocol.ErasePoints: "points were erased",
+    protocol.LoadCsv: "other data was loaded", protocol.SetWeight: "a weight was edited",
+    protocol.SetParams: "the weights were replaced",
+}
 GRADCHECK_THRESHOLD = 1e-4
 
 
@@ -56,13 +62,27 @@ class Host(Protocol):
         """Start a new run after a reset; its number."""
         ...
 
+    def watch_claim(self, preset: str, pause: bool, out: list[dict[str, Any]]) -> None:
+        """Watch this run for the preset's claim (ValueError if the run is not the preset's own from step 0)."""
+        ...
+
+    def run_changed(self, reason: str, out: list[dict[str, Any]]) -> None:
+        """The run is no longer what a claim watch started on: end the watch, saying why."""
+        ...
+
 
 def apply(host: Host, trainer: TrainerView, message: protocol.Message, out: list[dict[str, Any]]) -> None:
     """Apply one message; its answers, or an `error` naming the field at fault, go to `out`."""
     if not isinstance(message, READ_ONLY):
         host.changed()
     try:
+        before = trainer.config
         _dispatch(host, trainer, message, out)
+        if type(message) in RUN_CHANGES:
+            host.run_changed(RUN_CHANGES[type(message)], out)
+        elif isinstance(message, protocol.ConfigMsg) and (changed := [k for k in before if before[k] !=
+                                                                      trainer.config[k]]):  # fmt: skip
+            host.run_changed(f"{', '.join(changed)} changed", out)
     except trainer.config_error as exc:
         out.append(protocol.ProtocolError("rejected", exc.field, exc.message, message.id).to_message())
     except (ValueError, IndexError, KeyError, TypeError) as exc:
@@ -122,6 +142,8 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
             trainer.set_params(message.params)
         case protocol.Trace():
             out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
+        case protocol.WatchClaim():
+            host.watch_claim(message.preset, message.pause, out)
         case protocol.GradCheck():
             errors = trainer.gradcheck(message.inject_bug)
             worst = max(errors) if errors else 0.0

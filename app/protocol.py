@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.presets import PRESETS
 from engine.trainer import DEFAULT_CONFIG
 
 PROTOCOL_VERSION = 1
@@ -270,6 +271,15 @@ class GradCheck(Message):
     inject_bug: bool = False
 
 
+class WatchClaim(Message):
+    """Watch this run for a preset's claim (the run must be the preset's own, at step 0); answered by `claim`
+    messages: `watching` now, then `shown` or `not_shown` with the numbers, or `dropped` when the run changes."""
+
+    type: Literal["watch_claim"]
+    preset: Literal[tuple(PRESETS)]  # type: ignore[valid-type]
+    pause: bool = False
+
+
 class Ping(Message):
     """Round-trip probe; answered at once by `pong` with the same id."""
 
@@ -292,13 +302,14 @@ ClientMessage = Annotated[
     | SetParams
     | GradCheck
     | Trace
+    | WatchClaim
     | Ping,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
-    "export_csv", "set_weight", "set_params", "gradcheck", "trace", "ping",
+    "export_csv", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = tuple(k for k in ConfigMsg.model_fields if k not in ("type", "id"))
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app import commands, protocol
+from app.claim_watch import ClaimWatch
 from app.events import EventFilter, diverged, stop_reason, stops
 from app.frame_state import FrameState
 from app.jsontext import dumps
@@ -58,6 +59,7 @@ class Session:
         self._frames = FrameState()
         self._data_version: Any = None
         self._event_filter = EventFilter()
+        self._claim: ClaimWatch | None = None
         self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
 
     @property
@@ -246,6 +248,8 @@ class Session:
         try:
             if self.state is State.TRAINING:
                 self._train_slice(now, out)
+            if self._claim is not None and self._claim.decided:
+                self._judge_claim(out)
             if trainer.data_version != self._data_version:
                 self._data_version = trainer.data_version
                 out.append(trainer.data_message())
@@ -288,7 +292,8 @@ class Session:
                 start = time.perf_counter()
                 stop = self.announce(trainer.train(chunk), out)
                 pacer.chunk_done(chunk, time.perf_counter() - start)
-                if stop or self.inbox or not pacer.room_for_step(deadline - time.perf_counter()):
+                decided = self._claim is not None and self._claim.decided
+                if stop or decided or self.inbox or not pacer.room_for_step(deadline - time.perf_counter()):
                     break
             pacer.ran_at_max(now)
         else:
@@ -351,6 +356,27 @@ class Session:
     def new_run(self) -> int:
         """Start a new run after a reset: its number (the unsent loss history is dropped)."""
         return self._frames.new_run()
+
+    def watch_claim(self, preset: str, pause: bool, out: list[dict[str, Any]]) -> None:
+        """Watch this run for the preset's claim (ValueError if the run is not the preset's own from step 0)."""
+        assert self.trainer is not None
+        self.run_changed("a new watch started", out)
+        self._claim = ClaimWatch.start(preset, self.trainer.trainer, pause)
+        out.append(self._claim.started())
+
+    def run_changed(self, reason: str, out: list[dict[str, Any]]) -> None:
+        """The run is no longer what the claim watch started on: end the watch, saying why."""
+        if self._claim is not None:
+            out.append(self._claim.drop(reason))
+            self._claim = None
+
+    def _judge_claim(self, out: list[dict[str, Any]]) -> None:
+        """The watched run reached its horizon or stopped: send the verdict, and pause if the student asked to."""
+        claim, self._claim = self._claim, None
+        assert claim is not None
+        out.append(claim.verdict())
+        if claim.pause and self.state is State.TRAINING:
+            self._set_state(State.IDLE, out, "paused where the claim was decided")
 
     def config(self) -> dict[str, Any]:
         """The full applied config, plus the server's own keys speed and fps."""

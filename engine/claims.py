@@ -7,7 +7,7 @@ that turns the finished run (and, for a comparison, the same seed's run of each 
 
     watch = Watch(claim, trainer)          # before the first step; hooks trainer.on_step
     trainer.train(claim.horizon)           # or any number of slices: every step is seen
-    watch.done  →  Verdict via judge(watch.run(), references)
+    watch.done  →  Verdict via judge(watch.run(), references)  (what Preset.verdict does)
 """
 
 from __future__ import annotations
@@ -138,20 +138,18 @@ class Claim:
 
 
 class Watch:
-    """Records one trainer's run for a claim, step by step through `trainer.on_step`, until the horizon or a stop."""
+    """Records one trainer's run for a claim, step by step through `trainer.on_step`, until the horizon or a stop.
 
-    def __init__(self, claim: Claim, trainer: Trainer) -> None:
-        self.claim, self.trainer = claim, trainer
+    With `halt`, the step that decides the claim also ends the trainer's current `train` call there."""
+
+    def __init__(self, claim: Claim, trainer: Trainer, halt: bool = False) -> None:
+        self.claim, self.trainer, self.halt = claim, trainer, halt
         self.readings: dict[str, list[tuple[int, Any]]] = {name: [] for name in claim.probes}
         self.events: list[dict[str, Any]] = []
-        self.stopped = False
-        self._seen_horizon = False
+        self.done = False
+        self._end: tuple[int, int, dict[str, float]] | None = None
         self._take()
         trainer.on_step = self._after_step
-
-    @property
-    def done(self) -> bool:
-        return self.stopped or self.trainer.step >= self.claim.horizon
 
     def _take(self) -> None:
         step = self.trainer.step
@@ -159,26 +157,32 @@ class Watch:
             if probe.due(step, self.claim.horizon) and (not self.readings[name] or self.readings[name][-1][0] != step):
                 self.readings[name].append((step, probe.read(self.trainer)))
 
-    def _after_step(self, events: list[dict[str, Any]]) -> None:
-        if self.stopped or self.trainer.step > self.claim.horizon or (events == [] and self._seen_horizon):
-            return
-        self._seen_horizon = self.trainer.step >= self.claim.horizon
+    def _after_step(self, events: list[dict[str, Any]]) -> bool:
+        """Record this step; True (halt) when it decided the claim and the watch was asked to halt there."""
+        if self.done:
+            return False
         self.events += events
-        self.stopped = any(e["kind"] in STOPS for e in events)
         self._take()
+        t = self.trainer
+        self.done = any(e["kind"] in STOPS for e in events) or t.step >= self.claim.horizon
+        if self.done:
+            self._end = (t.step, t.epoch, t.evaluate())
+        return self.done and self.halt
 
     def detach(self) -> None:
         if self.trainer.on_step == self._after_step:
             self.trainer.on_step = None
 
     def run(self) -> Run:
+        """The run as recorded; where it ended (the horizon or the stop), even if the trainer went on since."""
         t = self.trainer
-        return Run(self.readings, self.events, t.step, t.epoch, t.evaluate())
+        step, epoch, final = self._end or (t.step, t.epoch, t.evaluate())
+        return Run(self.readings, self.events, step, epoch, final)
 
 
 def record(trainer: Trainer, claim: Claim) -> Run:
     """Train `trainer` from where it is to the claim's horizon (or a stop), recording what the claim reads."""
-    watch = Watch(claim, trainer)
+    watch = Watch(claim, trainer, halt=True)
     try:
         while not watch.done:
             trainer.train(min(100, claim.horizon - trainer.step))

@@ -40,7 +40,8 @@ class Trainer(LiveEdits):
         self.data_version = 1
         self._early_stopping = EarlyStopping()
         self._units = UnitMonitor()
-        self.on_step: Callable[[list[dict[str, Any]]], None] | None = None  # called after every step (claims watch)
+        # Called after every step with its events (a claim's watch); returning True ends the current train call.
+        self.on_step: Callable[[list[dict[str, Any]]], bool | None] | None = None
         self.reset()
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -149,8 +150,8 @@ class Trainer(LiveEdits):
         while more(done):
             happened = self._train_step()
             done += 1
-            if self.on_step is not None:
-                self.on_step(happened or [])
+            if self.on_step is not None and self.on_step(happened or []):
+                break
             if happened:
                 events += happened
                 if any(e["kind"] in STOPS for e in happened):

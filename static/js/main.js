@@ -19,7 +19,7 @@ const $ = (selector) => document.querySelector(selector);
 
 const playground = {
   connected: false, config: null, epoch: 0, step: 0, framesReceived: 0, drawStats: null, state: "idle",
-  layout: null, data: null, options: null, events: [], gradcheck: null, preset: null,
+  layout: null, data: null, options: null, events: [], gradcheck: null, preset: null, claim: null,
   get lastFrame() { return frameSummary(loop.newest); },
   get lastParams() { return loop.newest?.params ? Array.from(loop.newest.params) : []; },
 };
@@ -36,6 +36,7 @@ const socket = new PlaygroundSocket({
   onState: connection,
 });
 const send = (message) => socket.send(message);
+playground.send = send;  // the page's own socket, for tests and the console
 
 const controls = new Controls($("#controls"), {
   onConfig: (patch) => { playground.preset = null; send({ type: "config", ...patch }); },
@@ -101,6 +102,7 @@ function receive(message) {
     case "error": return files.answer(message) || error(message);
     case "gradcheck": playground.gradcheck = message; return gradcheck.show(message);
     case "csv": return files.csv(message);
+    case "claim": playground.claim = message; return presets.claim(message);
     default: return undefined;
   }
 }
@@ -208,14 +210,22 @@ page.set("theme", page.view.theme);
 let ready = false;
 let waiting = [];
 const whenReady = (action) => { if (ready) action(); else waiting.push(action); };
-mountPresets($("#presets"), {
+const presets = mountPresets($("#presets"), {
   apply: (preset) => whenReady(() => {
     send({ type: "config", ...preset.config });
     send({ type: "reset" });
+    send({ type: "watch_claim", preset: preset.id, pause: presets.pauseWanted });
     send({ type: "play" });
     wantPlaying = true;
   }),
+  rewatch: (preset) => {  // same data seed as now ("New data" keeps its draw); the server refuses other changes
+    send({ type: "reset" });
+    send({ type: "watch_claim", preset: preset.id, pause: presets.pauseWanted });
+    send({ type: "play" });
+    wantPlaying = true;
+  },
 });
+playground.presets = presets;
 page.followHash(() => socket.open);
 
 socket.connect();

@@ -1,8 +1,10 @@
 // The preset menu for the playground: the lessons' one-click configurations (GET /api/presets), grouped by topic,
 // with each one's explanation, what to look at and what to try next. Applying one is the page's job (`apply`).
 //
-//   const menu = mountPresets(container, { apply: (preset) => { send config; reset; play } });
+//   const menu = mountPresets(container, { apply: (preset) => { send config; reset; watch_claim; play } });
 //   menu.select(id)  — apply a preset by id (also happens on load and on hashchange for #preset=<id>)
+//   menu.pauseWanted — whether the student asked to pause where the claim is decided
+//   menu.claim(msg)  — show a `claim` message from the server (watching, shown, not_shown, dropped)
 
 const GROUPS = {
   "update-rule": "The update rule", "learning-rate": "Learning rate", "batch-size": "Batch size",
@@ -16,6 +18,12 @@ export function presetFromHash(hash) {
   return params.get("preset") || null;
 }
 
+function number(x) {
+  if (x === null) return "—";
+  if (Number.isInteger(x) && Math.abs(x) < 1e6) return String(x);
+  return Number(x.toPrecision(3)).toString();
+}
+
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -26,13 +34,47 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-export function mountPresets(container, { apply, fetchPresets = () => fetch("/api/presets").then((r) => r.json()) }) {
+export function mountPresets(container, { apply, rewatch, fetchPresets = () => fetch("/api/presets").then((r) => r.json()) }) {
   const select = h("select", { id: "preset-select", "aria-label": "Lesson preset" },
     h("option", { value: "" }, "Lessons: choose a preset…"));
   const card = h("div", { class: "preset-card", id: "preset-card", "aria-live": "polite" });
   container.append(h("label", { class: "preset-menu" }, select), card);
   let presets = new Map();
   let ready = null;
+
+  const claimBox = h("div", { class: "preset-claim", id: "preset-claim", role: "status", "aria-live": "polite" });
+  const pauseBox = h("input", { type: "checkbox", id: "claim-pause" });
+  const pauseLabel = h("label", { class: "claim-pause" }, pauseBox, " Pause where the claim is decided");
+  let current = null;
+
+  const conditions = (list) => h("ul", { class: "claim-numbers" },
+    ...list.map((c) => h("li", { class: c.held ? "good" : "bad" },
+      `${c.label}: ${number(c.value)} ${c.op} ${number(c.limit)}`)));
+
+  const rewatchButton = () => {
+    const button = h("button", { type: "button", id: "claim-rewatch" }, "Reset and watch the claim again");
+    button.addEventListener("click", () => current && rewatch(current));
+    return button;
+  };
+
+  const showClaim = (message) => {
+    if (!current || message.preset !== current.id) return;
+    const status = {
+      watching: () => [h("p", {}, h("strong", {}, "Claim: "), message.claim, "."),
+        h("p", { class: "claim-status" }, `Watching this run: it is judged at step ${message.horizon}.`)],
+      shown: () => [h("p", { class: "claim-status good" }, h("strong", {}, `Claim shown at step ${message.step}: `),
+        message.claim, "."), conditions(message.conditions)],
+      not_shown: () => [h("p", { class: "claim-status bad" },
+        h("strong", {}, `Claim not shown by step ${message.step}: `), message.claim, "."),
+        conditions(message.conditions), h("p", {}, h("strong", {}, "Try: "), message.try_instead)],
+      dropped: () => [h("p", {}, h("strong", {}, "Claim: "), message.claim, "."),
+        h("p", { class: "claim-status" }, `No longer watched: ${message.reason}. The claim is about the preset's own `
+          + "run, from a fresh start."), rewatchButton()],
+    }[message.status];
+    if (!status) throw new Error(`unknown claim status ${message.status}`);
+    claimBox.dataset.status = message.status;
+    claimBox.replaceChildren(...status());
+  };
 
   const show = (preset) => {
     const related = preset.related.length ? h("p", { class: "preset-related" }, "Compare: ",
@@ -43,7 +85,9 @@ export function mountPresets(container, { apply, fetchPresets = () => fetch("/ap
       h("p", { class: "preset-explanation" }, preset.explanation),
       h("p", { class: "preset-look" }, h("strong", {}, "Look at: "), preset.look_at),
       h("p", { class: "preset-try" }, h("strong", {}, "Try next: "), preset.try_next),
-      related);
+      related, claimBox, pauseLabel);
+    claimBox.dataset.status = "";
+    claimBox.replaceChildren(h("p", {}, h("strong", {}, "Claim: "), preset.claim, "."));
   };
 
   const menu = {
@@ -53,12 +97,15 @@ export function mountPresets(container, { apply, fetchPresets = () => fetch("/ap
       const preset = presets.get(id);
       if (!preset) return false;
       select.value = id;
+      current = preset;
       show(preset);
       if (window.__playground) window.__playground.preset = id;
       apply(preset);
       return true;
     },
     get presets() { return [...presets.values()]; },
+    get pauseWanted() { return pauseBox.checked; },
+    claim: showClaim,
   };
 
   ready = Promise.resolve(fetchPresets()).then((list) => {
