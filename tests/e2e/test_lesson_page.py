@@ -3,9 +3,11 @@ agreeing with the engine's computation."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from engine.lesson import fmt, worked_example
+from tests.e2e.pixels import Screenshot, css_colour, document_box
 
 READY = "window.__lesson && window.__lesson.ready"
 
@@ -40,8 +42,31 @@ def test_steps_forward_and_back_with_formula_numbers_and_result(page, server, ar
     page.wait_for_function("window.__lesson.done", timeout=15000)
     assert card(page, "result").endswith("0.18307")
     assert "0.27484" in page.locator("#worked-walk .loss-drop").inner_text()
-    page.screenshot(path=str(artifacts / "lesson-page.png"), full_page=True)
+    assert_the_picture_shows_the_diagram(page, Screenshot(page, artifacts / "lesson-page.png"))
     assert page.errors == []
+
+
+def assert_the_picture_shows_the_diagram(page, shot: Screenshot) -> None:
+    """After the last step: the loss box is highlighted as the current step, every neuron is drawn in its own fill,
+    and the links in the colour of a positive weight (the tutorial's weights are all positive); colours are the
+    page's own (computed from walkthrough.css)."""
+    loss = "#worked-walk .loss.current rect"
+    assert shot.of(loss, inset=5).near(css_colour(page, loss, "fill"), 8).mean() > 0.6, "loss box highlighted"
+    assert shot.of(loss).near(css_colour(page, loss, "stroke"), 30).mean() > 0.04, "with the current step's border"
+    nodes = page.evaluate("[...document.querySelectorAll('#worked-walk [data-node] circle')]"
+                          ".map((c) => c.parentElement.dataset.node)")
+    assert len(nodes) == 5  # 2-2-1
+    for node in nodes:
+        circle = f'#worked-walk [data-node="{node}"] circle'
+        box = document_box(page, circle)
+        above_name = {"x": box["x"] + 0.35 * box["width"], "y": box["y"] + 0.12 * box["height"],
+                      "width": 0.3 * box["width"], "height": 0.15 * box["height"]}
+        assert shot.region(above_name).near(css_colour(page, circle, "fill"), 8).mean() > 0.8, node
+    edge = "#worked-walk line.edge.pos"
+    opacity = float(page.evaluate(f"getComputedStyle(document.querySelector({edge!r})).opacity"))
+    paper = np.asarray(css_colour(page, "#worked-walk .diagram-box", "background-color"), float)
+    on_paper = opacity * np.asarray(css_colour(page, edge, "stroke"), float) + (1 - opacity) * paper
+    assert shot.of("#worked-walk .lesson-diagram").near(on_paper, 12).sum() > 300, "links of positive weights"
 
 
 def test_every_step_matches_the_engine(page, server):
