@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import socket
 import struct
+from typing import Any
 
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 
 from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
 
@@ -37,15 +39,18 @@ class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
         if self.handshake_complete and not self.close_sent and not self.transport.is_closing():
             self.stop_keepalive()
             self.queue.put_nowait({"type": "websocket.disconnect", "code": SHUTDOWN_CODE, "reason": SHUTDOWN_REASON})
-            self.conn.send_close(SHUTDOWN_CODE, SHUTDOWN_REASON)
-            self.transport.write(b"".join(self.conn.data_to_send()))
+            try:
+                self.conn.send_close(SHUTDOWN_CODE, SHUTDOWN_REASON)
+                self.transport.write(b"".join(self.conn.data_to_send()))
+            except InvalidState:  # the peer's close crossed ours
+                pass
             self.transport.close()
         else:
             super().shutdown()
         grace = self.config.timeout_graceful_shutdown
         self.loop.call_later(DEFAULT_GRACE if grace is None else max(0.0, grace - 0.5), self.abort)
 
-    async def send(self, message) -> None:  # noqa: ANN001 — uvicorn's ASGISendEvent
+    async def send(self, message: Any) -> None:
         """As uvicorn's, except a close towards a peer that stopped reading aborts the transport instead of waiting."""
         if message["type"] == "websocket.close" and self.handshake_complete and not self.writable.is_set():
             self.abort()
