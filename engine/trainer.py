@@ -150,7 +150,7 @@ class Trainer(LiveEdits):
         while more(done):
             happened = self._train_step()
             done += 1
-            if self.on_step is not None and self.on_step(happened or []):
+            if self.on_step is not None and self.on_step(happened or []) is True:
                 break
             if happened:
                 events += happened

@@ -77,7 +77,7 @@ _VALLEY = {"dataset": "circle", "points": 400, "layers": [], "features": ["x1_sq
            "batch_size": 200, "learning_rate": 0.3, "seed": 1}
 _DYING = {"dataset": "circle", "points": 200, "layers": [8, 8], "init": "xavier", "loss": "bce", "optimizer": "sgd",
           "learning_rate": 2.5, "seed": 4}
-_OVERFIT = {"dataset": "circle", "points": 60, "noise": 0.5, "train_ratio": 0.5, "layers": [16, 16],
+_OVERFIT = {"dataset": "circle", "points": 60, "noise": 0.5, "train_ratio": 0.5, "layers": [16, 16, 16],
             "activation": "relu", "init": "he", "loss": "bce", "optimizer": "adam", "learning_rate": 0.01,
             "batch_size": 10, "seed": 3}
 
@@ -286,8 +286,8 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "overfit", "generalisation", "Overfitting: few noisy points, big network",
             dict(_OVERFIT),
-            "Thirty very noisy training points and two layers of sixteen units: the network has room to memorise every "
-            "point, noise included. Training loss keeps falling while test loss turns and rises.",
+            "Thirty very noisy training points and three layers of sixteen units: the network has room to memorise "
+            "every point, noise included. Training loss keeps falling while test loss turns and rises.",
             "The gap between the training and test loss curves; the boundary's wiggles around single points.",
             "Load the L2, dropout or early-stopping versions.",
             speed=500, related=("overfit-l2", "overfit-dropout", "overfit-early-stopping"),

@@ -271,9 +271,9 @@ def _gap(run: Run) -> float:
 
 
 OVERFIT = Claim(
-    "training loss ends below a quarter of test loss, and test loss has turned and risen to more than 1.5 times its "
+    "training loss ends below 30% of test loss, and test loss has turned and risen to more than 1.5 times its "
     "lowest", OVERFIT_STEPS,
-    lambda run, _: [Condition("training loss / test loss", run.final["train_loss"] / run.final["test_loss"], "<", 0.25),
+    lambda run, _: [Condition("training loss / test loss", run.final["train_loss"] / run.final["test_loss"], "<", 0.3),
                     Condition("test loss / its lowest", run.final["test_loss"] / run.series("test").min(), ">", 1.5)],
     _TEST_CURVE,
 )  # fmt: skip
@@ -283,17 +283,17 @@ OVERFIT_L2 = Claim(
     versus=("overfit",),
 )  # fmt: skip
 OVERFIT_DROPOUT = Claim(
-    "it cannot memorise every point: its training loss ends more than 1.25 times the unregularised run's",
+    "it cannot memorise every point as well: its training loss ends more than 1.1 times the unregularised run's",
     OVERFIT_STEPS,
     lambda run, ref: [Condition("training loss / unregularised run's",
-                                run.final["train_loss"] / ref["overfit"].final["train_loss"], ">", 1.25)],
+                                run.final["train_loss"] / ref["overfit"].final["train_loss"], ">", 1.1)],
     versus=("overfit",),
 )  # fmt: skip
 OVERFIT_EARLY_STOPPING = Claim(
-    "training stops by itself, at a test loss below three quarters of the run that goes on", OVERFIT_STEPS,
+    "training stops by itself, at a test loss below 80% of the run that goes on", OVERFIT_STEPS,
     lambda run, ref: [
         Condition("early stops", float(bool(run.first("early_stopped"))), "==", 1),
-        Condition("test loss / unstopped run's", run.final["test_loss"] / ref["overfit"].final["test_loss"], "<", 0.75),
+        Condition("test loss / unstopped run's", run.final["test_loss"] / ref["overfit"].final["test_loss"], "<", 0.8),
     ],
     versus=("overfit",),
 )  # fmt: skip

@@ -373,9 +373,13 @@ def test_csv_export_and_import_and_png_export(playground, tmp_path):
     assert open(download.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+NODE_PLACED = """([column, index]) => { try { const p = __playground.probe.nodePoint(column, index);
+    return p && Number.isFinite(p.x) && Number.isFinite(p.y); } catch (e) { return false; } }"""
+
+
 def test_hovering_a_neuron_shows_its_map_in_the_big_heatmap(playground):
     pg = playground.open()
-    pg.wait("__playground.probe.sizes() !== undefined")
+    pg.wait(NODE_PLACED, [1, 0])  # the diagram has laid out that neuron, not merely heard of the sizes
     point = pg.get("__playground.probe.nodePoint(1, 0)")
     pg.page.mouse.move(point["x"], point["y"])
     pg.wait("document.querySelector('.heatmap-caption').textContent.includes('neuron 1 of hidden layer 1')")
@@ -400,9 +404,9 @@ def test_every_control_has_a_name_for_screen_readers(playground):
 
 def test_clicking_a_feature_in_the_diagram_toggles_it(playground):
     pg = playground.open()
-    pg.wait("__playground.probe.sizes() !== undefined")
     names = pg.get("__playground.options.config.features.values")
     index = names.index("x1_sq")
+    pg.wait(NODE_PLACED, [0, index])
     point = pg.get(f"__playground.probe.nodePoint(0, {index})")
     pg.page.mouse.click(point["x"], point["y"])
     pg.wait("__playground.config.features.includes('x1_sq')")

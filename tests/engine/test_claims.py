@@ -120,7 +120,11 @@ def test_step_decay_rate_is_its_schedule_at_every_step():
     base, size, gamma = trainer.config["learning_rate"], 1000, 0.1
     assert trainer.config["schedule"] == {"name": "step", "step_size": size, "gamma": gamma}
     rates = {}
-    trainer.on_step = lambda _: rates.setdefault(trainer.step, trainer.learning_rate)
+
+    def note(_events):
+        rates[trainer.step] = trainer.learning_rate
+
+    trainer.on_step = note
     trainer.train(2000)
     for step in (1, 998, 999, 1000, 1001, 1999):
         assert rates[step] == pytest.approx(base * gamma ** (step // size), rel=1e-12)
