@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
 
 from app.settings import Settings
+from app.slots import SLOTS_DB_ENV, prepare
 
 
 def load_settings() -> Settings:
@@ -46,7 +50,18 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["PLAYGROUND_PORT"] = str(args.port)
     os.environ["PLAYGROUND_WORKERS"] = str(args.workers)
     settings = load_settings()
-    uvicorn.run("app.main:create_app", **uvicorn_options(settings, reload=args.reload))
+    options = uvicorn_options(settings, reload=args.reload)
+    if not options["workers"] or options["workers"] < 2:
+        uvicorn.run("app.main:create_app", **options)
+        return
+    # Several worker processes: the session caps and /healthz count the whole server's sessions through one slots
+    # database (app.slots) that this process creates before any worker starts, and removes after the last has ended.
+    directory = Path(tempfile.mkdtemp(prefix="playground-slots-"))
+    try:
+        os.environ[SLOTS_DB_ENV] = str(prepare(directory))
+        uvicorn.run("app.main:create_app", **options)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def uvicorn_options(settings: Settings, *, reload: bool = False) -> dict:

@@ -1,9 +1,9 @@
-"""Admission and abuse limits: the Origin allowlist, session caps and the control-message token bucket."""
+"""Admission and abuse limits: the Origin allowlist and the control-message token bucket (session caps: app.slots)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from app.protocol import DEFAULT_FPS, FPS_RANGE
 from app.settings import Settings
@@ -25,16 +25,6 @@ def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> 
     if origin is None:
         return True
     return origin in allowed_origins(settings, host)
-
-
-def refusal(client_hosts: Iterable[str | None], client: str | None, settings: Settings) -> str | None:
-    """Why a new session may not start (a reason for close 1013), or None if it may."""
-    hosts = list(client_hosts)
-    if len(hosts) >= settings.max_sessions:
-        return f"server full: {settings.max_sessions} sessions in use"
-    if client is not None and sum(h == client for h in hosts) >= settings.max_sessions_per_client:
-        return f"too many sessions from this address (at most {settings.max_sessions_per_client})"
-    return None
 
 
 class TokenBucket:

@@ -21,8 +21,10 @@ async def index(request: Request) -> HTMLResponse:
 
 @router.get("/healthz")
 async def healthz(request: Request) -> dict:
-    """Liveness, version, and how many sessions are in use."""
-    registry = getattr(request.app.state, "sessions", None)
-    in_use = len(registry) if registry is not None else 0
-    capacity = request.app.state.settings.max_sessions
-    return {"status": "ok", "version": __version__, "sessions": in_use, "capacity": capacity}
+    """Liveness, version, and how many sessions the whole server has in use (every worker process's) of how many."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:  # before startup
+        return {"status": "ok", "version": __version__, "sessions": 0,
+                "capacity": request.app.state.settings.max_sessions}
+    counts = runtime.slots.counts()
+    return {"status": "ok", "version": __version__, "sessions": counts.sessions, "capacity": counts.capacity}

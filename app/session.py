@@ -165,7 +165,7 @@ class Session:
         with self._state_lock:
             self.state = State.CLOSED
             self.runtime.training.discard(self.id)
-        self.runtime.sessions.pop(self.id, None)
+        self.runtime.leave(self.id)  # and its slot back to the server's caps
         current = asyncio.current_task()
         for task in self._tasks:
             if task is not current:

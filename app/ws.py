@@ -8,9 +8,10 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketState
 
-from app.limits import TokenBucket, origin_allowed, refusal
+from app.limits import TokenBucket, origin_allowed
 from app.runtime import Runtime
 from app.session import Session, State
+from app.slots import Refusal
 
 router = APIRouter()
 log = logging.getLogger("playground.session")
@@ -29,10 +30,10 @@ async def training_session(websocket: WebSocket) -> None:
         await websocket.close(code=1008)  # before accept: uvicorn answers HTTP 403
         return
     client = websocket.client.host if websocket.client else None
-    reason = refusal((s.client for s in runtime.sessions.values()), client, settings)
-    if reason is not None:
+    slot = runtime.slots.admit(client)  # the whole server's caps, whichever worker process this is (app.slots)
+    if isinstance(slot, Refusal):
         await websocket.accept()
-        await websocket.close(code=1013, reason=reason)
+        await websocket.close(code=1013, reason=slot.reason)
         return
 
     async def close_socket(code: int, reason: str) -> None:
@@ -40,8 +41,13 @@ async def training_session(websocket: WebSocket) -> None:
         if websocket.application_state is WebSocketState.CONNECTED:
             await websocket.close(code=code, reason=reason[:120])
 
-    session = Session(runtime, client, close_socket)
+    try:
+        session = Session(runtime, client, close_socket)
+    except BaseException:
+        runtime.slots.release(slot)
+        raise
     runtime.sessions[session.id] = session
+    runtime.held[session.id] = slot
     try:
         await websocket.accept()
         await session.start(websocket.send_text, websocket.send_bytes, runtime.description)
@@ -66,3 +72,4 @@ async def training_session(websocket: WebSocket) -> None:
         log.debug("session %s ended: %r", session.id, exc)
     finally:
         session.disconnected()
+        runtime.leave(session.id)
