@@ -21,10 +21,12 @@ async def index(request: Request) -> HTMLResponse:
 
 @router.get("/healthz")
 async def healthz(request: Request) -> dict:
-    """Liveness, version, and how many sessions the whole server has in use (every worker process's) of how many."""
+    """Liveness, version, how many sessions the whole server has in use (every worker process's) of how many, and
+    how many worker processes serve it."""
     runtime = getattr(request.app.state, "runtime", None)
     if runtime is None:  # before startup
         return {"status": "ok", "version": __version__, "sessions": 0,
-                "capacity": request.app.state.settings.max_sessions}
+                "capacity": request.app.state.settings.max_sessions, "workers": 1}
     counts = runtime.slots.counts()
-    return {"status": "ok", "version": __version__, "sessions": counts.sessions, "capacity": counts.capacity}
+    return {"status": "ok", "version": __version__, "sessions": counts.sessions, "capacity": counts.capacity,
+            "workers": counts.workers}

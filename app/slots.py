@@ -51,8 +51,11 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Counts:
+    """Sessions in use in the whole server, the most it admits, and the worker processes serving it."""
+
     sessions: int
     capacity: int
+    workers: int
 
 
 class Slots(Protocol):
@@ -95,7 +98,7 @@ class LocalSlots:
         self.held.pop(slot.id, None)
 
     def counts(self) -> Counts:
-        return Counts(len(self.held), self.settings.max_sessions)
+        return Counts(len(self.held), self.settings.max_sessions, 1)
 
     def close(self) -> None:
         self.held.clear()
@@ -185,16 +188,17 @@ class SharedSlots:
         self.reclaim()
         with self._lock:
             (total,) = self.db.execute("SELECT count(*) FROM slots").fetchone()
-        return Counts(total, self.settings.max_sessions)
+        return Counts(total, self.settings.max_sessions, len(self._owner_files()))
+
+    def _owner_files(self) -> list[os.DirEntry]:
+        return [entry for entry in os.scandir(self.directory)
+                if entry.name.startswith(OWNER_PREFIX) and entry.name.endswith(OWNER_SUFFIX)]
 
     def dead_owners(self) -> list[tuple[str, int]]:
         """Owners whose lock file anyone can lock: their process is gone. Each comes with the fd holding its lock."""
         dead = []
-        for entry in os.scandir(self.directory):
-            name = entry.name
-            if not (name.startswith(OWNER_PREFIX) and name.endswith(OWNER_SUFFIX)):
-                continue
-            owner = name[len(OWNER_PREFIX):-len(OWNER_SUFFIX)]
+        for entry in self._owner_files():
+            owner = entry.name[len(OWNER_PREFIX):-len(OWNER_SUFFIX)]
             if owner == self.owner:
                 continue
             try:
