@@ -44,9 +44,13 @@ class Settings(BaseSettings):
         [], description="Exact WebSocket Origin allowlist; empty means the request's own (allowed) host and the "
         "public URL."
     )
-    max_sessions: int = Field(200, ge=1, description="WebSocket sessions per process; more get close 1013.")
+    max_sessions: int = Field(
+        200, ge=1, description="WebSocket sessions in the whole server (every worker process together); more get "
+        "close 1013."
+    )
     max_sessions_per_client: int = Field(
-        100, ge=1, description="Sessions per client address (a classroom behind one NAT shares an address)."
+        100, ge=1, description="Sessions per client address in the whole server (a classroom behind one NAT shares "
+        "an address)."
     )
     max_layers: int = Field(8, ge=0, le=32, description="Most hidden layers a network may have.")
     max_neurons: int = Field(16, ge=1, le=256, description="Most neurons in one hidden layer.")
