@@ -139,7 +139,7 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.SetWeight():
             trainer.set_weight(message.layer, message.row, message.col, message.value)
         case protocol.SetParams():
-            trainer.set_params(message.params)
+            trainer.set_params(message.params, message.step, message.epoch)
         case protocol.Trace():
             out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
         case protocol.WatchClaim():

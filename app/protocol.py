@@ -249,11 +249,19 @@ class SetWeight(Message):
     value: Finite
 
 
+MAX_COUNTER = 2**31 - 1  # engine.live.MAX_COUNTER
+Counter = Annotated[int, Field(ge=0, le=MAX_COUNTER)]
+
+
 class SetParams(Message):
-    """Replace every weight and bias at once: the flat vector in the order of the frame's `params` block."""
+    """Replace every weight and bias at once: the flat vector in the order of the frame's `params` block; with
+    `step` and `epoch`, the counters too (the page restoring its run on a new session after a server restart)."""
 
     type: Literal["set_params"]
     params: Annotated[list[Finite], Field(min_length=1, max_length=10_000)]
+    # Optional, but not null: left out means unchanged, a value sent must be a counter.
+    step: Counter = Field(None, description="Set the step counter (mini-batches trained): 0 … 2**31-1.")  # type: ignore[assignment]
+    epoch: Counter = Field(None, description="Set the epoch counter (full passes), at most the step.")  # type: ignore[assignment]
 
 
 class Trace(Message):

@@ -129,9 +129,10 @@ class TrainerView:
         value = self.trainer.batch_loss
         return float("nan") if value is None else float(value)
 
-    def set_params(self, values: list[float]) -> None:
-        """Replace the whole flat parameter vector (same order as the frame's `params` block)."""
-        self.trainer.set_params(values)
+    def set_params(self, values: list[float], step: int | None = None, epoch: int | None = None) -> None:
+        """Replace the whole flat parameter vector (same order as the frame's `params` block), and optionally the
+        step and epoch counters (a restore after a server restart)."""
+        self.trainer.set_params(values, step=step, epoch=epoch)
 
     def trace(self, index: int, split: str) -> dict[str, Any]:
         """One point through the live network (engine.lesson.trace): every z, a, δ and gradient."""

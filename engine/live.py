@@ -17,6 +17,7 @@ from engine.network import Network
 from engine.optimizers import Optimizer, make_optimizer
 
 MAX_WEIGHT = 1e3
+MAX_COUNTER = 2**31 - 1  # step and epoch set by a restore: far from the frame header's u32 limit
 DATA_KEYS = ("dataset", "points", "noise", "seed", "classes")
 ARCHITECTURE_KEYS = ("features", "layers", "activation", "leaky_slope", "init", "init_scale")
 
@@ -39,6 +40,8 @@ class LiveEdits:
     _init_rng: np.random.Generator
     _backup_valid: bool
     _version: int
+    step: int
+    epoch: int
 
     def apply(self, patch: dict[str, Any]) -> list[dict[str, Any]]:
         """Validate the whole patch (ConfigError: nothing applied), then apply it live; return the events."""
@@ -120,8 +123,10 @@ class LiveEdits:
         self._backup_valid = False
         self._version += 1
 
-    def set_params(self, values: Any) -> None:
-        """Overwrite every parameter from a flat sequence in the params layout (e.g. a saved run)."""
+    def set_params(self, values: Any, step: int | None = None, epoch: int | None = None) -> None:
+        """Overwrite every parameter from a flat sequence in the params layout (e.g. a saved run), and optionally the
+        step and epoch counters (a run restored after a server restart continues from its step). Everything is
+        checked before anything changes."""
         params = self.network.params
         try:
             array = np.asarray(values, dtype=np.float64)
@@ -131,7 +136,16 @@ class LiveEdits:
             raise ConfigError("params", f"must be a list of {params.size} numbers (this network's parameters)")
         if not np.isfinite(array).all() or np.abs(array).max(initial=0.0) > MAX_WEIGHT:
             raise ConfigError("params", f"every value must be a finite number from {-MAX_WEIGHT:g} to {MAX_WEIGHT:g}")
+        for name, value in (("step", step), ("epoch", epoch)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or not 0 <= value <= MAX_COUNTER):
+                raise ConfigError(name, f"must be an integer from 0 to {MAX_COUNTER}")
+        new_step = self.step if step is None else step
+        new_epoch = self.epoch if epoch is None else epoch
+        if new_epoch > new_step:
+            raise ConfigError("epoch", f"must be at most the step ({new_step}): every epoch takes at least one step")
         params[...] = array
+        self.step, self.epoch = new_step, new_epoch
         self._backup_valid = False
         self._version += 1
 
