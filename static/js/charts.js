@@ -16,7 +16,8 @@ class Series {
 
 /** One chart: a growable x axis and named series, linear or log y, redrawn only when something changed. */
 export class LineChart {
-  constructor(canvas, { series = [], log = false, legend = false } = {}) {
+  constructor(canvas, { series = [], log = false, legend = false, bounds = null } = {}) {
+    this.bounds = bounds;  // a fixed [lo, hi] for a quantity with a known range (accuracy is 0 … 1)
     this.canvas = canvas;
     this.legend = legend;
     this.ctx = canvas.getContext("2d");
@@ -70,6 +71,7 @@ export class LineChart {
   }
 
   range() {
+    if (this.bounds) return this.bounds;
     let lo = Infinity;
     let hi = -Infinity;
     for (const s of this.series) {
@@ -205,7 +207,7 @@ export class Charts {
     this.root = root;
     const canvas = (name) => root.querySelector(`canvas[data-chart=${name}]`);
     this.loss = new LineChart(canvas("loss"), { series: [["train loss", "#0877bd"], ["test loss", "#e0702a"]] });
-    this.accuracy = new LineChart(canvas("accuracy"), { series: [["train accuracy", "#0877bd", "train"], ["test accuracy", "#e0702a", "test"]], legend: true });
+    this.accuracy = new LineChart(canvas("accuracy"), { series: [["train accuracy", "#0877bd", "train"], ["test accuracy", "#e0702a", "test"]], legend: true, bounds: [0, 1] });
     this.gradients = new LineChart(canvas("gradients"), { log: true, legend: true });
     this.updates = new LineChart(canvas("updates"), { log: true, legend: true });
     this.rate = new LineChart(canvas("rate"), { series: [["learning rate", "#2ca02c"]] });
@@ -230,8 +232,17 @@ export class Charts {
     this.lastStep = -1;
   }
 
+  /** A run restored on a new session (after a server restart): its frames go on with the same lines. */
+  continueRun() {
+    this.continuing = true;
+  }
+
   /** Take in one frame: its history rows, accuracy, gradient norms and update-to-weight ratios. */
   addFrame(frame) {
+    if (this.continuing) {
+      this.continuing = false;
+      this.run = frame.run;
+    }
     if (frame.run !== this.run || frame.step < this.lastStep) {
       this.clear();
       this.run = frame.run;

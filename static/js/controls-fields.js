@@ -144,14 +144,15 @@ export function speedField(s, help, onChange) {
   input.setAttribute("aria-describedby", `help-${id}`);
   const out = document.createElement("output");
   out.htmlFor = id;
+  let exact = null;  // the applied speed when it lies between two stops (a preset's 2 steps/s)
   const show = () => {
-    const v = speeds[input.value];
-    out.textContent = v === "max" ? "full speed" : `${v} steps/s`;
+    const v = exact ?? speeds[input.value];
+    out.textContent = v === "max" ? "full speed" : `${Number(v.toPrecision(3))} steps/s`;
     input.setAttribute("aria-valuetext", out.textContent);
   };
-  input.addEventListener("input", show);
+  input.addEventListener("input", () => { exact = null; show(); });
   input.addEventListener("change", () => onChange(speeds[input.value]));
-  input.show = show;
+  input.show = (value) => { exact = value ?? null; show(); };
   show();
   box.querySelector(".control-head").append(out);
   box.append(input);

@@ -17,6 +17,8 @@ export function writeInput(input, type, value, speeds) {
   else if (type === "speed") {
     const k = speeds.indexOf(value);
     input.value = k >= 0 ? k : speeds.findIndex((v) => v === "max" || v >= value);
+    input.show?.(value);  // the label says the applied speed, not the nearest stop
+    return;
   } else if (Array.isArray(value)) {
     writeList(input, type, value);
     return;

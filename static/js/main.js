@@ -75,6 +75,7 @@ playground.probe = {
   nodePoint: (column, index) => diagram.nodePoint(column, index),
   sizes: () => diagram.sizes,
   marked: () => heatmap.marked,
+  chartRange: (name) => charts[name].range(),
   benchmark: (n = 200) => loop.benchmark(n),
 };
 const gradcheck = new GradientCheck($("#tools"), { send });

@@ -300,3 +300,16 @@ def test_verdict_conditions_are_what_the_page_renders():
     """The wire form of a verdict carries every number the card shows (no NaN: JSON has none)."""
     verdict = Verdict("x", (Condition("a", float("inf"), "<=", 50),), 3)
     assert verdict.to_json()["conditions"][0]["value"] is None and not verdict.held
+
+
+def test_browser_a_presets_speed_is_labelled_as_applied_and_accuracy_stays_on_0_to_1(page, server):
+    """Issue 14 #6: a preset speed between two slider stops was labelled with the next stop (2 → "3.16 steps/s"),
+    and a constant accuracy (vanishing: 0.5 throughout) stretched the axis to 1.5."""
+    open_page(page, server, "slow-motion")
+    page.wait_for_function("__playground.config.speed === 2")
+    assert page.locator('output[for="speed"]').inner_text() == "2 steps/s"
+    open_page(page, server, "vanishing")
+    page.wait_for_function("__playground.lastFrame && __playground.lastFrame.step > 20")
+    assert page.evaluate("__playground.probe.chartRange('accuracy')") == [0, 1]
+    assert page.evaluate("__playground.probe.chartRange('loss')")[1] != 1  # other charts still fit their data
+    assert page.errors == []
