@@ -71,12 +71,13 @@ class Workers:
                 pass
         return pids
 
-    def serving(self, client_ports: set[int]) -> dict[int, int]:
+    def serving(self, clients: list[ClientConnection]) -> dict[int, int]:
         """Worker pid → how many of these client connections it serves."""
+        ends = {ws.socket.getsockname()[:2] for ws in clients}  # (address, port): a port may repeat across addresses
         served = {}
         for pid in self.worker_pids():
             conns = psutil.Process(pid).net_connections()
-            served[pid] = sum(c.laddr.port == self.port and bool(c.raddr) and c.raddr.port in client_ports
+            served[pid] = sum(c.laddr.port == self.port and bool(c.raddr) and (c.raddr.ip, c.raddr.port) in ends
                               and c.status == psutil.CONN_ESTABLISHED for c in conns)
         return served
 
@@ -137,9 +138,8 @@ def open_many(url: str, sources: list[str]) -> tuple[list[tuple[str, ClientConne
 def still_open(ws: ClientConnection) -> bool:
     """Whether the server still holds this session (a killed worker's connections were reset by the kernel)."""
     try:
-        ws.ping().wait(timeout=5)
-        return True
-    except (ConnectionClosed, TimeoutError):
+        return ws.ping().wait(timeout=5)  # a pong came back (False: none in 5 s)
+    except ConnectionClosed:
         return False
 
 
@@ -147,7 +147,7 @@ def test_one_address_gets_exactly_its_cap_across_two_workers(workers):
     srv = workers(2, **CAPS)
     admitted, refused = open_many(srv.ws_url, ["127.0.0.1"] * 9)
     try:
-        served = srv.serving({ws.socket.getsockname()[1] for _, ws in admitted})
+        served = srv.serving([ws for _, ws in admitted])
         assert len(admitted) == 3, (refused, served)
         assert [code for _, code, _ in refused] == [1013] * 6
         assert all("too many sessions from this address (at most 3)" == reason for _, _, reason in refused)
@@ -169,7 +169,7 @@ def test_several_addresses_get_exactly_the_total_cap_across_two_workers(workers)
     admitted, refused = open_many(srv.ws_url, sources)
     try:
         per_source = {s: sum(a == s for a, _ in admitted) for s in set(sources)}
-        served = srv.serving({ws.socket.getsockname()[1] for _, ws in admitted})
+        served = srv.serving([ws for _, ws in admitted])
         assert len(admitted) == 5 and max(per_source.values()) <= 3, (per_source, refused, served)
         assert len(refused) == 7 and {code for _, code, _ in refused} == {1013}
         assert {reason for _, _, reason in refused} == {"server full: 5 sessions in use"}
@@ -194,7 +194,7 @@ def test_a_killed_worker_does_not_keep_its_slots(workers):
     sources = ["127.0.0.1", "127.0.0.2", "127.0.0.3"] * 2
     admitted, _ = open_many(srv.ws_url, sources[:5])
     assert len(admitted) == 5
-    served = srv.serving({ws.socket.getsockname()[1] for _, ws in admitted})
+    served = srv.serving([ws for _, ws in admitted])
     victim = max(served, key=served.get)  # the worker holding the most sessions
     os.kill(victim, signal.SIGKILL)
     wait_until(lambda: not psutil.pid_exists(victim) or psutil.Process(victim).status() == psutil.STATUS_ZOMBIE)
