@@ -11,6 +11,7 @@ import { PageState } from "./page-state.js";
 import { mountPresets } from "./presets.js";
 import { Readouts } from "./readouts.js";
 import { frameSummary, RenderLoop } from "./render-loop.js";
+import { Resume } from "./resume.js";
 import { RunFiles } from "./run-files.js";
 import { PlaygroundSocket } from "./socket.js";
 import { hiddenNames } from "./urlstate.js";
@@ -35,8 +36,16 @@ const socket = new PlaygroundSocket({
   onFrame: frame,
   onState: connection,
 });
-const send = (message) => socket.send(message);
+const send = (message) => { resume.sent(message); socket.send(message); };
 playground.send = send;  // the page's own socket, for tests and the console
+const resume = new Resume({  // the run restored on a new session after a restart (the views below, when it is done)
+  playground, send, notices,
+  frame: () => loop.newest,
+  onDone: (run) => {
+    charts.continueRun();
+    if (run.training) send({ type: "play" });
+  },
+});
 
 const controls = new Controls($("#controls"), {
   onConfig: (patch) => { playground.preset = null; send({ type: "config", ...patch }); },
@@ -88,6 +97,7 @@ function featureOrder() {
 
 function connection(state, detail) {
   playground.connected = state === "open";
+  if (state === "closed") resume.lost(detail);
   notices.connection(state, detail);
 }
 
@@ -95,12 +105,12 @@ function receive(message) {
   byHand.handleMessage(message);
   switch (message.type) {
     case "hello": return hello(message);
-    case "config": files.answer(message); return applied(message.config);
+    case "config": files.answer(message); resume.answer(message); return applied(message.config);
     case "state": return training(message.state);
     case "layout": return layout(message);
     case "data": return data(message);
     case "event": return event(message);
-    case "error": return files.answer(message) || error(message);
+    case "error": return files.answer(message) || resume.answer(message) || error(message);
     case "gradcheck": playground.gradcheck = message; return gradcheck.show(message);
     case "csv": return files.csv(message);
     case "claim": playground.claim = message; return presets.claim(message);
@@ -119,12 +129,14 @@ function hello(message) {
   applied(message.config, true);
   if (message.state) training(message.state);
   page.restore(message.config);
-  if (wantPlaying) send({ type: "play" });
+  const restoring = resume.hello(message);  // after the hash's settings: the saved run's own config comes last
+  if (wantPlaying && !restoring) send({ type: "play" });
   ready = true;
   for (const action of waiting.splice(0)) action();
 }
 
 function applied(config, fromHello = false) {
+  if (!fromHello) resume.applied(playground.config, config);
   playground.config = config;
   controls.setConfig(config);
   diagram.setDropout(config.dropout, playground.options.config?.dropout?.max ?? 0.9);
@@ -178,6 +190,7 @@ function error(message) {
 }
 
 function frame(f, frameLayout) {
+  if (resume.active) return;  // the new session's fresh state, about to be replaced by the restored run
   playground.framesReceived += 1;
   playground.epoch = f.epoch;
   playground.step = f.step;
