@@ -1,4 +1,9 @@
-"""One socket's outgoing queue: JSON messages in order, at most one frame in flight, every send watched."""
+"""One socket's outgoing queue: JSON messages in order, at most one frame in flight, every send watched.
+
+A frame stays in flight until it has left the server (`taken`: the kernel has sent every byte, which it does only as
+the peer's receive window allows; see app/wsprotocol.py), not merely until it was handed to the transport: the next
+frame is built from the newest state only then, so a slow reader gets fresh frames at a lower rate instead of old
+ones queued in socket buffers."""
 
 from __future__ import annotations
 
@@ -20,8 +25,10 @@ class Outbox:
         timeout: float,
         on_frame_sent: Callable[[], None],
         on_failure: Callable[[str], Awaitable[None]],
+        taken: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._send_text, self._send_bytes = send_text, send_bytes
+        self._taken = taken
         self._timeout = timeout
         self._on_frame_sent, self._on_failure = on_frame_sent, on_failure
         self._items: deque[str | bytes] = deque()
@@ -55,10 +62,13 @@ class Outbox:
                     async with asyncio.timeout(self._timeout):
                         if isinstance(item, bytes):
                             await self._send_bytes(item)
+                            if self._taken is not None:
+                                await self._taken()
                         else:
                             await self._send_text(item)
                 except TimeoutError:
-                    await self._on_failure("send timeout: the client stopped reading")
+                    await self._on_failure(f"too slow: the client took no frame for {self._timeout:g} s"
+                                           if isinstance(item, bytes) else "send timeout: the client stopped reading")
                     return
                 except Exception as exc:  # the socket went away under us
                     log.debug("send failed: %r", exc)

@@ -88,14 +88,15 @@ class Session:
     # ---- lifecycle (event loop) -------------------------------------------------------------------------------
 
     async def start(self, send_text: Callable[[str], Awaitable[None]], send_bytes: Callable[[bytes], Awaitable[None]],
-                    hello_extra: dict[str, Any]) -> None:
-        """Create the trainer in the pool, say hello, then start the producer and the sender."""
+                    hello_extra: dict[str, Any], taken: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Create the trainer in the pool, say hello, then start the producer and the sender (`taken`: the
+        connection's wait until the peer has taken what was sent, when the server offers it)."""
         loop = asyncio.get_running_loop()
         self._handler = asyncio.current_task()
         self.trainer = await loop.run_in_executor(self.runtime.pool, TrainerView.create, self.settings)
         if self.state is State.CLOSED:
             return
-        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._wake.set, self._fail)
+        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._wake.set, self._fail, taken)
         self.subscribers.append(outbox)
         self.state = State.IDLE
         self.publish({"type": "hello", **hello_extra, "session": self.id, "config": self.config(),

@@ -12,6 +12,7 @@ from app.limits import TokenBucket, origin_allowed
 from app.runtime import Runtime
 from app.session import Session, State
 from app.slots import Refusal
+from app.wsprotocol import FLOW_EXTENSION
 
 router = APIRouter()
 log = logging.getLogger("playground.session")
@@ -50,7 +51,8 @@ async def training_session(websocket: WebSocket) -> None:
     runtime.held[session.id] = slot
     try:
         await websocket.accept()
-        await session.start(websocket.send_text, websocket.send_bytes, runtime.description)
+        flow = websocket.scope.get("extensions", {}).get(FLOW_EXTENSION) or {}
+        await session.start(websocket.send_text, websocket.send_bytes, runtime.description, flow.get("taken"))
         bucket = TokenBucket(settings.rate_per_second, settings.rate_burst)
         while True:
             message = await websocket.receive()

@@ -3,22 +3,30 @@ connection left behind by a client that stopped reading.
 
 uvicorn offers an application no way to abort a transport, and its own shutdown sends 1012 without a reason, then
 waits for every transport to drain: a client that never reads keeps the process alive for ever. This subclass of the
-`websockets-sansio` protocol (uvicorn's default) changes three things and nothing else:
+`websockets-sansio` protocol (uvicorn's default) changes these things and nothing else:
 
 - on shutdown (SIGTERM) a WebSocket gets `SHUTDOWN_CODE` with `SHUTDOWN_REASON`, and a connection still open after
   the grace period (uvicorn's `timeout_graceful_shutdown`, from PLAYGROUND_SHUTDOWN_GRACE) is aborted;
 - a close the application sends while the peer's buffer is full (it stopped reading: the send watchdog) aborts the
   transport at once: the close frame could never arrive, and a plain close would wait for the peer for ever;
 - whenever the application is done with a connection whose buffer still does not drain within `DRAIN_SECONDS`, the
-  transport is aborted, so the socket and its kernel buffers are freed.
+  transport is aborted, so the socket and its kernel buffers are freed. "Drained" counts the kernel's bytes the peer
+  has not acknowledged, not only asyncio's buffer; a peer that keeps taking them gets up to `CLOSE_DRAIN_MAX` seconds.
+
+And it bounds what one connection can hold, so that the latest frame wins end to end: the socket's kernel send buffer
+is `SEND_BUFFER` (a 45 KB frame fits, so a client on a fast link is not throttled), and the application can await
+`scope["extensions"][FLOW_EXTENSION]["taken"]()`: it returns once everything sent so far has left the server (the
+kernel sends only what fits the peer's receive window), so the session builds its next frame only then.
 
 It is selected by `ws=` in app.cli.uvicorn_options (pinned to uvicorn 0.54 in pyproject.toml).
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import struct
+import sys
 from typing import Any
 
 from uvicorn.protocols.utils import ClientDisconnected
@@ -28,11 +36,60 @@ from websockets.exceptions import InvalidState
 from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
 
 DRAIN_SECONDS = 0.5  # after the application is done: how long a connection may take to flush what is left
+CLOSE_DRAIN_MAX = 5.0  # …and at most how long while the peer keeps taking bytes (a slow reader getting its close)
 DEFAULT_GRACE = 5.0
+SEND_BUFFER = 64 * 1024  # SO_SNDBUF asked for (Linux doubles it for its bookkeeping): one 45 KB frame and some JSON
+FLOW_EXTENSION = "playground.flow"
+TAKEN_POLL_MAX = 0.02  # seconds between two looks at the kernel's queue, at most
+SIOCOUTQ = 0x5411 if sys.platform.startswith("linux") else None  # bytes the peer has not acknowledged (sent or not)
+SIOCOUTQNSD = 0x894B if sys.platform.startswith("linux") else None  # bytes not sent yet (linux/sockios.h)
 
 
 class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's default WebSocket protocol, with a close reason on shutdown and aborts instead of endless drains."""
+
+    def connection_made(self, transport: Any) -> None:
+        """As uvicorn's, with a small kernel send buffer: frames wait in the server, not in the kernel."""
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+            except OSError:
+                pass
+
+    def handle_connect(self, event: Any) -> None:
+        """As uvicorn's, and the application may ask whether the peer has taken what was sent (FLOW_EXTENSION)."""
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][FLOW_EXTENSION] = {"taken": self.taken}
+
+    def _queued(self, request: int | None) -> int:
+        """The kernel's count of this socket's outgoing bytes for an ioctl `request`; 0 where unknown."""
+        sock = self.transport.get_extra_info("socket")
+        if sock is None or request is None:
+            return 0
+        import fcntl  # Linux only, as are the requests
+
+        try:
+            return struct.unpack("i", fcntl.ioctl(sock.fileno(), request, b"\0\0\0\0"))[0]
+        except (OSError, ValueError):
+            return 0
+
+    def unsent(self) -> int:
+        """Bytes the peer has not taken yet: asyncio's buffer and the kernel's bytes not acknowledged by the peer."""
+        return self.transport.get_write_buffer_size() + self._queued(SIOCOUTQ)
+
+    async def taken(self) -> None:
+        """Return once everything sent so far is on the wire (or the connection is gone): asyncio's buffer is empty
+        and the kernel holds no byte it has not sent. The kernel sends only what fits the peer's receive window, so a
+        peer that stopped reading keeps the last frame here; bytes sent but not acknowledged yet are in flight to it
+        (a receiver that delays its ACKs, as Linux does for a lone segment, costs no frames)."""
+        delay = 0.0005
+        while not self.disconnected and (self.transport.get_write_buffer_size() > 0 or self._queued(SIOCOUTQNSD) > 0):
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, TAKEN_POLL_MAX)
 
     def shutdown(self) -> None:
         """SIGTERM: close with the documented code and reason; abort what has not gone after the grace period."""
@@ -62,12 +119,22 @@ class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
         try:
             await super().run_asgi()
         finally:
-            self.loop.call_later(DRAIN_SECONDS, self.abort_if_stuck)
+            if not self.disconnected:
+                end = self.loop.time() + CLOSE_DRAIN_MAX
+                self.loop.call_later(DRAIN_SECONDS, self.abort_if_stuck, self.unsent(), end)
 
-    def abort_if_stuck(self) -> None:
-        """Abort when bytes are still waiting for a peer that does not read them."""
-        if not self.disconnected and self.transport.get_write_buffer_size() > 0:
-            self.abort()
+    def abort_if_stuck(self, before: int, end: float) -> None:
+        """Abort when bytes are still waiting for a peer that does not read them: at once if it took nothing since
+        the last look (`before` bytes were waiting then), at `end` if it still reads but too slowly."""
+        if self.disconnected:
+            return
+        left = self.unsent()
+        if left == 0:
+            return
+        if left < before and self.loop.time() < end:
+            self.loop.call_later(DRAIN_SECONDS, self.abort_if_stuck, left, end)
+            return
+        self.abort()
 
     def abort(self) -> None:
         """Drop the connection now with a TCP reset: frees the socket and its kernel buffers; connection_lost follows.
