@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-image lint bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: $(VENV)/.test-installed lint
 		echo "claims under OPENBLAS_CORETYPE=$$kernel"; \
 		OPENBLAS_CORETYPE=$$kernel $(PY) -m pytest tests/engine -m claims -q || exit 1; \
 	done
+
+# The Dockerfile built and run for real with podman (root; podman, runc, debootstrap): tests/image/.
+IMAGE ?= localhost/playground:test
+test-image: $(VENV)/.test-installed
+	bash tests/image/build.sh "$(IMAGE)"
+	PLAYGROUND_TEST_IMAGE="$(IMAGE)" $(PY) -m pytest tests/image -v -s
 
 bench: $(VENV)/.run-installed
 	$(PY) -m engine.bench
