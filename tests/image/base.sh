@@ -32,9 +32,10 @@ cp "$CA" "$root/etc/ssl/certs/ca-certificates.crt"
 printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/pip.conf"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* \
     "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*
-# Old images of this base (other keys) would only take space.
-podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/playground-base:' | grep -vx "$tag" \
-    | xargs -r podman rmi >&2 || true
+previous=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
 tar -C "$root" -c . | podman import --change 'ENV=LANG=C.UTF-8' --change 'CMD=["python3"]' - "$tag" >&2
+# Older bases (other keys, or this key's last build) would only take space; one still in use stays.
+{ podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/playground-base:' | grep -vx "$tag"
+  [[ -n $previous ]] && echo "$previous"; } | xargs -r podman rmi >/dev/null 2>&1 || true
 echo "base image $tag built in $((SECONDS - start)) s" >&2
 echo "$tag"
