@@ -33,7 +33,7 @@ SHUTDOWN_CODE = 1012  # RFC 6455 "Service Restart": the server stops (SIGTERM); 
 SHUTDOWN_REASON = "server restarting"
 CLOSE_CODES: dict[int, str] = {
     1001: "idle too long, or the session lifetime reached",
-    1008: "too many messages (rate limit), or the client stopped reading frames (send watchdog)",
+    1008: "too many messages (rate limit), or a reader too slow to serve: no frame taken for send_timeout s (watchdog)",
     1009: "a message larger than the limit (max_message_bytes)",
     1011: "the server failed",
     SHUTDOWN_CODE: f"the server is shutting down or restarting (reason {SHUTDOWN_REASON!r}); reconnect in a moment",

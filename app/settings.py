@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     rate_burst: int = Field(100, ge=1, description="Control-message burst (token bucket size); abuse → 1008.")
     idle_timeout: float = Field(1800.0, gt=0, description="Seconds without a control message before close 1001.")
     max_session_seconds: float = Field(4 * 3600.0, gt=0, description="Longest a session may live.")
-    send_timeout: float = Field(10.0, gt=0, description="A send that takes longer ends the session (watchdog).")
+    send_timeout: float = Field(10.0, gt=0, description="A frame that has not left the server this long after it "
+                                "was sent (a reader too slow to serve), or a longer send, ends the session with 1008.")
     shutdown_grace: float = Field(
         5.0, ge=0, le=600, description="On SIGTERM: seconds clients get to take the close frame (1012) before their "
         "connections are cut and the process exits."
