@@ -1,11 +1,24 @@
-"""A classroom of sessions against a running server: per-session frames/s, ping round trips, server memory.
+"""A classroom of sessions against a running server: per-session frames/s and steps/s, ping round trips, server memory.
 
     .venv/bin/playground --workers 2 &
     .venv/bin/python bench/load.py --url ws://127.0.0.1:8000/ws --sessions 100 --seconds 20
+    .venv/bin/python bench/load.py --sessions 30 --layers 8,8,8,8,8,8 --batch-size 10 --points 500
+    .venv/bin/python bench/load.py --mix classroom --seconds 20
 
-Every session connects, keeps the default network, presses play (speed "max" unless --speed) and pings every
---ping-interval seconds. Frames are counted per session over the measurement window (after all sessions are up
-and --warmup seconds). Loopback only, bounded in sessions and time. Figures, not a pass/fail test.
+Every session connects, configures its network (--layers, --batch-size, --points; the server's defaults when left
+out), presses play (speed "max" unless --speed) and pings every --ping-interval seconds. Frames are counted per
+session over the measurement window (after all sessions are up and --warmup seconds); a session's steps/s is the
+`step` of the last frame of the window less that of the first, over the time between those two frames. The `step`
+field is found through the `layout` message's header field list (docs/protocol.md "Binary frame").
+
+`--mix classroom` is 30 sessions in four groups, opened interleaved: 10 of the default network at speed max, 10 of
+2-8x6-1 (layers 8,8,8,8,8,8) with batch 10 and 500 points at speed max, 5 of the default network at 10 steps/s,
+and 5 that never press play and only ping. It ignores --sessions, --layers, --batch-size, --points and --speed.
+Per group: frames/s and steps/s (median, minimum), fairness (the slowest speed-max session's steps/s over the
+fastest's), a numeric speed group's steps/s over its set speed, ping p50/p95/max. The top-level frame and steps
+figures are over the sessions that train (all of them without --mix); ping figures over every session.
+
+Loopback only, bounded in sessions and time. Figures, not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -14,7 +27,9 @@ import argparse
 import asyncio
 import json
 import statistics
+import struct
 import time
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import psutil
@@ -22,26 +37,84 @@ import psutil
 MAX_SESSIONS = 500
 MAX_SECONDS = 300.0
 
+STEP_FORMAT = "<4sHHIIIIIffffffIIBBH"  # docs/protocol.md; used only until a `layout` says where `step` is
+STEP_OFFSET = 20
+
+
+@dataclass
+class Group:
+    """Sessions alike: their config patch, whether they press play, the speed they are set to."""
+
+    name: str
+    sessions: int
+    config: dict = field(default_factory=dict)
+    play: bool = True
+
+    @property
+    def speed(self) -> float | str | None:
+        """The set speed: a number, "max", or None for the server's default (paused groups: None)."""
+        return self.config.get("speed") if self.play else None
+
+
+def classroom() -> list[Group]:
+    """The --mix classroom groups (30 sessions)."""
+    deep = {"layers": [8] * 6, "batch_size": 10, "points": 500}
+    return [
+        Group("default_max", 10, {"speed": "max"}),
+        Group("8x6_max", 10, {**deep, "speed": "max"}),
+        Group("default_10", 5, {"speed": 10.0}),
+        Group("paused", 5, {}, play=False),
+    ]
+
+
+def step_field(layout: dict) -> tuple[int, str]:
+    """Byte offset and struct format of the header's `step`, from the layout's header field list."""
+    header = layout.get("header") or {}
+    fields = header.get("fields") or []
+    fmt = header.get("format", STEP_FORMAT)
+    byte_order = fmt[0] if fmt[:1] in ("<", ">", "=", "!") else "<"
+    before = ""
+    for item in fields:
+        if item["name"] == "step":
+            return struct.calcsize(byte_order + before), byte_order + item["format"]
+        before += item["format"]
+    return STEP_OFFSET, "<I"
+
 
 class Probe:
-    """One session: counts frames in the window, measures ping round trips."""
+    """One session: counts frames and steps in the window, measures ping round trips."""
 
-    def __init__(self) -> None:
+    def __init__(self, group: Group) -> None:
+        self.group = group
         self.frames = 0
         self.counting = False
+        self.first: tuple[float, int] | None = None  # (time, step) of the window's first frame
+        self.last: tuple[float, int] | None = None
+        self.step_at = struct.Struct("<I")
+        self.step_offset = STEP_OFFSET
         self.rtts: list[float] = []
         self.sent: dict[int, float] = {}
         self.closed: str | None = None
+        self.error: str | None = None
 
-    async def run(self, url: str, config: dict, ready: asyncio.Event, stop: asyncio.Event, interval: float):
+    @property
+    def steps_per_s(self) -> float | None:
+        """Steps trained between the window's first and last frame, per second between them."""
+        if self.first is None or self.last is None or self.last[0] <= self.first[0]:
+            return None
+        return (self.last[1] - self.first[1]) / (self.last[0] - self.first[0])
+
+    async def run(self, url: str, ready: asyncio.Event, stop: asyncio.Event, interval: float):
         """Connect, configure, play, and read until stopped (ready is set once connected or refused)."""
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed
 
         try:
             async with connect(url, max_size=None, compression=None, open_timeout=30) as ws:
-                await ws.send(json.dumps({"type": "config", **config}))
-                await ws.send(json.dumps({"type": "play"}))
+                if self.group.config:
+                    await ws.send(json.dumps({"type": "config", **self.group.config}))
+                if self.group.play:
+                    await ws.send(json.dumps({"type": "play"}))
                 ready.set()
                 pinger = asyncio.create_task(self.ping(ws, stop, interval))
                 try:
@@ -51,16 +124,35 @@ class Probe:
                         except TimeoutError:
                             continue
                         if isinstance(message, bytes):
-                            self.frames += self.counting
-                        elif self.counting:
-                            reply = json.loads(message)
-                            if reply["type"] == "pong" and reply["id"] in self.sent:
-                                self.rtts.append(time.perf_counter() - self.sent.pop(reply["id"]))
+                            if self.counting:
+                                self.frame(message)
+                        else:
+                            self.text(json.loads(message))
                 finally:
                     pinger.cancel()
         except (ConnectionClosed, OSError, TimeoutError) as exc:
             self.closed = repr(exc)
             ready.set()
+
+    def frame(self, message: bytes) -> None:
+        """Count a frame of the window and keep its step."""
+        now = time.monotonic()
+        (step,) = self.step_at.unpack_from(message, self.step_offset)
+        self.frames += 1
+        if self.first is None:
+            self.first = (now, step)
+        self.last = (now, step)
+
+    def text(self, reply: dict) -> None:
+        """A JSON message: a layout (where `step` is), an error (kept), a pong (timed when counting)."""
+        kind = reply.get("type")
+        if kind == "layout":
+            self.step_offset, fmt = step_field(reply)
+            self.step_at = struct.Struct(fmt)
+        elif kind == "error" and self.error is None:
+            self.error = f"{reply.get('field')}: {reply.get('message')}"
+        elif kind == "pong" and self.counting and reply.get("id") in self.sent:
+            self.rtts.append(time.perf_counter() - self.sent.pop(reply["id"]))
 
     async def ping(self, ws, stop: asyncio.Event, interval: float) -> None:
         """Send a numbered ping every `interval` seconds."""
@@ -115,15 +207,63 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def load(args: argparse.Namespace) -> dict:
-    """Open the sessions (a few at a time), measure, close them all."""
-    config = {} if args.speed is None else {"speed": args.speed if args.speed == "max" else float(args.speed)}
-    probes = [Probe() for _ in range(args.sessions)]
+def group_figures(group: Group, probes: list[Probe], elapsed: float) -> dict:
+    """Frames/s, steps/s, fairness, speed ratio and ping figures of one group's sessions."""
+    live = [p for p in probes if p.closed is None]
+    fps = [p.frames / elapsed for p in live]
+    steps = [s for s in (p.steps_per_s for p in live) if s is not None]
+    rtts = [r * 1e3 for p in live for r in p.rtts]
+    result = {
+        "sessions": len(probes),
+        "closed": len(probes) - len(live),
+        "errors": sum(p.error is not None for p in probes),
+        "config": {**group.config, "play": group.play},
+        "frames_per_s_median": statistics.median(fps) if fps else 0.0,
+        "frames_per_s_min": min(fps) if fps else 0.0,
+        "steps_per_s_median": statistics.median(steps) if steps else None,
+        "steps_per_s_min": min(steps) if steps else None,
+        "steps_per_s_max": max(steps) if steps else None,
+        "fairness_min_over_max": None,
+        "speed_set": None,
+        "speed_ratio_median": None,
+        "speed_ratio_min": None,
+        "speed_ratio_max": None,
+        "ping_ms_p50": percentile(rtts, 0.5),
+        "ping_ms_p95": percentile(rtts, 0.95),
+        "ping_ms_max": max(rtts) if rtts else float("nan"),
+        "pings": len(rtts),
+    }
+    if group.play and group.speed in (None, "max") and steps and max(steps) > 0:
+        result["fairness_min_over_max"] = min(steps) / max(steps)
+    if isinstance(group.speed, float) and steps:
+        ratios = [s / group.speed for s in steps]
+        result.update(
+            speed_set=group.speed,
+            speed_ratio_median=statistics.median(ratios),
+            speed_ratio_min=min(ratios),
+            speed_ratio_max=max(ratios),
+        )
+    first_error = next((p.error for p in probes if p.error), None)
+    if first_error:
+        result["first_error"] = first_error
+    return result
+
+
+async def load(args: argparse.Namespace, groups: list[Group]) -> dict:
+    """Open the sessions (a few at a time, groups interleaved), measure, close them all."""
+    order: list[Group] = []
+    left = {g.name: g.sessions for g in groups}
+    while any(left.values()):
+        for g in groups:
+            if left[g.name]:
+                order.append(g)
+                left[g.name] -= 1
+    probes = [Probe(g) for g in order]
     stop = asyncio.Event()
     tasks = []
     for i, probe in enumerate(probes):
         ready = asyncio.Event()
-        tasks.append(asyncio.create_task(probe.run(args.url, config, ready, stop, args.ping_interval)))
+        tasks.append(asyncio.create_task(probe.run(args.url, ready, stop, args.ping_interval)))
         await ready.wait()
         if i % 10 == 9:
             await asyncio.sleep(0.05)
@@ -146,11 +286,15 @@ async def load(args: argparse.Namespace) -> dict:
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     live = [p for p in probes if p.closed is None]
-    fps = [p.frames / elapsed for p in live]
+    training = [p for p in live if p.group.play]
+    fps = [p.frames / elapsed for p in training]
+    steps = [s for s in (p.steps_per_s for p in training) if s is not None]
     rtts = [r * 1e3 for p in live for r in p.rtts]
     frames = sum(p.frames for p in live)
+    figures = {g.name: group_figures(g, [p for p in probes if p.group is g], elapsed) for g in groups}
+    fairness = [f["fairness_min_over_max"] for f in figures.values() if f["fairness_min_over_max"] is not None]
     return {
-        "sessions": args.sessions,
+        "sessions": len(probes),
         "sessions_refused_or_closed": len(probes) - len(live),
         "seconds": round(elapsed, 1),
         "frames_per_s_median": statistics.median(fps) if fps else 0.0,
@@ -166,7 +310,63 @@ async def load(args: argparse.Namespace) -> dict:
         "client_cpu_ms_per_frame": own_cpu / frames * 1e3 if frames else None,
         "machine_load_average": round(max(load_start, psutil.getloadavg()[0]), 1),
         "cpus": psutil.cpu_count(),
+        "mix": args.mix,
+        "steps_per_s_median": statistics.median(steps) if steps else None,
+        "steps_per_s_min": min(steps) if steps else None,
+        "fairness_min_over_max": min(fairness) if fairness else None,
+        "sessions_with_errors": sum(p.error is not None for p in probes),
+        "groups": figures,
     }
+
+
+def layers(text: str) -> list[int]:
+    """ "8,8,8" → [8, 8, 8]; "" → [] (no hidden layer)."""
+    try:
+        return [int(n) for n in text.replace(" ", "").split(",") if n]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"comma-separated neuron counts, not {text!r}") from None
+
+
+def speed(text: str) -> float | str:
+    """ "max" or a number of steps per second."""
+    if text == "max":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'steps/s or "max", not {text!r}') from None
+
+
+def show(value) -> str:
+    """A figure for the text output."""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def print_text(result: dict) -> None:
+    """Top-level figures as `key: value` lines, then one column per group."""
+    for key, value in result.items():
+        if key != "groups":
+            print(f"{key:>28}: {show(value)}")
+    groups = result["groups"]
+    names = list(groups)
+    rows = [k for k in next(iter(groups.values())) if k != "config"]
+    rows += sorted({k for g in groups.values() for k in g if k not in rows and k != "config"})
+    width = max(12, *(len(n) for n in names))
+    print()
+    print(f"{'group':>28}  " + "  ".join(f"{n:>{width}}" for n in names))
+    for key in rows:
+        if key == "first_error":
+            continue
+        print(f"{key:>28}  " + "  ".join(f"{show(groups[n].get(key)):>{width}}" for n in names))
+    for name in names:
+        config = ", ".join(f"{k}={v}" for k, v in groups[name]["config"].items())
+        print(f"{name:>28}: {config}")
+        if groups[name].get("first_error"):
+            print(f"{'':>28}  error: {groups[name]['first_error']}")
 
 
 def main() -> None:
@@ -176,7 +376,21 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=100, help="concurrent sessions (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measurement window (default %(default)s)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring (default %(default)s)")
-    parser.add_argument("--speed", default=None, help='steps/s or "max" (default: the server default)')
+    parser.add_argument("--speed", type=speed, default=None, help='steps/s or "max" (default: the server default)')
+    parser.add_argument(
+        "--layers",
+        type=layers,
+        default=None,
+        help='hidden layer sizes, e.g. "8,8,8,8,8,8" (default: the server default)',
+    )
+    parser.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: the server default)")
+    parser.add_argument("--points", type=int, default=None, help="data set points (default: the server default)")
+    parser.add_argument(
+        "--mix",
+        choices=["classroom"],
+        default=None,
+        help="classroom: 30 sessions in four groups (see above); ignores the network options",
+    )
     parser.add_argument("--ping-interval", type=float, default=0.5, help="seconds between pings per session")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -185,12 +399,27 @@ def main() -> None:
         parser.error("loopback only: the URL must point at 127.0.0.1 or localhost")
     args.sessions = max(1, min(args.sessions, MAX_SESSIONS))
     args.seconds = max(1.0, min(args.seconds, MAX_SECONDS))
-    result = asyncio.run(load(args))
+    args.ping_interval = max(0.05, args.ping_interval)
+    if args.mix == "classroom":
+        groups = classroom()
+    else:
+        config = {
+            key: value
+            for key, value in (
+                ("layers", args.layers),
+                ("batch_size", args.batch_size),
+                ("points", args.points),
+                ("speed", args.speed),
+            )
+            if value is not None
+        }
+        groups = [Group("all", args.sessions, config)]
+    assert sum(g.sessions for g in groups) <= MAX_SESSIONS
+    result = asyncio.run(load(args, groups))
     if args.json:
         print(json.dumps(result))
         return
-    for key, value in result.items():
-        print(f"{key:>28}: {value:.2f}" if isinstance(value, float) else f"{key:>28}: {value}")
+    print_text(result)
 
 
 if __name__ == "__main__":
