@@ -37,7 +37,7 @@ test: $(VENV)/.test-installed lint
 IMAGE ?= localhost/playground:test
 test-image: $(VENV)/.test-installed
 	bash tests/image/build.sh "$(IMAGE)"
-	PLAYGROUND_TEST_IMAGE="$(IMAGE)" $(PY) -m pytest tests/image -v -s
+	PLAYGROUND_TEST_IMAGE="$(IMAGE)" CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/image -v -s
 
 bench: $(VENV)/.run-installed
 	$(PY) -m engine.bench
