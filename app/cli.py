@@ -46,6 +46,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Parse options, export them for worker processes, and run uvicorn."""
     args = parse_args(argv)
+    # Sessions already run on a pool of threads in every worker process; OpenBLAS's own threads on top of those
+    # double-book the cores (one session's tiny products used ~2 cores, a config on a big network 12x longer).
+    # Set before NumPy is first imported (by uvicorn loading the app, here or in a worker): it is read at load.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ["PLAYGROUND_HOST"] = args.host
     os.environ["PLAYGROUND_PORT"] = str(args.port)
     os.environ["PLAYGROUND_WORKERS"] = str(args.workers)

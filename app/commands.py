@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from app import protocol
@@ -11,7 +10,7 @@ from app.trainer_view import TrainerView
 
 log = logging.getLogger("playground.session")
 
-DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius", "WatchClaim": "preset"}
+DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius", "WatchClaim": "preset", "Step": "n"}
 READ_ONLY = (protocol.ExportCsv, protocol.Trace, protocol.GradCheck)  # answered without changing what a frame shows
 RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch on it ends
     protocol.Reset: "the network was reset", protocol.Regenerate: "new data was drawn",
@@ -20,6 +19,10 @@ RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch
     protocol.SetParams: "the weights were replaced",
 }
 GRADCHECK_THRESHOLD = 1e-4
+
+
+class TooMuchWork(ValueError):
+    """A request for more work than a session may queue."""
 
 
 class Host(Protocol):
@@ -54,8 +57,8 @@ class Host(Protocol):
         """Forward trainer events; True if training must stop."""
         ...
 
-    def train_now(self, run: Callable[[], list[dict[str, Any]]], out: list[dict[str, Any]]) -> None:
-        """Train at once (a step or an epoch asked for), then record the result."""
+    def owe(self, steps: int, out: list[dict[str, Any]]) -> None:
+        """Train `steps` more, in chunks between other work (TooMuchWork if too many are queued already)."""
         ...
 
     def new_run(self) -> int:
@@ -115,9 +118,9 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.Pause():
             host.pause(out)
         case protocol.Step():
-            host.train_now(lambda: trainer.train(message.n), out)
+            host.owe(message.n, out)
         case protocol.Epoch():
-            host.train_now(trainer.train_epoch, out)
+            host.owe(trainer.steps_left_in_epoch(), out)
         case protocol.Reset():
             trainer.reset()
             run = host.new_run()

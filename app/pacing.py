@@ -59,6 +59,11 @@ class Pacer:
         self.last_train = now
         return steps
 
+    def give_back(self, steps: int) -> None:
+        """`steps` of those `steps_due` counted as run did not fit in the slice: they are owed again."""
+        if steps > 0 and self.speed != "max":
+            self.carry = min(self.carry + steps, max(1.0, float(self.speed) / self.fps * BURST_FRAMES))
+
     def ran_at_max(self, now: float) -> None:
         """A speed-max slice started at `now`: a switch to a numeric speed owes steps from here, not from earlier."""
         self.last_train = now

@@ -23,6 +23,7 @@ from app.runtime import Runtime
 from app.trainer_view import TrainerView
 
 log = logging.getLogger("playground.session")
+MAX_OWED = 10_000  # steps that `step` / `epoch` requests may queue up
 
 
 class State(enum.Enum):
@@ -60,6 +61,8 @@ class Session:
         self._data_version: Any = None
         self._event_filter = EventFilter()
         self._claim: ClaimWatch | None = None
+        self._owed = 0  # steps asked for by `step` / `epoch`, trained in chunks between other work
+        self._trained = False  # steps ran since the last evaluation (metrics and history are read per frame)
         self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
 
     @property
@@ -200,7 +203,7 @@ class Session:
             if self.state is State.CLOSED:
                 return
             now = time.monotonic()
-            if not (self.inbox or self.state is State.TRAINING or self._dirty):
+            if not (self.inbox or self.state is State.TRAINING or self._dirty or self._owed):
                 continue
             messages, frame = await loop.run_in_executor(self.runtime.pool, self._work, now)
             if self.state is State.CLOSED:
@@ -226,7 +229,7 @@ class Session:
 
     def _delay(self, now: float) -> float | None:
         """Seconds until the producer has work (None: until a message or a finished send wakes it)."""
-        if self.inbox:
+        if self.inbox or self._owed:
             return 0.0
         in_flight = any(o.frame_in_flight for o in self.subscribers)
         return self.pacer.delay(now, self.state is State.TRAINING, self._dirty, in_flight)
@@ -247,6 +250,8 @@ class Session:
             commands.apply(self, trainer, self.inbox.popleft(), out)
         frame = None
         try:
+            if self._owed and self.state is not State.CLOSED:
+                self._train_owed(out)
             if self.state is State.TRAINING:
                 self._train_slice(now, out)
             if self._claim is not None and self._claim.decided:
@@ -283,34 +288,61 @@ class Session:
         out.append(message)
 
     def _train_slice(self, now: float, out: list[dict[str, Any]]) -> None:
+        """Speed max: train for this session's share of a frame interval. A numeric speed: the steps now owed,
+        within the same share; what does not fit is owed to the next slice."""
+        pacer = self.pacer
+        budget = pacer.slice_budget(len(self.runtime.training))
+        if pacer.speed == "max":
+            self._train_chunks(None, budget, out)
+            pacer.ran_at_max(now)
+            return
+        steps = pacer.steps_due(now)
+        if steps > 0:
+            done, stopped = self._train_chunks(steps, budget, out)
+            if not stopped:
+                pacer.give_back(steps - done)
+
+    def _train_owed(self, out: list[dict[str, Any]]) -> None:
+        """The steps a `step` or `epoch` asked for, a share of a frame interval at a time (a pause drops them)."""
+        done, stopped = self._train_chunks(self._owed, self.pacer.slice_budget(len(self.runtime.training) + 1), out)
+        self._owed = 0 if stopped else self._owed - done
+
+    def _train_chunks(self, limit: int | None, budget: float, out: list[dict[str, Any]]) -> tuple[int, bool]:
+        """Up to `limit` steps (None: as many as fit) in chunks of about CHUNK_SECONDS for at most `budget` seconds;
+        a queued message, a closed session or a decided claim ends it after the chunk in hand. Returns (steps
+        run, whether training stopped by itself: diverged, early stopping)."""
         trainer = self.trainer
         assert trainer is not None
         pacer = self.pacer
-        if pacer.speed == "max":
-            deadline = time.perf_counter() + pacer.slice_budget(len(self.runtime.training))
-            while True:  # short chunks, so a control message waits for one chunk at most
-                chunk = pacer.chunk(deadline - time.perf_counter())
-                start = time.perf_counter()
-                stop = self.announce(trainer.train(chunk), out)
-                pacer.chunk_done(chunk, time.perf_counter() - start)
-                decided = self._claim is not None and self._claim.decided
-                if stop or decided or self.inbox or not pacer.room_for_step(deadline - time.perf_counter()):
-                    break
-            pacer.ran_at_max(now)
-        else:
-            steps = pacer.steps_due(now)
-            if steps <= 0:
-                return
-            self.announce(trainer.train(steps), out)
-        self._dirty = True
-        self._record(trainer, out)
+        deadline = time.perf_counter() + budget
+        done = 0
+        stopped = False
+        while limit is None or done < limit:
+            chunk = pacer.chunk(deadline - time.perf_counter())
+            if limit is not None:
+                chunk = min(chunk, limit - done)
+            start = time.perf_counter()
+            stopped = self.announce(trainer.train(chunk), out)
+            pacer.chunk_done(chunk, time.perf_counter() - start)
+            done += chunk
+            decided = self._claim is not None and self._claim.decided
+            if stopped or decided or self.inbox or self.state is State.CLOSED \
+                    or not pacer.room_for_step(deadline - time.perf_counter()):
+                break
+        if done:
+            self._dirty = self._trained = True
+        return done, stopped
 
     def _record(self, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
         """Evaluate once and append a loss-history point; announce the unit events of the same pass."""
         self.announce(self._frames.record(trainer), out)
 
     def _build_frame(self, trainer: TrainerView, out: list[dict[str, Any]]) -> bytes:
+        """The frame, with the metrics of one evaluation since the last training (never one per slice)."""
         start = time.perf_counter()
+        if self._trained:
+            self._trained = False
+            self._record(trainer, out)
         frame = self._frames.build(trainer, self.state is State.TRAINING, out)
         self._dirty = False
         self.pacer.frame_built(time.perf_counter() - start)
@@ -328,7 +360,8 @@ class Session:
         self._set_state(State.TRAINING, out)
 
     def pause(self, out: list[dict[str, Any]]) -> None:
-        """Stop training (the answer is a `state` message)."""
+        """Stop training, and drop the steps a `step` or `epoch` still owed (the answer is a `state` message)."""
+        self._owed = 0
         self._set_state(State.IDLE, out)
 
     def resume_after_change(self, out: list[dict[str, Any]]) -> None:
@@ -347,12 +380,12 @@ class Session:
             self._resume_on_config = diverged(events)
         return stop
 
-    def train_now(self, run: Callable[[], list[dict[str, Any]]], out: list[dict[str, Any]]) -> None:
-        """Train at once (a step or an epoch asked for), then record the result."""
-        self.announce(run(), out)
-        trainer = self.trainer
-        assert trainer is not None
-        self._record(trainer, out)
+    def owe(self, steps: int, out: list[dict[str, Any]]) -> None:
+        """Train `steps` more (a `step` or `epoch` asked for), in chunks between other work; the frames show them."""
+        if self._owed + steps > MAX_OWED:
+            raise commands.TooMuchWork(f"{self._owed} steps are still queued and at most {MAX_OWED} may wait: "
+                                       "wait for them, or pause to drop them")  # fmt: skip
+        self._owed += steps
 
     def new_run(self) -> int:
         """Start a new run after a reset: its number (the unsent loss history is dropped)."""

@@ -74,9 +74,9 @@ class TrainerView:
         """n mini-batch steps."""
         return list(self.trainer.train(n) or [])
 
-    def train_epoch(self) -> list[dict[str, Any]]:
-        """One pass over the training set."""
-        return list(self.trainer.train_epoch() or [])
+    def steps_left_in_epoch(self) -> int:
+        """Steps to the end of the current pass (engine.trainer.Trainer.steps_left_in_epoch)."""
+        return self.trainer.steps_left_in_epoch()
 
     def unit_events(self) -> list[dict[str, Any]]:
         """Dead and saturated-unit events, judged on the pass evaluate() just made."""

@@ -143,6 +143,15 @@ class Trainer(LiveEdits):
         epoch = self.epoch
         return self._run(lambda done: self.epoch == epoch)
 
+    def steps_left_in_epoch(self) -> int:
+        """The mini-batch steps that `train_epoch` would run now (a whole pass when one is about to start)."""
+        n = len(self._x_train)
+        if not n:
+            return 1
+        if self._x_epoch is None or self._cursor >= len(self._x_epoch):
+            return math.ceil(n / self._batch)
+        return math.ceil((len(self._x_epoch) - self._cursor) / self._batch)
+
     def _run(self, more: Callable[[int], bool]) -> list[dict[str, Any]]:
         """Steps while more(steps done so far) holds; stops at divergence or early stopping."""
         events: list[dict[str, Any]] = []
