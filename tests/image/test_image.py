@@ -104,25 +104,36 @@ class Container:
 
 @pytest.fixture(scope="module")
 def start() -> Iterator:
-    """Start containers of the image: `start(*command, inside=port, public=bool, **settings)`, the port published
-    on 127.0.0.1 (inside: the container's port, if not the same); all are removed at the end."""
+    """Start containers of the image, `start(*command, network=..., **settings)`; all are removed at the end.
+
+    network "host" (the default): the container shares the machine's network and binds 127.0.0.1 on a free port.
+    "bridge": its own network namespace with the image's own bind (0.0.0.0), its port published on 127.0.0.1, as
+    `docker run -p` does: the same port inside (PLAYGROUND_PORT), or `inside`, with `public` setting
+    PLAYGROUND_PUBLIC_URL to the published address. "none": no network at all. A bridge adds a network interface to
+    the machine, and a headless Chromium loading a page then aborts its requests (ERR_NETWORK_CHANGED): so only the
+    tests that are about publishing use one, after the browser test."""
     containers: list[Container] = []
 
-    def run(*command: str, inside: int | None = None, public: bool = False, wait: bool = True,
-            **env: str) -> Container:
+    def run(*command: str, network: str = "host", inside: int | None = None, public: bool = False,
+            wait: bool = True, **env: str) -> Container:
         port = free_port()
         if public:
             env["public_url"] = f"http://127.0.0.1:{port}"
+        if inside is None:
+            env["port"] = str(port)
+        if network == "host":
+            env["host"] = "127.0.0.1"
+            options = ["--network=host"]
+        elif network == "bridge":
+            options = ["-p", f"127.0.0.1:{port}:{inside or port}"]
+        else:
+            options = [f"--network={network}"]
         name = f"playground-test-{os.getpid()}-{len(containers)}"
         environment = [f"--env=PLAYGROUND_{key.upper()}={value}" for key, value in env.items()]
-        # Same port inside and out, as README says, unless the test publishes another one (`inside`).
-        if inside is None:
-            environment.append(f"--env=PLAYGROUND_PORT={port}")
-        publish = f"127.0.0.1:{port}:{inside or port}"
         begun = time.monotonic()
         # --health-interval=disable: no systemd timer here to run the health check every 30 s; `podman healthcheck
         # run` still runs the image's HEALTHCHECK, and the image keeps it (test_image_config).
-        podman("run", "-d", "--name", name, "-p", publish, *ULIMITS, "--health-interval=disable", *environment,
+        podman("run", "-d", "--name", name, *options, *ULIMITS, "--health-interval=disable", *environment,
                IMAGE, *command)
         container = Container(name, port, begun)
         containers.append(container)
@@ -137,7 +148,7 @@ def start() -> Iterator:
 
 @pytest.fixture(scope="module")
 def served(start) -> Container:
-    """The image as `docker run -p P:P -e PLAYGROUND_PORT=P` starts it: the image's own command and settings."""
+    """The image's own command, on the machine's network, bound to 127.0.0.1 on a free port."""
     container = start()
     REPORT["seconds_to_healthy"] = round(container.healthy_after, 2)
     return container
@@ -224,6 +235,35 @@ def test_healthz_answers_and_reports_the_workers(served):
     assert served.healthy_after < 45, f"{served.healthy_after:.1f} s to a healthy /healthz"
 
 
+def test_the_page_trains_in_chromium(served, page):
+    """The page from the container in headless Chromium: it connects, trains when Play is pressed and draws, with no
+    console error and nothing fetched from anywhere else; a screenshot goes to test-artifacts/image-page.png. It runs
+    before any other container starts (a new network interface makes Chromium abort its loads: ERR_NETWORK_CHANGED)."""
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_default_timeout(45_000)
+    page.on("websocket", lambda ws: requests.append(ws.url))
+    page.goto(served.url + "/")
+
+    def wait(expression: str) -> None:
+        try:
+            page.wait_for_function(expression)
+        except Exception as exc:
+            state = page.evaluate("window.__playground ? JSON.stringify({connected: __playground.connected, "
+                                  "frames: __playground.framesReceived}) : 'no window.__playground'")
+            raise AssertionError(f"{expression}: {exc}\npage state {state}, errors {page.errors}, requests "
+                                 f"{requests}\n{served.logs()[-3000:]}") from None
+
+    wait("window.__playground && __playground.connected && __playground.framesReceived >= 1")
+    page.click("#play")
+    wait("__playground.framesReceived >= 30")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "image-page.png"))
+    assert page.errors == [], page.errors
+    own = (served.url, f"ws://127.0.0.1:{served.port}/", "data:")
+    assert all(url.startswith(own) for url in requests), requests
+
+
 def test_the_server_runs_as_a_non_root_user(served):
     """Every process of the container, seen from the host (/proc of the container's PID 1 and its children)."""
     pid = int(inspect(served.name, "{{.State.Pid}}"))
@@ -239,7 +279,7 @@ def test_the_server_runs_as_a_non_root_user(served):
 
 def test_logs_go_to_stdout(served):
     out = podman("logs", served.name).stdout + podman("logs", served.name).stderr
-    assert f"Uvicorn running on http://0.0.0.0:{served.port}" in out
+    assert f"Uvicorn running on http://127.0.0.1:{served.port}" in out
     assert "Application startup complete" in out
 
 
@@ -248,7 +288,7 @@ def test_the_healthcheck_passes_and_can_fail(served, start):
     assert result.returncode == 0, result
     assert inspect(served.name, "{{.State.Health.Status}}") == "healthy"
     # The same image with nothing listening: the health check must say so.
-    idle = start("sleep", "120", wait=False)
+    idle = start("sleep", "120", wait=False, network="none")
     assert podman("healthcheck", "run", idle.name, check=False).returncode != 0
 
 
@@ -262,22 +302,6 @@ def test_the_page_and_its_assets_are_served(served):
         response = served.http.get(asset)
         assert response.status_code == 200 and response.content, asset
     assert served.http.get("/lesson").status_code == 200
-
-
-def test_the_page_trains_in_chromium(served, page):
-    """The page from the container in headless Chromium: it connects, trains when Play is pressed and draws, with no
-    console error and nothing fetched from anywhere else; a screenshot goes to test-artifacts/image-page.png."""
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.set_default_timeout(45_000)
-    page.goto(served.url + "/")
-    page.wait_for_function("window.__playground && __playground.connected && __playground.framesReceived >= 1")
-    page.click("#play")
-    page.wait_for_function("__playground.framesReceived >= 30")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "image-page.png"))
-    assert page.errors == [], page.errors
-    assert all(url.startswith(served.url) or url.startswith("data:") for url in requests), requests
 
 
 def test_another_host_port_is_refused_without_a_public_url(served):
@@ -301,14 +325,28 @@ def test_a_websocket_session_trains_and_streams_frames(served):
 
 
 def test_published_on_another_port_with_the_public_url(start):
-    """`docker run -p 8080:8000 -e PLAYGROUND_PUBLIC_URL=http://<name>:8080`: page and session work."""
-    container = start(inside=8000, public=True)
+    """`docker run -p 8080:8000 -e PLAYGROUND_PUBLIC_URL=http://<name>:8080`, the image's own bind (0.0.0.0:8000):
+    the page and a session work on the published port, the health check passes inside."""
+    container = start(network="bridge", inside=8000, public=True)
+    assert "Uvicorn running on http://0.0.0.0:8000" in container.logs()
     assert container.http.get("/").status_code == 200
     with container.websocket() as ws:
         assert json.loads(ws.recv(timeout=15))["type"] == "hello"
         ws.send(json.dumps({"type": "play"}))
         assert receive_until_frames(ws, 3)
     assert podman("healthcheck", "run", container.name, check=False).returncode == 0
+    container.remove()
+
+
+def test_published_on_the_same_port(start):
+    """`docker run -p P:P -e PLAYGROUND_PORT=P`: any IP address with that port is an allowed Host; another port is
+    not (the browser would send it if the port were published as another)."""
+    container = start(network="bridge")
+    assert container.http.get("/").status_code == 200
+    assert container.http.get("/", headers={"Host": f"10.1.2.3:{container.port}"}).status_code == 200
+    assert container.http.get("/", headers={"Host": f"10.1.2.3:{container.port + 1}"}).status_code == 400
+    with container.websocket() as ws:
+        assert json.loads(ws.recv(timeout=15))["type"] == "hello"
     container.remove()
 
 
@@ -337,6 +375,7 @@ def test_sigterm_closes_sessions_with_1012_and_stops_within_the_grace(start):
     REPORT["seconds_to_stop"] = round(stopped["seconds"], 2)
     assert stopped["seconds"] < GRACE + 2.5, f"podman stop took {stopped['seconds']:.1f} s"
     # 0, or 143 if uvicorn's re-raised SIGTERM ends it; 137 would be the SIGKILL of a server that did not stop.
-    assert inspect(container.name, "{{.State.ExitCode}}") in ("0", "143"), container.logs()
+    REPORT["exit_code_on_stop"] = code = inspect(container.name, "{{.State.ExitCode}}")
+    assert code in ("0", "143"), container.logs()
     logs = container.logs()
     assert logs.count("Application shutdown complete") >= 1 and "Stopping parent process" in logs, logs[-2000:]
