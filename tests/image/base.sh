@@ -23,7 +23,13 @@ fi
 
 start=$SECONDS
 root=$(mktemp -d /var/tmp/playground-rootfs.XXXXXX)
-trap 'rm -rf "$root"' EXIT
+cleanup() {
+    # debootstrap mounts /proc and /sys (and may bind /dev) inside the root while it works: a failed run can leave
+    # them mounted, and rm must not descend into the host's filesystems.
+    grep -o " $root/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    rm -rf --one-file-system "$root"
+}
+trap cleanup EXIT
 echo "debootstrap $SUITE ($PACKAGES) from $MIRROR" >&2
 debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$MIRROR" >&2
 ln -s python3 "$root/usr/bin/python"
