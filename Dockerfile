@@ -9,9 +9,10 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python3 -m venv /opt/venv
 WORKDIR /src
 # Dependencies first, in their own cached layer: only a change of pyproject.toml rebuilds it.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
 RUN /opt/venv/bin/python -c "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb')); print('\n'.join(d['project']['dependencies']))" > requirements.txt \
     && /opt/venv/bin/pip install -r requirements.txt
+COPY README.md ./
 COPY app ./app
 COPY engine ./engine
 COPY static ./static
