@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from app.frames import FLAG_DIVERGED, HISTORY_CAPACITY, FrameBuilder, make_layout
+from app.frames import FLAG_DIVERGED, FrameBuilder, make_layout
 from app.trainer_view import TrainerView
 
 
@@ -46,9 +46,7 @@ class FrameState:
         point = (float(trainer.step), self._metrics["train_loss"], self._metrics["test_loss"],
                  float(trainer.learning_rate))
         if all(math.isfinite(v) for v in point):
-            self._history.append(point)
-            if len(self._history) > HISTORY_CAPACITY:
-                del self._history[: len(self._history) - HISTORY_CAPACITY]
+            self._history.append(point)  # the session records once per frame built, so at most one waits
         return events
 
     def build(self, trainer: TrainerView, training: bool, out: list[dict[str, Any]]) -> bytes:

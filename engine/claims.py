@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.monitor import finite_or_none
+
 if TYPE_CHECKING:
     from engine.trainer import Trainer
 
@@ -68,8 +70,9 @@ class Condition:
         return f"{self.label} {fmt(self.value)} {self.op} {fmt(self.limit)}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "value": finite(self.value), "op": self.op, "limit": finite(self.limit),
-                "held": self.held, "margin": finite(self.margin)}  # fmt: skip
+        return {"label": self.label, "value": finite_or_none(float(self.value)), "op": self.op,
+                "limit": finite_or_none(float(self.limit)), "held": self.held,
+                "margin": finite_or_none(float(self.margin))}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -199,10 +202,6 @@ def fmt(x: float) -> str:
     if x == int(x) and abs(x) < 1e6:
         return str(int(x))
     return f"{x:.3g}"
-
-
-def finite(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 # -- readings the presets use -------------------------------------------------------------------------------------
