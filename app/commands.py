@@ -122,10 +122,7 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.Epoch():
             host.owe(trainer.steps_left_in_epoch(), out)
         case protocol.Reset():
-            trainer.reset()
-            run = host.new_run()
-            out.append({"type": "event", "kind": "reset", "message": "Fresh weights from the seed; "
-                        "counters and loss history start again.", "run": run})
+            _reset(host, trainer, out)
         case protocol.Regenerate():
             host.announce(trainer.regenerate(), out)
             out.append({"type": "config", "config": host.config(), "changed": ["seed"], "id": message.id})
@@ -146,6 +143,8 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.Trace():
             out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
         case protocol.WatchClaim():
+            if message.reset:
+                _reset(host, trainer, out)
             host.watch_claim(message.preset, message.pause, out)
         case protocol.GradCheck():
             errors = trainer.gradcheck(message.inject_bug)
@@ -153,3 +152,10 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
             out.append({"type": "gradcheck", "id": message.id, "layers": errors,
                         "passed": bool(worst < GRADCHECK_THRESHOLD), "threshold": GRADCHECK_THRESHOLD,
                         "inject_bug": message.inject_bug})
+
+
+def _reset(host: Host, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
+    trainer.reset()
+    run = host.new_run()
+    out.append({"type": "event", "kind": "reset", "message": "Fresh weights from the seed; "
+                "counters and loss history start again.", "run": run})

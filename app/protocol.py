@@ -281,11 +281,14 @@ class GradCheck(Message):
 
 class WatchClaim(Message):
     """Watch this run for a preset's claim (the run must be the preset's own, at step 0); answered by `claim`
-    messages: `watching` now, then `shown` or `not_shown` with the numbers, or `dropped` when the run changes."""
+    messages: `watching` now, then `shown` or `not_shown` with the numbers, or `dropped` when the run changes.
+    With `reset` the network is reset first, in the same job: a separate `reset` leaves room for a training slice
+    before the watch starts, and the watch then finds the run past step 0."""
 
     type: Literal["watch_claim"]
     preset: Literal[tuple(PRESETS)]  # type: ignore[valid-type]
     pause: bool = False
+    reset: bool = False
 
 
 class Ping(Message):

@@ -227,14 +227,12 @@ const whenReady = (action) => { if (ready) action(); else waiting.push(action); 
 const presets = mountPresets($("#presets"), {
   apply: (preset) => whenReady(() => {
     send({ type: "config", ...preset.config });
-    send({ type: "reset" });
-    send({ type: "watch_claim", preset: preset.id, pause: presets.pauseWanted });
+    send({ type: "watch_claim", preset: preset.id, pause: presets.pauseWanted, reset: true });
     send({ type: "play" });
     wantPlaying = true;
   }),
   rewatch: (preset) => {  // same data seed as now ("New data" keeps its draw); the server refuses other changes
-    send({ type: "reset" });
-    send({ type: "watch_claim", preset: preset.id, pause: presets.pauseWanted });
+    send({ type: "watch_claim", preset: preset.id, pause: presets.pauseWanted, reset: true });
     send({ type: "play" });
     wantPlaying = true;
   },

@@ -1,7 +1,7 @@
 // The preset menu for the playground: the lessons' one-click configurations (GET /api/presets), grouped by topic,
 // with each one's explanation, what to look at and what to try next. Applying one is the page's job (`apply`).
 //
-//   const menu = mountPresets(container, { apply: (preset) => { send config; reset; watch_claim; play } });
+//   const menu = mountPresets(container, { apply: (preset) => { send config; watch_claim with reset; play } });
 //   menu.select(id)  — apply a preset by id (also happens on load and on hashchange for #preset=<id>)
 //   menu.pauseWanted — whether the student asked to pause where the claim is decided
 //   menu.claim(msg)  — show a `claim` message from the server (watching, shown, not_shown, dropped)

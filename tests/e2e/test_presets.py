@@ -27,12 +27,11 @@ def receive_until(ws, *kinds: str, limit: int = 2000) -> dict:
 
 
 def open_preset(ws, preset_id: str, pause: bool = False) -> dict:
-    """Load a preset as the page does (config, reset, watch_claim); the `claim` answer."""
+    """Load a preset as the page does (config, then watch_claim with reset); the `claim` answer."""
     receive_until(ws, "hello")
     ws.send(json.dumps({"type": "config", **PRESETS[preset_id].config()}))
     receive_until(ws, "config")
-    ws.send(json.dumps({"type": "reset"}))
-    ws.send(json.dumps({"type": "watch_claim", "preset": preset_id, "pause": pause}))
+    ws.send(json.dumps({"type": "watch_claim", "preset": preset_id, "pause": pause, "reset": True}))
     return receive_until(ws, "claim", "error")
 
 
@@ -77,6 +76,24 @@ def test_the_watch_halts_training_exactly_at_the_horizon_when_asked(server):
         ws.send(json.dumps({"type": "export_csv", "id": 1}))  # any answer after the pause: the step stays
         receive_until(ws, "csv")
     assert verdict["step"] == PRESETS["xor"].claim.horizon
+
+
+def test_a_watch_with_reset_starts_at_step_0_while_training_runs(server):
+    """The page loads a preset while the previous one trains at full speed. A separate `reset` left room for a
+    training slice before `watch_claim`, which then found the run past step 0 (a CI run caught it): with `reset`
+    in the same message, the watch starts every time."""
+    with connect(server.ws_url, origin=server.url, max_size=None) as ws:
+        open_preset(ws, "lr-right")
+        ws.send(json.dumps({"type": "config", "speed": "max"}))
+        ws.send(json.dumps({"type": "play"}))
+        for _ in range(20):
+            while isinstance(ws.recv(timeout=30), str):  # a binary frame: training is under way again
+                pass
+            ws.send(json.dumps({"type": "watch_claim", "preset": "lr-right", "reset": True}))
+            answer = receive_until(ws, "claim", "error")
+            while answer["type"] == "claim" and answer["status"] == "dropped":
+                answer = receive_until(ws, "claim", "error")
+            assert answer["type"] == "claim" and answer["status"] == "watching" and answer["step"] == 0, answer
 
 
 def test_a_change_to_the_run_drops_the_watch_and_says_what_changed(server):
