@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any, Protocol
 
 from app import protocol
@@ -59,6 +61,11 @@ class Host(Protocol):
 
     def owe(self, steps: int, out: list[dict[str, Any]]) -> None:
         """Train `steps` more, in chunks between other work (TooMuchWork if too many are queued already)."""
+        ...
+
+    def compute(self, steps: Generator[None, None, Any], answer: Callable[[Any], dict[str, Any]]) -> None:
+        """Run a stepwise computation in chunks between other work, then send `answer(result)` (TooMuchWork if one
+        is still running)."""
         ...
 
     def new_run(self) -> int:
@@ -147,11 +154,7 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
                 _reset(host, trainer, out)
             host.watch_claim(message.preset, message.pause, out)
         case protocol.GradCheck():
-            errors = trainer.gradcheck(message.inject_bug)
-            worst = max(errors) if errors else 0.0
-            out.append({"type": "gradcheck", "id": message.id, "layers": errors,
-                        "passed": bool(worst < GRADCHECK_THRESHOLD), "threshold": GRADCHECK_THRESHOLD,
-                        "inject_bug": message.inject_bug})
+            host.compute(trainer.gradcheck_steps(message.inject_bug), partial(_gradcheck_answer, message))
 
 
 def _reset(host: Host, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
@@ -159,3 +162,10 @@ def _reset(host: Host, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
     run = host.new_run()
     out.append({"type": "event", "kind": "reset", "message": "Fresh weights from the seed; "
                 "counters and loss history start again.", "run": run})
+
+
+def _gradcheck_answer(message: protocol.GradCheck, errors: list[float]) -> dict[str, Any]:
+    errors = [float(e) for e in errors]
+    worst = max(errors) if errors else 0.0
+    return {"type": "gradcheck", "id": message.id, "layers": errors, "passed": bool(worst < GRADCHECK_THRESHOLD),
+            "threshold": GRADCHECK_THRESHOLD, "inject_bug": message.inject_bug}

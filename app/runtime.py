@@ -1,11 +1,10 @@
-"""What all sessions of one process share: settings, the bounded training pool, the live-session registry and the
-server's session slots (app.slots: shared by every worker process)."""
+"""What all sessions of one process share: settings, the work scheduler (app.scheduler), the live-session registry
+and the server's session slots (app.slots: shared by every worker process)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from fastapi import FastAPI
 
 from app.api import describe
 from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
+from app.scheduler import Scheduler
 from app.settings import Settings
 from app.slots import Slot, Slots, open_slots
 
@@ -23,11 +23,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class Runtime:
-    """One per process: the shared `pool`, the `description` every hello carries, the live `sessions` and the
+    """One per process: the shared `scheduler`, the `description` every hello carries, the live `sessions` and the
     `slots` they hold (the caps count the whole server's sessions, app.slots)."""
 
     settings: Settings
-    pool: ThreadPoolExecutor
+    scheduler: Scheduler
     slots: Slots
     description: dict[str, Any] = field(default_factory=dict)
     sessions: dict[int, Session] = field(default_factory=dict)
@@ -50,15 +50,15 @@ class Runtime:
 
 @asynccontextmanager
 async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Create the shared pool and registry at startup; close every session and the pool at shutdown."""
+    """Create the shared scheduler and registry at startup; close every session and the scheduler at shutdown."""
     settings: Settings = app.state.settings
-    pool = ThreadPoolExecutor(max_workers=settings.pool_threads, thread_name_prefix="playground-train")
-    runtime = Runtime(settings, pool, open_slots(settings), describe(settings))
+    scheduler = Scheduler(settings.pool_threads, history=4096)
+    runtime = Runtime(settings, scheduler, open_slots(settings), describe(settings))
     app.state.runtime = runtime
     app.state.sessions = runtime.sessions
     try:
         yield
     finally:
         await asyncio.gather(*(s.close(SHUTDOWN_CODE, SHUTDOWN_REASON) for s in list(runtime.sessions.values())))
-        pool.shutdown(wait=True, cancel_futures=True)
+        await asyncio.to_thread(scheduler.shutdown)
         runtime.slots.close()

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from app import commands, protocol
@@ -20,10 +20,12 @@ from app.limits import default_fps
 from app.outbox import Outbox
 from app.pacing import Pacer, cap_delay
 from app.runtime import Runtime
+from app.scheduler import Job, Priority, Scheduler
 from app.trainer_view import TrainerView
 
 log = logging.getLogger("playground.session")
 MAX_OWED = 10_000  # steps that `step` / `epoch` requests may queue up
+MAX_INBOX = 64  # control messages queued and not yet applied
 
 
 class State(enum.Enum):
@@ -62,7 +64,10 @@ class Session:
         self._event_filter = EventFilter()
         self._claim: ClaimWatch | None = None
         self._owed = 0  # steps asked for by `step` / `epoch`, trained in chunks between other work
+        self._computing: tuple[Generator[None, None, Any], Callable[[Any], dict[str, Any]]] | None = None
         self._trained = False  # steps ran since the last evaluation (metrics and history are read per frame)
+        self._job: Job | None = None  # the producer's job while it is queued or running
+        self._urgent: Callable[[], bool] = lambda: False  # a more urgent job waits: end the slice after this chunk
         self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
 
     @property
@@ -94,12 +99,12 @@ class Session:
                     hello_extra: dict[str, Any], taken: Callable[[], Awaitable[None]] | None = None) -> None:
         """Create the trainer in the pool, say hello, then start the producer and the sender (`taken`: the
         connection's wait until the peer has taken what was sent, when the server offers it)."""
-        loop = asyncio.get_running_loop()
         self._handler = asyncio.current_task()
-        self.trainer = await loop.run_in_executor(self.runtime.pool, TrainerView.create, self.settings)
+        self.trainer = await self.runtime.scheduler.run(Priority.CONTROL, TrainerView.create, self.settings,
+                                                        label=f"{self.id} start")  # fmt: skip
         if self.state is State.CLOSED:
             return
-        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._wake.set, self._fail, taken)
+        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._sent, self._fail, taken)
         self.subscribers.append(outbox)
         self.state = State.IDLE
         self.publish({"type": "hello", **hello_extra, "session": self.id, "config": self.config(),
@@ -130,8 +135,15 @@ class Session:
             for outbox in self.subscribers:
                 outbox.put_first(pong)
             return
+        if len(self.inbox) >= MAX_INBOX:  # the rate limit allows bursts; the work they ask for waits its turn
+            self.publish(protocol.ProtocolError(
+                "busy", None, f"{len(self.inbox)} messages are still waiting to be applied (at most {MAX_INBOX}): "
+                "this one was dropped; wait for the answers", getattr(message, "id", None)).to_message())
+            return
         self.inbox.append(message)
         self._wake.set()
+        if self._job is not None:
+            self._job = self.runtime.scheduler.bump(self._job, Priority.CONTROL)
 
     def receive_bytes(self) -> None:
         """Binary messages are not part of the protocol: say so and carry on."""
@@ -183,7 +195,7 @@ class Session:
     # ---- producer (event loop) --------------------------------------------------------------------------------
 
     async def _produce(self) -> None:
-        loop = asyncio.get_running_loop()
+        scheduler = self.runtime.scheduler
         while self.state is not State.CLOSED:
             now = time.monotonic()
             deadline = self._deadline(now)
@@ -203,9 +215,9 @@ class Session:
             if self.state is State.CLOSED:
                 return
             now = time.monotonic()
-            if not (self.inbox or self.state is State.TRAINING or self._dirty or self._owed):
+            if not (self.inbox or self.state is State.TRAINING or self._dirty or self._owed or self._computing):
                 continue
-            messages, frame = await loop.run_in_executor(self.runtime.pool, self._work, now)
+            messages, frame = await self._run_job(scheduler)
             if self.state is State.CLOSED:
                 return
             for text in messages:
@@ -227,9 +239,47 @@ class Session:
         else:
             await self.close(1001, f"session lifetime of {self.settings.max_session_seconds:g} s reached")
 
+    async def _run_job(self, scheduler: Scheduler) -> tuple[list[str], bytes | None]:
+        """Queue this session's next job and await it. While it waits, a control message raises it to CONTROL
+        (`receive_text`) and a frame falling due raises it to FRAME, so neither waits behind other sessions'
+        training."""
+        priority = self._priority()
+        self._job = scheduler.submit(priority, self._work, label=f"{self.id} {priority.name.lower()}")
+        timer = None
+        if priority > Priority.FRAME:
+            loop = asyncio.get_running_loop()
+            timer = loop.call_at(self.pacer.next_frame_at, self._frame_fell_due)  # loop.time() is time.monotonic()
+        try:
+            return await asyncio.wrap_future(self._job.future)
+        finally:
+            self._job = None
+            if timer is not None:
+                timer.cancel()
+
+    def _sent(self) -> None:
+        """A frame has left the server: the producer may build the next one (and its queued job may rise)."""
+        self._wake.set()
+        self._frame_fell_due()
+
+    def _frame_fell_due(self) -> None:
+        if self._job is not None and self._dirty and not self._owed and self._frame_allowed():
+            self._job = self.runtime.scheduler.bump(self._job, Priority.FRAME)
+
+    def _priority(self) -> Priority:
+        """What the next job is for: controls first, then a due frame, then training by the clock, then the rest."""
+        if self.inbox:
+            return Priority.CONTROL
+        if self._owed or self._computing:  # a `step`, `epoch` or `gradcheck`: the work first, then its frame
+            return Priority.ELASTIC
+        if self._dirty and self._frame_allowed():
+            return Priority.FRAME
+        if self.state is State.TRAINING and self.pacer.speed != "max":
+            return Priority.NUMERIC
+        return Priority.ELASTIC
+
     def _delay(self, now: float) -> float | None:
         """Seconds until the producer has work (None: until a message or a finished send wakes it)."""
-        if self.inbox or self._owed:
+        if self.inbox or self._owed or self._computing:
             return 0.0
         in_flight = any(o.frame_in_flight for o in self.subscribers)
         return self.pacer.delay(now, self.state is State.TRAINING, self._dirty, in_flight)
@@ -241,25 +291,34 @@ class Session:
         return bool(self.subscribers) and not any(o.frame_in_flight for o in self.subscribers) \
             and self.pacer.frame_due(time.monotonic())
 
-    def _work(self, now: float) -> tuple[list[str], bytes | None]:
-        """Apply queued controls in order, train this slice, and build a frame if one is due."""
+    def _work(self) -> tuple[list[str], bytes | None]:
+        """Apply queued controls in order, train this slice (a training job: NUMERIC or ELASTIC), and build a frame
+        if one is due. Training yields after the chunk in hand when a more urgent job waits."""
         out: list[dict[str, Any]] = []
         trainer = self.trainer
         assert trainer is not None
+        scheduler = self.runtime.scheduler
+        priority = scheduler.current()
+        now = time.monotonic()
         while self.inbox and self.state is not State.CLOSED:
             commands.apply(self, trainer, self.inbox.popleft(), out)
         frame = None
         try:
-            if self._owed and self.state is not State.CLOSED:
-                self._train_owed(out)
-            if self.state is State.TRAINING:
-                self._train_slice(now, out)
+            if priority >= Priority.NUMERIC:
+                self._urgent = lambda: scheduler.urgent(priority)
+                if self._computing and priority is Priority.ELASTIC:
+                    self._compute(out)
+                if self._owed and self.state is not State.CLOSED and priority is Priority.ELASTIC:
+                    self._train_owed(out)
+                if self.state is State.TRAINING:
+                    self._train_slice(now, out)
             if self._claim is not None and self._claim.decided:
                 self._judge_claim(out)
             if trainer.data_version != self._data_version:
                 self._data_version = trainer.data_version
                 out.append(trainer.data_message())
-            if self._dirty and self._frame_allowed():
+            owed_next = self._owed and priority < Priority.NUMERIC  # the next job trains them: its frame shows them
+            if self._dirty and not owed_next and self._frame_allowed():
                 self.pacer.frame_started(time.monotonic())
                 frame = self._build_frame(trainer, out)
         except Exception as exc:  # an engine bug must not end the session: report it, stop training, carry on
@@ -302,6 +361,23 @@ class Session:
             if not stopped:
                 pacer.give_back(steps - done)
 
+    def _compute(self, out: list[dict[str, Any]]) -> None:
+        """Advance the running computation (a `gradcheck`) for this session's share; its answer once it ends."""
+        assert self._computing is not None
+        steps, answer = self._computing
+        deadline = time.perf_counter() + self.pacer.slice_budget(len(self.runtime.training) + 1)
+        try:
+            while True:
+                next(steps)
+                if time.perf_counter() > deadline or self.inbox or self._urgent() or self.state is State.CLOSED:
+                    return
+        except StopIteration as done:
+            self._computing = None
+            out.append(answer(done.value))
+        except Exception:
+            self._computing = None
+            raise
+
     def _train_owed(self, out: list[dict[str, Any]]) -> None:
         """The steps a `step` or `epoch` asked for, a share of a frame interval at a time (a pause drops them)."""
         done, stopped = self._train_chunks(self._owed, self.pacer.slice_budget(len(self.runtime.training) + 1), out)
@@ -326,7 +402,7 @@ class Session:
             pacer.chunk_done(chunk, time.perf_counter() - start)
             done += chunk
             decided = self._claim is not None and self._claim.decided
-            if stopped or decided or self.inbox or self.state is State.CLOSED \
+            if stopped or decided or self.inbox or self.state is State.CLOSED or self._urgent() \
                     or not pacer.room_for_step(deadline - time.perf_counter()):
                 break
         if done:
@@ -386,6 +462,12 @@ class Session:
             raise commands.TooMuchWork(f"{self._owed} steps are still queued and at most {MAX_OWED} may wait: "
                                        "wait for them, or pause to drop them")  # fmt: skip
         self._owed += steps
+
+    def compute(self, steps: Generator[None, None, Any], answer: Callable[[Any], dict[str, Any]]) -> None:
+        """Run `steps` in chunks between other work (this session's share), then send `answer(result)`."""
+        if self._computing is not None:
+            raise commands.TooMuchWork("a gradient check is still running: wait for its answer")
+        self._computing = (steps, answer)
 
     def new_run(self) -> int:
         """Start a new run after a reset: its number (the unsent loss history is dropped)."""

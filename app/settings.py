@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -71,7 +70,8 @@ class Settings(BaseSettings):
         "(a 2-8x6-1 frame is ~45 KB: 60 fps is ~2.7 MB/s per student)."
     )
     pool_threads: int = Field(
-        max(2, min(8, os.cpu_count() or 2)), ge=1, description="Training threads shared by all sessions."
+        1, ge=1, le=64, description="Threads of each worker process's scheduler (training, frames, controls). The "
+        "threads share one interpreter lock: more than one rarely helps; use more --workers to use more cores."
     )
 
 

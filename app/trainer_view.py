@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
@@ -114,9 +115,9 @@ class TrainerView:
         """Set one weight (or a bias when col is None)."""
         self.trainer.set_weight(layer, row, col, value)
 
-    def gradcheck(self, inject_bug: bool) -> list[float]:
-        """Relative error per layer between backprop and finite differences."""
-        return [float(e) for e in self.trainer.gradcheck(inject_bug=inject_bug)]
+    def gradcheck_steps(self, inject_bug: bool) -> Generator[None, None, list[float]]:
+        """Relative error per layer between backprop and finite differences, a parameter at a time."""
+        return self.trainer.gradcheck_steps(inject_bug=inject_bug)
 
     # -- frame material ------------------------------------------------------------------------------------------
 

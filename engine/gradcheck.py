@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Generator
+from typing import TypeVar
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from engine.network import Network
 from engine.regularization import add_penalty
 
 Array = np.ndarray
+T = TypeVar("T")
 TOLERANCE = 1e-6
 # The floor of the relative error's denominator: a layer whose gradient norm is below it (a trained-out or vanished
 # layer) is judged by its absolute error instead (|a−n| / FLOOR). Central differences with eps = 3e-5 carry an
@@ -43,6 +46,13 @@ def numeric_grads(net: Network, x: Array, target: Array, loss: BoundLoss, regula
 
     eps = 3e-5 balances truncation (∝ eps²) against round-off (∝ 1/eps), which matters in layers whose gradient
     has vanished to ~1e-5."""
+    return run_to_end(numeric_grads_steps(net, x, target, loss, regularization, rate, eps))
+
+
+def numeric_grads_steps(net: Network, x: Array, target: Array, loss: BoundLoss, regularization: str = "none",
+                        rate: float = 0.0, eps: float = 3e-5) -> Generator[None, None, Array]:  # fmt: skip
+    """`numeric_grads` one parameter at a time: yields after each, returns the gradient (a server runs it in
+    chunks between other work)."""
     grads = np.empty(net.params.size)
     for j in range(net.params.size):
         old = net.params[j]
@@ -52,7 +62,17 @@ def numeric_grads(net: Network, x: Array, target: Array, loss: BoundLoss, regula
         minus = objective(net, x, target, loss, regularization, rate)
         net.params[j] = old
         grads[j] = (plus - minus) / (2.0 * eps)
+        yield
     return grads
+
+
+def run_to_end(steps: Generator[None, None, T]) -> T:
+    """Run a stepwise computation to its end; its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
 def buggy_grads(net: Network, x: Array, target: Array, loss: BoundLoss) -> Array:
@@ -84,6 +104,14 @@ def check_network(net: Network, x: Array, target: Array, loss: BoundLoss, regula
     The live network is never touched. Examples sitting on a kink (see `kink_free`) are left out when any remain.
     With `inject_bug` the backprop side is `buggy_grads`, so the check fails.
     """
+    return run_to_end(check_network_steps(net, x, target, loss, regularization, rate, inject_bug, eps))
+
+
+def check_network_steps(net: Network, x: Array, target: Array, loss: BoundLoss, regularization: str = "none",
+                        rate: float = 0.0, inject_bug: bool = False,
+                        eps: float = 3e-5) -> Generator[None, None, list[float]]:  # fmt: skip
+    """`check_network` a parameter at a time (it yields after each). It works on its own float64 copy; a caller
+    that trains between steps passes a copy taken when the check was asked for (Trainer.gradcheck_steps)."""
     net = net.copy(np.float64)
     x, target = np.asarray(x, np.float64), np.asarray(target, np.float64)
     smooth = kink_free(net, x, target, loss)
@@ -97,7 +125,7 @@ def check_network(net: Network, x: Array, target: Array, loss: BoundLoss, regula
     if regularization != "none" and rate:
         add_penalty(net.params, analytic, net.weight_mask.astype(np.float64), regularization, rate,
                     np.empty_like(analytic))  # fmt: skip
-    numeric = numeric_grads(net, x, target, loss, regularization, rate, eps)
+    numeric = yield from numeric_grads_steps(net, x, target, loss, regularization, rate, eps)
     return [relative_error(analytic[s], numeric[s]) for s in net.layer_slices]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -282,11 +282,18 @@ class Trainer(LiveEdits):
 
     def gradcheck(self, inject_bug: bool = False) -> list[float]:
         """Relative error of backprop against finite differences per layer, on a float64 copy (live net untouched)."""
-        from engine.gradcheck import check_network
+        from engine.gradcheck import run_to_end
+
+        return run_to_end(self.gradcheck_steps(inject_bug))
+
+    def gradcheck_steps(self, inject_bug: bool = False) -> Generator[None, None, list[float]]:
+        """`gradcheck` one parameter at a time, on the network and data as they are now (copied here), so the
+        trainer may go on training between the steps."""
+        from engine.gradcheck import check_network_steps
 
         n = min(len(self._x_train), 64)
         target = self.loss.encode(self.data.train_labels[:n], np.float64)
-        return check_network(
+        return check_network_steps(
             self.network.copy(np.float64), self._x_train[:n].astype(np.float64), target, self.loss,
             regularization=self._reg, rate=self._reg_rate, inject_bug=inject_bug,
         )  # fmt: skip

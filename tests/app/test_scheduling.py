@@ -16,12 +16,6 @@ BIG = {"layers": [16] * 8, "points": 5000, "batch_size": 5000,
        "features": ["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]}  # fmt: skip
 
 
-def drain(pool) -> None:
-    """Wait until every job queued on the pool before now has run (the pool is first in, first out)."""
-    for future in [pool.submit(lambda: None) for _ in range(pool._max_workers)]:
-        future.result(timeout=60)
-
-
 def test_a_pause_stops_a_long_step_request_within_a_chunk(server):
     with Client(server.ws_url) as c:
         c.send(type="config", **BIG)
@@ -30,13 +24,13 @@ def test_a_pause_stops_a_long_step_request_within_a_chunk(server):
         c.send(type="pause")
         c.wait(lambda m: m["type"] == "state" and m["state"] == "idle", timeout=60)
         session = server.app.state.sessions[c.hello["session"]]
-        drain(server.app.state.runtime.pool)
+        server.app.state.runtime.scheduler.drain()
         stopped_at = session.trainer.step
         assert stopped_at < 1000, "the pause waited for the whole request"
         assert session._owed == 0  # what was left is dropped, not done later
         c.send(type="ping", id=1)
         c.json("pong")
-        drain(server.app.state.runtime.pool)
+        server.app.state.runtime.scheduler.drain()
         assert session.trainer.step == stopped_at
 
 
@@ -64,7 +58,7 @@ def test_a_disconnected_sessions_work_stops_within_a_chunk(server):
         assert time.monotonic() < deadline
         time.sleep(0.01)
     at_close = session.trainer.step
-    drain(server.app.state.runtime.pool)
+    server.app.state.runtime.scheduler.drain()
     # A chunk is about 2 ms of steps (one or two here); before, the whole request ran to its end after a close.
     assert session.trainer.step - at_close <= 10, "the server kept training a session nobody watches"
     assert session.trainer.step < 1000
