@@ -49,8 +49,9 @@ class Job:
 class Scheduler:
     """A priority queue served by `threads` threads; `busy` is the seconds of work done per priority.
 
-    `order`, when `history` > 0, keeps the last `history` jobs started as (priority, label): tests read the order
-    of work items from it, not the clock.
+    `order`, when `history` > 0, keeps the last `history` scheduling events as (event, priority, label), event one
+    of "queued", "raised", "started", in the order they happened (each is recorded under the queue's lock): tests
+    read the order of work items from it, not the clock.
     """
 
     def __init__(self, threads: int, name: str = "playground-train", history: int = 0) -> None:
@@ -60,7 +61,7 @@ class Scheduler:
         self._closed = False
         self._local = threading.local()
         self.busy = dict.fromkeys(Priority, 0.0)
-        self.order: deque[tuple[Priority, str]] | None = deque(maxlen=history) if history else None
+        self.order: deque[tuple[str, Priority, str]] | None = deque(maxlen=history) if history else None
         self._threads = [threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True)
                          for i in range(threads)]  # fmt: skip
         for thread in self._threads:
@@ -77,6 +78,7 @@ class Scheduler:
             if self._closed:
                 raise RuntimeError("the scheduler is shut down")
             heapq.heappush(self._heap, job)
+            self._record("queued", job)
             self._cond.notify()
         return job
 
@@ -94,6 +96,7 @@ class Scheduler:
             job.queued = False  # the old entry stays in the heap and is skipped when popped
             raised = Job(priority, next(self._seq), job.fn, job.args, job.future, job.label)
             heapq.heappush(self._heap, raised)
+            self._record("raised", raised)
             self._cond.notify()
             return raised
 
@@ -128,6 +131,10 @@ class Scheduler:
             if thread is not threading.current_thread():
                 thread.join(timeout)
 
+    def _record(self, event: str, job: Job) -> None:
+        if self.order is not None:
+            self.order.append((event, job.priority, job.label))
+
     def _serve(self) -> None:
         while (job := self._next()) is not None:
             self._run(job)
@@ -144,14 +151,13 @@ class Scheduler:
                 job = heapq.heappop(self._heap)
                 if job.queued:  # else a raised copy replaced it
                     job.queued = False
+                    self._record("started", job)
                     return job
                 del job  # not kept alive while this thread waits
 
     def _run(self, job: Job) -> None:
         if not job.future.set_running_or_notify_cancel():
             return
-        if self.order is not None:
-            self.order.append((job.priority, job.label))
         self._local.job = job
         start = time.perf_counter()
         try:

@@ -7,8 +7,10 @@ not have to wait for.
 
 from __future__ import annotations
 
+import threading
 import time
 
+from app.scheduler import Priority, Scheduler
 from app.session import MAX_OWED, State
 from tests.app.test_protocol import Client
 
@@ -107,3 +109,123 @@ def test_a_paused_session_answers_pings_while_twenty_others_train(server):
     finally:
         for o in others:
             o.close()
+
+
+# -- the scheduler's rules (app.scheduler), as the order of work items ---------------------------------------------
+
+
+def test_jobs_start_in_priority_order_and_in_turn_within_one():
+    scheduler = Scheduler(1, history=64)
+    gate = threading.Event()
+    try:
+        blocker = scheduler.submit(Priority.ELASTIC, gate.wait, 10, label="blocker")
+        while not scheduler.order or scheduler.order[-1][0] != "started":
+            time.sleep(0.001)
+        jobs = [scheduler.submit(priority, lambda: None, label=label) for priority, label in (
+            (Priority.ELASTIC, "e1"), (Priority.NUMERIC, "n1"), (Priority.FRAME, "f1"), (Priority.ELASTIC, "e2"),
+            (Priority.CONTROL, "c1"), (Priority.FRAME, "f2"))]  # fmt: skip
+        assert scheduler.urgent(Priority.ELASTIC) and not scheduler.urgent(Priority.CONTROL)
+        gate.set()
+        for job in [blocker, *jobs]:
+            job.future.result(10)
+        started = [label for event, _, label in scheduler.order if event == "started"]
+        assert started == ["blocker", "c1", "f1", "f2", "n1", "e1", "e2"]
+    finally:
+        gate.set()
+        scheduler.shutdown()
+
+
+def test_a_raised_job_runs_once_at_its_new_priority():
+    scheduler = Scheduler(1, history=64)
+    gate = threading.Event()
+    runs: list[str] = []
+    try:
+        scheduler.submit(Priority.ELASTIC, gate.wait, 10, label="blocker")
+        first = scheduler.submit(Priority.ELASTIC, runs.append, "first", label="first")
+        late = scheduler.submit(Priority.ELASTIC, runs.append, "late", label="late")
+        raised = scheduler.bump(late, Priority.FRAME)
+        assert scheduler.bump(raised, Priority.ELASTIC) is raised  # never lowered
+        gate.set()
+        first.future.result(10)
+        raised.future.result(10)
+        scheduler.drain()
+        assert runs == ["late", "first"]
+        assert scheduler.bump(raised, Priority.CONTROL) is raised  # a job that ran stays as it was
+    finally:
+        gate.set()
+        scheduler.shutdown()
+
+
+def assert_frames_first(order) -> dict[tuple[str, Priority], int]:
+    """No job starts while a more urgent one waits (one thread): checked over every event recorded. Returns how
+    many of each (event, priority) were seen, so a test can show that the rules were exercised."""
+    waiting: dict[str, Priority] = {}  # label -> priority of each job queued and not started
+    seen: dict[tuple[str, Priority], int] = {}
+    for event, priority, label in order:
+        seen[event, priority] = seen.get((event, priority), 0) + 1
+        if event in ("queued", "raised"):
+            waiting[label] = min(priority, waiting.get(label, priority)) if event == "raised" else priority
+        else:
+            waiting.pop(label, None)
+            more_urgent = [other for other, p in waiting.items() if p < priority]
+            assert not more_urgent, f"{label} ({priority.name}) started while {more_urgent} waited"
+    return seen
+
+
+def test_frames_and_controls_never_wait_behind_training_slices(server):
+    """Sixteen sessions train at full speed, one trains at 30 steps/s and one is paused and changes its learning
+    rate: every due frame, control message and numeric-speed slice starts before any slice of less urgent work.
+    With sixteen slices in turn, a session's next slice often waits past its frame's due time: the job is then
+    queued, or raised, as a frame job instead of waiting for its turn."""
+    scheduler = server.app.state.runtime.scheduler
+    assert scheduler.threads == 1  # the rule below is exact for one thread (the default)
+    busy = [Client(server.ws_url) for _ in range(16)]
+    numeric = Client(server.ws_url)
+    quiet = Client(server.ws_url)
+    try:
+        for c in busy:
+            c.send(type="config", speed="max")
+            c.send(type="play")
+        numeric.send(type="config", speed=30)
+        numeric.send(type="play")
+        for c in busy:
+            c.frame(lambda f: f["state"] == 1 and f["step"] > 0, timeout=60)
+        scheduler.order.clear()
+        start = numeric.frame(lambda f: f["step"] > 0)
+        for k in range(20):
+            quiet.send(type="config", learning_rate=0.01 + 0.001 * k)
+            quiet.json("config", timeout=30)
+        end = numeric.frame(lambda f: f["step"] >= start["step"] + 30, timeout=60)
+        seen = assert_frames_first(list(scheduler.order))
+    finally:
+        for c in (*busy, numeric, quiet):
+            c.close()
+    assert seen.get(("started", Priority.FRAME), 0) > 0, "no frame job: frames were all built in training slices"
+    assert seen.get(("raised", Priority.CONTROL), 0) + seen.get(("queued", Priority.CONTROL), 0) >= 20
+    assert seen.get(("started", Priority.NUMERIC), 0) > 0 and seen.get(("started", Priority.ELASTIC), 0) > 0
+    assert end["step"] > start["step"]
+
+
+def test_a_gradient_check_on_the_largest_network_is_done_in_chunks(server):
+    """A gradient check of the largest network is a second of work: it runs a parameter at a time in the
+    session's turns, so other sessions' frames go on in between, and its answer is the same."""
+    scheduler = server.app.state.runtime.scheduler
+    with Client(server.ws_url) as big, Client(server.ws_url) as other:
+        big.send(type="config", **BIG)
+        big.json("config", timeout=60)
+        other.send(type="config", speed="max")
+        other.send(type="play")
+        other.frame(lambda f: f["state"] == 1)
+        scheduler.order.clear()
+        big.send(type="gradcheck")
+        answer = big.json("gradcheck", timeout=120)
+        order = list(scheduler.order)
+        session = server.app.state.sessions[big.hello["session"]]
+        expected = [float(e) for e in session.trainer.trainer.gradcheck()]
+    mine = f"{big.hello['session']} "
+    turns = [label for event, _, label in order if event == "started" and label.startswith(mine)]
+    others = [p for event, p, label in order if event == "started" and not label.startswith(mine)
+              and p is Priority.FRAME]  # fmt: skip
+    assert len(turns) >= 3, "the check ran in one piece"
+    assert others, "no other session's frame ran while the check did"
+    assert answer["layers"] == expected  # same weights (nothing trained it), same arithmetic
