@@ -1,4 +1,4 @@
-"""DataSet: the points a session trains on, their seeded split, and the user's edits (add, erase, CSV in and out)."""
+"""TrainingData: the points a session trains on, their seeded split, and the user's edits (add, erase, CSV)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from engine.config import ConfigError
 from engine.datasets import (
     DATASETS,
     DEFAULT_CLASSES,
@@ -26,12 +27,16 @@ MAX_MESSAGES = 20
 COLUMNS = ("x", "y", "label", "split")
 
 
-class DataError(ValueError):
-    """Data that cannot be used; `messages` lists every problem found (for CSV, one per bad line)."""
+class DataError(ConfigError):
+    """Data that cannot be used: `field` names the input at fault, `messages` every problem found (for CSV, one per
+    bad line)."""
 
-    def __init__(self, messages: list[str] | str) -> None:
+    def __init__(self, messages: list[str] | str, field: str) -> None:
         self.messages = [messages] if isinstance(messages, str) else list(messages)
-        super().__init__("; ".join(self.messages))
+        super().__init__(field, "; ".join(self.messages))
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -112,7 +117,7 @@ def parse_csv(text: str, classes: int, max_points: int) -> tuple[np.ndarray, np.
     if lines and all(_number(f) is None for f in _fields(lines[0][1])):
         columns = len(_fields(lines[0][1]))
         if columns not in (3, 4):
-            raise DataError(f"line {lines[0][0]}: the header must name 3 or 4 columns (x, y, label[, split])")
+            raise DataError(f"line {lines[0][0]}: the header must name 3 or 4 columns (x, y, label[, split])", "csv")
         lines = lines[1:]
     errors: list[str] = []
     rows: list[tuple[float, float, float]] = []
@@ -137,12 +142,12 @@ def parse_csv(text: str, classes: int, max_points: int) -> tuple[np.ndarray, np.
         errors.append("no points: the CSV has no data rows (expected x, y, label)")
     if errors:
         more = len(errors) - MAX_MESSAGES
-        raise DataError(errors[:MAX_MESSAGES] + ([f"... and {more} more"] if more > 0 else []))
+        raise DataError(errors[:MAX_MESSAGES] + ([f"... and {more} more"] if more > 0 else []), "csv")
     table = np.array(rows, dtype=np.float64)  # (n, 3): x, y, label
     return table[:, :2], table[:, 2], (np.array(splits) if columns == 4 else None)
 
 
-class DataSet:
+class TrainingData:
     """Points (n, 2), labels (n,), the problem kind and a train mask; every change bumps `version`."""
 
     def __init__(
@@ -171,14 +176,14 @@ class DataSet:
         seed: int = 0,
         classes: int = DEFAULT_CLASSES,
         max_points: int = 5000,
-    ) -> DataSet:
+    ) -> TrainingData:
         """Draw a registered dataset from `seed` and split it, stratified, from the same seed."""
         if dataset not in DATASETS:
-            raise DataError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
+            raise DataError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}", "dataset")
         spec = DATASETS[dataset]
         n = spec.default_points if points is None else points
         problems = [
-            f"{name} must be from {low} to {high}, got {value}"
+            (name, f"{name} must be from {low} to {high}, got {value}")
             for name, value, low, high in [
                 ("points", n, MIN_POINTS, max_points),
                 ("noise", noise, 0.0, MAX_NOISE),
@@ -189,7 +194,7 @@ class DataSet:
             if not low <= value <= high
         ]
         if problems:
-            raise DataError(problems)
+            raise DataError([text for _, text in problems], problems[0][0])
         xy, labels = spec(n, noise, streams(seed)[0], classes)
         return cls(xy, labels, spec.n_classes(classes), train_ratio=train_ratio, seed=seed, max_points=max_points)
 
@@ -239,12 +244,12 @@ class DataSet:
         try:
             x, y, label = float(x), float(y), float(label)
         except (TypeError, ValueError) as exc:
-            raise DataError(f"x, y and label must be numbers, got ({x!r}, {y!r}, {label!r})") from exc
+            raise DataError(f"x, y and label must be numbers, got ({x!r}, {y!r}, {label!r})", "point") from exc
         problem = check_point(x, y) or check_label(label, self.classes)
         if problem is None and len(self) >= self.max_points:
             problem = f"the set already holds {self.max_points} points (the limit)"
         if problem:
-            raise DataError(problem)
+            raise DataError(problem, "point")
         self._set(
             np.vstack([self.points, [[x, y]]]),
             np.append(self.labels, np.asarray(label, dtype=self.labels.dtype)),
@@ -254,7 +259,7 @@ class DataSet:
     def erase(self, x: float, y: float, radius: float) -> int:
         """Remove every point within `radius` of (x, y); return how many were removed."""
         if not all(math.isfinite(v) for v in (x, y, radius)) or radius < 0:
-            raise DataError(f"erase needs a finite point and radius >= 0, got ({x}, {y}) and {radius}")
+            raise DataError(f"erase needs a finite point and radius >= 0, got ({x}, {y}) and {radius}", "radius")
         keep = np.hypot(self.points[:, 0] - x, self.points[:, 1] - y) > radius
         removed = int(len(keep) - keep.sum())
         if removed:
