@@ -170,8 +170,8 @@ SETTINGS: tuple[Setting, ...] = (
             registry="optimizers"),
     Setting("learning_rate", "float", 0.03, "Learning rate", "How big a step each update takes. Too small: slow. Too "
             "big: the loss jumps around or blows up.", "training", "", 1e-6, 10.0, widget="number"),
-    Setting("schedule", "object", {"name": "constant"}, "Rate schedule", "Changes the learning rate while training.",
-            "training", fields=(
+    Setting("schedule", "object", {"name": "constant"}, "Rate schedule", "Changes the learning rate while training "
+            "(its other keys are the chosen schedule's parameters).", "training", registry="schedules", fields=(
                 Setting("name", "choice", "constant", "Rate schedule", "Changes the learning rate while training: for "
                         "example smaller steps later on, to settle into a minimum.", "", values=tuple(SCHEDULES),
                         registry="schedules"),

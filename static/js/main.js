@@ -155,7 +155,7 @@ function training(state) {
 
 function layout(message) {
   playground.layout = message;
-  heatmap.setOutput(message.grids?.output || {});
+  heatmap.setOutput(message.grids.output, message.grids.extent);
   loop.forget();
   layoutDiagram();
 }
