@@ -309,9 +309,12 @@ CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 
 SERVER_OPTIONS: dict[str, Any] = {
     "speed": {"type": "speed", "min": SPEED_RANGE[0], "max": SPEED_RANGE[1], "values": ["max"],
-              "default": DEFAULT_SPEED, "unit": "training steps per second, or 'max'"},
+              "default": DEFAULT_SPEED, "unit": "training steps per second, or 'max'", "label": "Speed",
+              "help": "How many training steps per second: slow motion lets you watch single updates; full speed "
+                      "trains as fast as the server can."},
     "fps": {"type": "float", "min": FPS_RANGE[0], "max": FPS_RANGE[1], "default": DEFAULT_FPS,
-            "unit": "frames per second (a cap)"},
+            "unit": "frames per second (a cap)", "label": "Frame rate", "help": "The most frames a second the "
+            "server sends."},
 }
 
 
