@@ -37,27 +37,28 @@ HEADER_FIELDS: tuple[tuple[str, str], ...] = (
 )
 HEADER = struct.Struct("<" + "".join(code for _, code in HEADER_FIELDS))
 HEADER_NAMES = tuple(name for name, _ in HEADER_FIELDS)
-HEADER_DOCS = {  # what each field holds, for docs/protocol.md's table
+HEADER_DOCS = {  # what each field holds: docs/protocol.md's header table is generated from these (app.docs)
     "magic": "`BPPF`",
-    "protocol": "protocol version",
+    "protocol": "the protocol version",
     "header_size": "bytes of this header",
-    "frame": "frame counter (per session)",
+    "frame": "frame number in this session, from 1",
     "layout_id": "the `layout` this frame follows",
-    "run": "run number (a reset starts a new run)",
+    "run": "starts at 1, +1 on every `reset` (clear the loss chart when it changes)",
     "step": "mini-batches trained",
-    "epoch": "full passes done",
-    "train_loss": "loss on the training set (NaN before the first evaluation)",
-    "test_loss": "loss on the test set",
-    "train_accuracy": "accuracy on the training set (NaN for regression)",
-    "test_accuracy": "accuracy on the test set",
-    "learning_rate": "the rate the next step uses (after the schedule)",
-    "batch_loss": "the last mini-batch's loss",
-    "history_count": "loss-history rows appended after the fixed blocks",
-    "history_offset": "byte offset of the first history row",
+    "epoch": "full passes trained",
+    "train_loss": "on the whole training set",
+    "test_loss": "on the whole test set",
+    "train_accuracy": "fraction correct; NaN for regression (not applicable)",
+    "test_accuracy": "fraction correct; NaN for regression",
+    "learning_rate": "the current rate after the schedule",
+    "batch_loss": "of the last mini-batch (NaN before the first step)",
+    "history_count": "rows in the history block",
+    "history_offset": "where the history rows start (= `layout.history.offset`)",
     "state": "0 idle, 1 training",
-    "flags": "bit 0: diverged",
+    "flags": "bit 0: a divergence was rolled back since the previous frame",
     "reserved": "0",
 }
+TYPE_NAMES = {"B": "u8", "H": "u16", "I": "u32", "f": "f32"}
 UNBOUNDED_SHOWN = (-1.0, 1.0)  # the range an unbounded unit's map is drawn over (values outside are clipped)
 HISTORY_COLUMNS = ("step", "train_loss", "test_loss", "learning_rate")
 HISTORY_CAPACITY = 4096
@@ -148,6 +149,17 @@ def header_description() -> dict[str, Any]:
     offsets = [struct.calcsize("<" + "".join(code for _, code in HEADER_FIELDS[:i])) for i in range(len(HEADER_FIELDS))]
     return {"size": HEADER.size, "format": HEADER.format, "magic": MAGIC.decode(),
             "fields": [{"name": n, "format": f, "offset": o} for (n, f), o in zip(HEADER_FIELDS, offsets, strict=True)]}
+
+
+def header_table() -> str:
+    """docs/protocol.md's header section: the struct format and one row per field, from HEADER_FIELDS."""
+    rows = [f"### Header (`struct` format `{HEADER.format}`, {HEADER.size} bytes)", "",
+            "| offset | type | field | meaning |", "|---|---|---|---|"]
+    for entry in header_description()["fields"]:
+        code = entry["format"]
+        kind = TYPE_NAMES.get(code) or f"{code[:-1]} bytes"
+        rows.append(f"| {entry['offset']} | {kind} | `{entry['name']}` | {HEADER_DOCS[entry['name']]} |")
+    return "\n".join(rows) + "\n"
 
 
 def make_layout(shape: Shape, layout_id: int) -> Layout:
