@@ -22,6 +22,7 @@ from engine.datasets import (
     MIN_TRAIN_RATIO,
 )
 from engine.features import transform
+from engine.schema import Limits
 
 MAX_MESSAGES = 20
 COLUMNS = ("x", "y", "label", "split")
@@ -74,7 +75,7 @@ def check_label(value: float, classes: int) -> str | None:
 
 
 def check_point(x: float, y: float) -> str | None:
-    """Why (x, y) is not a point of the domain [-6, 6]², or None if it is."""
+    """Why (x, y) is not a point of the domain [-DOMAIN, DOMAIN]², or None if it is."""
     for axis, value in (("x", x), ("y", y)):
         if not math.isfinite(value) or abs(value) > DOMAIN:
             return f"{axis} = {value:g} is outside the domain [-{DOMAIN:g}, {DOMAIN:g}]"
@@ -159,7 +160,7 @@ class TrainingData:
         train_ratio: float = 0.5,
         seed: int = 0,
         is_train: np.ndarray | None = None,
-        max_points: int = 5000,
+        max_points: int = Limits.max_points,
     ) -> None:
         self.classes = classes
         self.train_ratio, self.seed, self.max_points = train_ratio, seed, max_points
@@ -175,7 +176,7 @@ class TrainingData:
         train_ratio: float = 0.5,
         seed: int = 0,
         classes: int = DEFAULT_CLASSES,
-        max_points: int = 5000,
+        max_points: int = Limits.max_points,
     ) -> TrainingData:
         """Draw a registered dataset from `seed` and split it, stratified, from the same seed."""
         if dataset not in DATASETS:
