@@ -15,7 +15,7 @@ CODE = [p for d in ("app", "engine", "static/js", "templates") for p in sorted((
 DOMAIN = re.compile(r"\[\s*[-−]6(\.0)?\s*,\s*\+?6(\.0)?\s*\]|±\s*6\b|[-−]6(\.0)?\s*(to|…)\s*\+?6\b|EXTENT\s*=\s*6|"
                     r"ge=-6\b|\([-−]6(\.0)?, 6(\.0)?\)|[-−]6(\.0)?\)\s*to")
 ACTIVATION_RANGE = re.compile(r"[\"'](sigmoid|tanh|softmax|relu)[\"']\W{1,6}[\[(]\s*-?[01](\.0)?\s*,")
-LIMIT = re.compile(r"max_(layers|neurons|points)(:\s*int)?(\s*=\s*Field\()?\W{1,12}\d|"
+LIMIT = re.compile(r"max_(layers|neurons|points)(:\s*int)?(\s*=\s*Field\()?\W{0,12}\d|"
                    r"(min|max|max_layers|max_neurons|max_points)\W{0,8}(\?\?|\|\|)\s*\d")
 SPEED = re.compile(r"\bs\.(min|max)\s*(\?\?|\|\|)\s*\d")  # a server range with a guessed fallback
 
