@@ -47,8 +47,7 @@ export class Heatmap {
   /** Labels a student can pick for a new point. */
   classLabels() {
     const c = this.data.classes;
-    if (Array.isArray(c)) return c;
-    if (this.data.problem === "multiclass") return [...Array(c || 2).keys()];
+    if (this.data.problem === "multiclass") return [...Array(c).keys()];
     const labels = new Set(this.data.train.map((p) => p[2]));
     return labels.has(-1) ? [-1, 1] : [0, 1];
   }

@@ -16,7 +16,7 @@ DOMAIN = re.compile(r"\[\s*[-−]6(\.0)?\s*,\s*\+?6(\.0)?\s*\]|±\s*6\b|[-−]6(
                     r"ge=-6\b|\([-−]6(\.0)?, 6(\.0)?\)|[-−]6(\.0)?\)\s*to")
 ACTIVATION_RANGE = re.compile(r"[\"'](sigmoid|tanh|softmax|relu)[\"']\W{1,6}[\[(]\s*-?[01](\.0)?\s*,")
 LIMIT = re.compile(r"max_(layers|neurons|points)(:\s*int)?(\s*=\s*Field\()?\W{0,12}\d|"
-                   r"(min|max|max_layers|max_neurons|max_points)\W{0,8}(\?\?|\|\|)\s*\d")
+                   r"(min|max|max_\w+)\W{0,8}(\?\?|\|\|)\s*\d")
 SPEED = re.compile(r"\bs\.(min|max)\s*(\?\?|\|\|)\s*\d")  # a server range with a guessed fallback
 
 
@@ -62,6 +62,7 @@ def test_the_patterns_find_what_they_are_for():
     assert ACTIVATION_RANGE.search('    "sigmoid": (0.0, 1.0),')
     assert LIMIT.search("maxNeurons: () => playground.limits?.max_neurons ?? 16,")
     assert LIMIT.search("        max_layers: int = 8,")
+    assert LIMIT.search("const limit = (message.limits?.max_message_bytes ?? 65536) - 256;")
     assert LIMIT.search('    max_points: int = Field(5000, ge=10, description="Most data points in a session.")')
     assert SPEED.search("  const hi = s.max ?? 1000;") or SPEED.search("  const lo = s.min ?? 1;")
     assert re.search(re.escape(HEADER.format[1:]), 'HEADER = struct.Struct("' + HEADER.format + '")')
