@@ -1,4 +1,4 @@
-"""The trainer's configuration: defaults, limits, validation of a whole patch, and the options every UI reads."""
+"""The trainer's configuration, derived from engine.schema: defaults, whole-patch validation, the options UIs read."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class ConfigError(ValueError):
         super().__init__(f"{field}: {message}" if field else message)
 
 
-def spec(setting: Setting, limits: Limits) -> Param:
+def as_param(setting: Setting, limits: Limits) -> Param:
     """A numeric setting's default and range as a Param, limit names resolved."""
     low, high = setting.bounds(limits)
     return Param(setting.default, low, high, setting.type == "int")
@@ -111,7 +111,7 @@ def follow_layers(field: str, value: Any, old: list[int], new: list[int]) -> Any
 def _scalar(key: str, setting: Setting, value: Any, limits: Limits) -> Any:
     """One plain value (number, choice or bool) checked against its setting."""
     if setting.type in ("float", "int"):
-        return check_number(key, value, spec(setting, limits))
+        return check_number(key, value, as_param(setting, limits))
     if setting.type == "choice":
         return check_choice(key, value, setting.values)
     if not isinstance(value, bool):
