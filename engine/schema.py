@@ -38,6 +38,7 @@ RESETS = {
     "network": "the network is rebuilt: every unit that stays keeps its weights, a new one is initialised",
     "optimizer": "the optimizer starts afresh (momentum, Adam's averages)",
     "pass": "the current pass over the training data starts again",
+    "output": "the output layer is initialised afresh if the number of outputs changes (hidden layers are kept)",
 }
 GROUPS = ("data", "network", "training", "regularisation")
 
@@ -128,9 +129,10 @@ def _multiclass() -> tuple[str, ...]:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("dataset", "choice", "circle", "Dataset", "The pattern of points the network must learn to separate (or, "
-            "for regression, to fit).", "data", values=tuple(DATASETS), registry="datasets", resets=("data",)),
+            "for regression, to fit).", "data", values=tuple(DATASETS), registry="datasets", resets=("data", "output")),
     Setting("classes", "int", DEFAULT_CLASSES, "Classes", "How many colours (classes) the multi-class datasets use.",
-            "data", "classes", MIN_CLASSES, MAX_CLASSES, applies=When("dataset", _multiclass()), resets=("data",)),
+            "data", "classes", MIN_CLASSES, MAX_CLASSES, applies=When("dataset", _multiclass()),
+            resets=("data", "output")),
     Setting("points", "int", 500, "Points", "How many data points there are. More points show the pattern better but "
             "each epoch takes longer.", "data", "points", MIN_POINTS, "max_points", resets=("data",)),
     Setting("noise", "float", 0.0, "Noise", "How much the points are scattered. With noise some points sit on the "
@@ -155,7 +157,7 @@ SETTINGS: tuple[Setting, ...] = (
             applies=When("activation", tuple(n for n, a in ACTIVATIONS.items() if a.leaky)), resets=("network",)),
     Setting("loss", "choice", "mse", "Loss", "How wrongness is measured. Backpropagation starts from the derivative "
             "of this number with respect to the output.", "network", values=tuple(LOSSES), registry="losses",
-            resets=("pass",)),
+            resets=("pass", "output")),
     Setting("init", "choice", "xavier", "Initialiser", "How the starting weights are chosen. Too big or too small "
             "starting weights make gradients explode or vanish.", "network", values=tuple(INITIALIZERS),
             registry="initializers", resets=("network",)),
