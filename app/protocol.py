@@ -102,12 +102,13 @@ def _annotation(setting: Setting, path: str) -> Any:
         return Annotated[list[int], Field(max_length=64)]
     if setting.type == "params":
         return Annotated[dict[Name, Finite], Field(max_length=16)]
-    extra = "allow" if setting.registry else "forbid"  # an object whose other keys are its registry entry's numbers
-    fields: dict[str, Any] = {f.name: (_annotation(f, f"{path}.{f.name}") | None, Field(None, json_schema_extra=
-                              _json_schema(f))) for f in setting.fields}  # fmt: skip
-    if extra == "allow":
+    fields: dict[str, Any] = {
+        f.name: (_annotation(f, f"{path}.{f.name}") | None, Field(None, json_schema_extra=_json_schema(f)))
+        for f in setting.fields
+    }
+    if setting.registry:  # its other keys are the chosen registry entry's numbers (a schedule's parameters)
         fields["__pydantic_extra__"] = (dict[str, Finite], None)
-    config = ConfigDict(extra=extra, strict=True, allow_inf_nan=False)
+    config = ConfigDict(extra="allow" if setting.registry else "forbid", strict=True, allow_inf_nan=False)
     model_name = "".join(part.title() for part in path.split("_"))
     return create_model(model_name, __config__=config, __doc__=setting.help, **fields)
 
