@@ -13,52 +13,31 @@ from app.protocol import PROTOCOL_VERSION
 from engine.activations import output_range
 
 MAGIC = b"BPPF"
-# The frame header, the one list of its fields: the struct, the `layout` message and docs/protocol.md derive from it.
-HEADER_FIELDS: tuple[tuple[str, str], ...] = (
-    ("magic", "4s"),
-    ("protocol", "H"),
-    ("header_size", "H"),
-    ("frame", "I"),
-    ("layout_id", "I"),
-    ("run", "I"),
-    ("step", "I"),
-    ("epoch", "I"),
-    ("train_loss", "f"),
-    ("test_loss", "f"),
-    ("train_accuracy", "f"),
-    ("test_accuracy", "f"),
-    ("learning_rate", "f"),
-    ("batch_loss", "f"),
-    ("history_count", "I"),
-    ("history_offset", "I"),
-    ("state", "B"),
-    ("flags", "B"),
-    ("reserved", "H"),
+# The frame header, the one list of its fields (name, struct code, meaning): the struct, the `layout` message,
+# /api/protocol and docs/protocol.md's header table derive from it.
+HEADER_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("magic", "4s", "`BPPF`"),
+    ("protocol", "H", "the protocol version"),
+    ("header_size", "H", "bytes of this header"),
+    ("frame", "I", "frame number in this session, from 1"),
+    ("layout_id", "I", "the `layout` this frame follows"),
+    ("run", "I", "starts at 1, +1 on every `reset` (clear the loss chart when it changes)"),
+    ("step", "I", "mini-batches trained"),
+    ("epoch", "I", "full passes trained"),
+    ("train_loss", "f", "on the whole training set"),
+    ("test_loss", "f", "on the whole test set"),
+    ("train_accuracy", "f", "fraction correct; NaN for regression (not applicable)"),
+    ("test_accuracy", "f", "fraction correct; NaN for regression"),
+    ("learning_rate", "f", "the current rate after the schedule"),
+    ("batch_loss", "f", "of the last mini-batch (NaN before the first step)"),
+    ("history_count", "I", "rows in the history block"),
+    ("history_offset", "I", "where the history rows start (= `layout.history.offset`)"),
+    ("state", "B", "0 idle, 1 training"),
+    ("flags", "B", "bit 0: a divergence was rolled back since the previous frame"),
+    ("reserved", "H", "0"),
 )
-HEADER = struct.Struct("<" + "".join(code for _, code in HEADER_FIELDS))
-HEADER_NAMES = tuple(name for name, _ in HEADER_FIELDS)
-HEADER_DOCS = {  # what each field holds: docs/protocol.md's header table is generated from these (app.docs)
-    "magic": "`BPPF`",
-    "protocol": "the protocol version",
-    "header_size": "bytes of this header",
-    "frame": "frame number in this session, from 1",
-    "layout_id": "the `layout` this frame follows",
-    "run": "starts at 1, +1 on every `reset` (clear the loss chart when it changes)",
-    "step": "mini-batches trained",
-    "epoch": "full passes trained",
-    "train_loss": "on the whole training set",
-    "test_loss": "on the whole test set",
-    "train_accuracy": "fraction correct; NaN for regression (not applicable)",
-    "test_accuracy": "fraction correct; NaN for regression",
-    "learning_rate": "the current rate after the schedule",
-    "batch_loss": "of the last mini-batch (NaN before the first step)",
-    "history_count": "rows in the history block",
-    "history_offset": "where the history rows start (= `layout.history.offset`)",
-    "state": "0 idle, 1 training",
-    "flags": "bit 0: a divergence was rolled back since the previous frame",
-    "reserved": "0",
-}
-TYPE_NAMES = {"B": "u8", "H": "u16", "I": "u32", "f": "f32"}
+HEADER = struct.Struct("<" + "".join(code for _, code, _ in HEADER_FIELDS))
+HEADER_NAMES = tuple(name for name, _, _ in HEADER_FIELDS)
 UNBOUNDED_SHOWN = (-1.0, 1.0)  # the range an unbounded unit's map is drawn over (values outside are clipped)
 HISTORY_COLUMNS = ("step", "train_loss", "test_loss", "learning_rate")
 HISTORY_CAPACITY = 4096
@@ -146,20 +125,11 @@ class Layout:
 
 def header_description() -> dict[str, Any]:
     """The header as `layout` and /api/protocol give it: size, struct format, and each field's offset and format."""
-    offsets = [struct.calcsize("<" + "".join(code for _, code in HEADER_FIELDS[:i])) for i in range(len(HEADER_FIELDS))]
-    return {"size": HEADER.size, "format": HEADER.format, "magic": MAGIC.decode(),
-            "fields": [{"name": n, "format": f, "offset": o} for (n, f), o in zip(HEADER_FIELDS, offsets, strict=True)]}
-
-
-def header_table() -> str:
-    """docs/protocol.md's header section: the struct format and one row per field, from HEADER_FIELDS."""
-    rows = [f"### Header (`struct` format `{HEADER.format}`, {HEADER.size} bytes)", "",
-            "| offset | type | field | meaning |", "|---|---|---|---|"]
-    for entry in header_description()["fields"]:
-        code = entry["format"]
-        kind = TYPE_NAMES.get(code) or f"{code[:-1]} bytes"
-        rows.append(f"| {entry['offset']} | {kind} | `{entry['name']}` | {HEADER_DOCS[entry['name']]} |")
-    return "\n".join(rows) + "\n"
+    fields, offset = [], 0
+    for name, code, meaning in HEADER_FIELDS:
+        fields.append({"name": name, "format": code, "offset": offset, "meaning": meaning})
+        offset += struct.calcsize("<" + code)
+    return {"size": HEADER.size, "format": HEADER.format, "magic": MAGIC.decode(), "fields": fields}
 
 
 def make_layout(shape: Shape, layout_id: int) -> Layout:

@@ -1,14 +1,13 @@
 """Every setting declared once: type, default, range or registry, when it applies, what a change resets, label, help.
 
 `engine.config` validates against this table, `options()` serialises it for every UI (the page builds its controls
-from it), the app derives its protocol model from it and `docs/settings.md` is generated from it (`python -m
-engine.schema`). Adding a setting is one entry here plus its behaviour in the trainer.
+from it), the app derives its protocol model from it and docs/protocol.md's settings table is generated from it
+(`python -m app.docs`). Adding a setting is one entry here plus its behaviour in the trainer.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,48 +221,3 @@ def keys_resetting(what: str) -> tuple[str, ...]:
 def defaults() -> dict[str, Any]:
     """A fresh copy of every setting's default: the config a new trainer starts from."""
     return {s.name: copy.deepcopy(s.default) for s in SETTINGS}
-
-
-def table(limits: Limits | None = None) -> str:
-    """The settings as a Markdown table (the text of docs/settings.md's table)."""
-    limits = limits or Limits()
-    rows = ["| setting | type | default | allowed | applies when | a change also |", "|---|---|---|---|---|---|"]
-    for s in [*SETTINGS, *[FIELD[k] for k in FIELD]]:
-        name = next((k for k, f in FIELD.items() if f is s), s.name)
-        rows.append(f"| `{name}` | {_type(s)} | `{_json(s.default)}` | {_allowed(s, limits)} | "
-                    f"{_when(s)} | {'; '.join(RESETS[r] for r in s.resets) or '—'} |")
-    return "\n".join(rows) + "\n"
-
-
-def _type(s: Setting) -> str:
-    return s.type + (", one or one per hidden layer" if s.per_layer else "")
-
-
-def _allowed(s: Setting, limits: Limits) -> str:
-    if s.low is not None:
-        low, high = s.bounds(limits)
-        unit = f" {s.unit}" if s.unit else ""
-        return f"{low:.12g} … {high:.12g}{unit}"
-    if s.type == "layers":
-        return f"0 … {limits.max_layers} layers of 1 … {limits.max_neurons} neurons"
-    if s.type == "params":
-        return f"the chosen optimizer's parameters (`{s.registry}`)"
-    if s.type == "object":
-        return "an object: " + ", ".join(f"`{f.name}`" for f in s.fields)
-    if s.type == "bool":
-        return "true, false"
-    return ", ".join(f"`{v}`" for v in s.values)
-
-
-def _when(s: Setting) -> str:
-    if s.applies is None:
-        return "always"
-    return f"`{s.applies.key}` is " + " or ".join(f"`{_json(v)}`" for v in s.applies.values)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-if __name__ == "__main__":
-    print(table(), end="")
