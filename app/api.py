@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from app import __version__
-from app.frames import HEADER, HEADER_FIELDS
+from app.frames import header_description
 from app.limits import default_fps, limits_summary
 from app.protocol import CLIENT_MESSAGE, CLOSE_CODES, DEFAULT_SPEED, PROTOCOL_VERSION, SERVER_OPTIONS
 from app.settings import Settings
@@ -35,8 +35,7 @@ async def get_protocol() -> dict[str, Any]:
         "protocol": PROTOCOL_VERSION,
         "endpoint": "/ws",
         "client_messages": CLIENT_MESSAGE.json_schema(),
-        "frame_header": {"format": HEADER.format, "size": HEADER.size,
-                         "fields": [{"name": n, "format": f} for n, f in HEADER_FIELDS]},
+        "frame_header": header_description(),
         "close_codes": CLOSE_CODES,
     }
 

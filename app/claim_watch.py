@@ -12,7 +12,7 @@ from typing import Any
 
 from app.presets import PRESETS, Preset
 from engine.claims import Watch
-from engine.config import DEFAULT_CONFIG, validate
+from engine.config import DEFAULT_CONFIG, ConfigError, validate
 from engine.trainer import Trainer
 
 
@@ -26,17 +26,17 @@ class ClaimWatch:
 
     @classmethod
     def start(cls, preset_id: str, trainer: Trainer, pause: bool) -> ClaimWatch:
-        """Watch `trainer` for the preset's claim; ValueError if its run is not the preset's own from step 0."""
+        """Watch `trainer` for the preset's claim; ConfigError on `preset` unless it is the preset's own run."""
         preset = PRESETS[preset_id]
         if trainer.step != 0:
-            raise ValueError(f"the claim is judged on a run from step 0, and this one is at step {trainer.step}: "
-                             "load the preset again (it resets) or reset first")  # fmt: skip
+            raise ConfigError("preset", f"the claim is judged on a run from step 0, and this one is at step "
+                              f"{trainer.step}: load the preset again (it resets) or reset first")
         wanted = validate(DEFAULT_CONFIG, preset.trainer_config(trainer.config["seed"]), trainer.limits)
         differ = [key for key in wanted if wanted[key] != trainer.config.get(key)]
         if differ:
             key = differ[0]
-            raise ValueError(f"the claim is about the preset's own settings: {key} is {trainer.config.get(key)!r} "
-                             f"here and {wanted[key]!r} in preset {preset_id!r}")  # fmt: skip
+            raise ConfigError("preset", f"the claim is about the preset's own settings: {key} is "
+                              f"{trainer.config.get(key)!r} here and {wanted[key]!r} in preset {preset_id!r}")
         return cls(preset, trainer, pause)
 
     def _message(self, status: str, **fields: Any) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from typing import Any, Protocol
 
 from app import protocol
 from app.trainer_view import TrainerView
+from engine.config import ConfigError
 
 log = logging.getLogger("playground.session")
 
-DATA_FIELDS = {"LoadCsv": "csv", "AddPoint": "point", "ErasePoints": "radius", "WatchClaim": "preset", "Step": "n"}
 READ_ONLY = (protocol.ExportCsv, protocol.Trace, protocol.GradCheck)  # answered without changing what a frame shows
 RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch on it ends
     protocol.Reset: "the network was reset", protocol.Regenerate: "new data was drawn",
@@ -23,8 +23,12 @@ RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch
 GRADCHECK_THRESHOLD = 1e-4
 
 
-class TooMuchWork(ValueError):
-    """A request for more work than a session may queue."""
+class TooMuchWork(ConfigError):
+    """A request for more work than a session may queue (`field`: `n` for steps asked for, `type` for a second
+    `gradcheck` while one runs)."""
+
+    def __init__(self, message: str, field: str = "n") -> None:
+        super().__init__(field, message)
 
 
 class Host(Protocol):
@@ -73,7 +77,7 @@ class Host(Protocol):
         ...
 
     def watch_claim(self, preset: str, pause: bool, out: list[dict[str, Any]]) -> None:
-        """Watch this run for the preset's claim (ValueError if the run is not the preset's own from step 0)."""
+        """Watch this run for the preset's claim (ConfigError on `preset` unless it is the preset's own from step 0)."""
         ...
 
     def run_changed(self, reason: str, out: list[dict[str, Any]]) -> None:
@@ -93,12 +97,9 @@ def apply(host: Host, trainer: TrainerView, message: protocol.Message, out: list
         elif isinstance(message, protocol.ConfigMsg) and (changed := [k for k in before if before[k] !=
                                                                       trainer.config[k]]):  # fmt: skip
             host.run_changed(f"{', '.join(changed)} changed", out)
-    except trainer.config_error as exc:
+    except ConfigError as exc:  # the only refusal: a value the engine or the session does not accept, and its field
         out.append(protocol.ProtocolError("rejected", exc.field, exc.message, message.id).to_message())
-    except (ValueError, IndexError, KeyError, TypeError) as exc:
-        field = DATA_FIELDS.get(type(message).__name__)
-        out.append(protocol.ProtocolError("rejected", field, str(exc), message.id).to_message())
-    except Exception as exc:
+    except Exception as exc:  # anything else is a bug: logged with its traceback, reported as internal
         log.exception("session %s: %s failed", host.id, type(message).__name__)
         out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}", message.id).to_message())
 
@@ -109,7 +110,7 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
             patch = message.patch()
             speed, fps = patch.pop("speed", None), patch.pop("fps", None)
             if fps is not None and fps > host.max_fps:  # before anything changes: a refused patch changes nothing
-                raise trainer.config_error("fps", f"must be from 1 to {host.max_fps:g} frames per second on this "
+                raise ConfigError("fps", f"must be from 1 to {host.max_fps:g} frames per second on this "
                                            "server (its PLAYGROUND_MAX_FPS)")
             events = trainer.apply(patch) if patch else []
             if speed is not None:

@@ -10,30 +10,35 @@ from typing import Any
 import numpy as np
 
 from app.protocol import PROTOCOL_VERSION
+from engine.activations import output_range
 
 MAGIC = b"BPPF"
-HEADER = struct.Struct("<4sHHIIIIIffffffIIBBH")
-HEADER_FIELDS: tuple[tuple[str, str], ...] = (
-    ("magic", "4s"),
-    ("protocol", "H"),
-    ("header_size", "H"),
-    ("frame", "I"),
-    ("layout_id", "I"),
-    ("run", "I"),
-    ("step", "I"),
-    ("epoch", "I"),
-    ("train_loss", "f"),
-    ("test_loss", "f"),
-    ("train_accuracy", "f"),
-    ("test_accuracy", "f"),
-    ("learning_rate", "f"),
-    ("batch_loss", "f"),
-    ("history_count", "I"),
-    ("history_offset", "I"),
-    ("state", "B"),
-    ("flags", "B"),
-    ("reserved", "H"),
+# The frame header, the one list of its fields (name, struct code, meaning): the struct, the `layout` message,
+# /api/protocol and docs/protocol.md's header table derive from it.
+HEADER_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("magic", "4s", "`BPPF`"),
+    ("protocol", "H", "the protocol version"),
+    ("header_size", "H", "bytes of this header"),
+    ("frame", "I", "frame number in this session, from 1"),
+    ("layout_id", "I", "the `layout` this frame follows"),
+    ("run", "I", "starts at 1, +1 on every `reset` (clear the loss chart when it changes)"),
+    ("step", "I", "mini-batches trained"),
+    ("epoch", "I", "full passes trained"),
+    ("train_loss", "f", "on the whole training set"),
+    ("test_loss", "f", "on the whole test set"),
+    ("train_accuracy", "f", "fraction correct; NaN for regression (not applicable)"),
+    ("test_accuracy", "f", "fraction correct; NaN for regression"),
+    ("learning_rate", "f", "the current rate after the schedule"),
+    ("batch_loss", "f", "of the last mini-batch (NaN before the first step)"),
+    ("history_count", "I", "rows in the history block"),
+    ("history_offset", "I", "where the history rows start (= `layout.history.offset`)"),
+    ("state", "B", "0 idle, 1 training"),
+    ("flags", "B", "bit 0: a divergence was rolled back since the previous frame"),
+    ("reserved", "H", "0"),
 )
+HEADER = struct.Struct("<" + "".join(code for _, code, _ in HEADER_FIELDS))
+HEADER_NAMES = tuple(name for name, _, _ in HEADER_FIELDS)
+UNBOUNDED_SHOWN = (-1.0, 1.0)  # the range an unbounded unit's map is drawn over (values outside are clipped)
 HISTORY_COLUMNS = ("step", "train_loss", "test_loss", "learning_rate")
 HISTORY_CAPACITY = 4096
 FLAG_DIVERGED = 1
@@ -56,6 +61,7 @@ class Shape:
     output_range: tuple[float, float]
     map_ranges: tuple[tuple[float, float], ...]
     feature_ranges: tuple[tuple[float, float], ...]
+    extent: float  # the grids cover [-extent, extent]², the data set's domain
     output_grid: int = 100
     map_grid: int = 25
 
@@ -98,11 +104,7 @@ class Layout:
             "layout_id": self.layout_id,
             "protocol": PROTOCOL_VERSION,
             "endian": "little",
-            "header": {
-                "size": HEADER.size,
-                "format": HEADER.format,
-                "fields": [{"name": n, "format": f} for n, f in HEADER_FIELDS],
-            },
+            "header": header_description(),
             "blocks": [
                 {"name": b.name, "dtype": b.dtype, "shape": list(b.shape), "offset": b.offset, "nbytes": b.nbytes}
                 for b in self.blocks.values()
@@ -111,7 +113,7 @@ class Layout:
             "frame_bytes": self.fixed_size,
             "network": {"sizes": list(s.sizes), "features": list(s.features), "layers": layers},
             "grids": {
-                "extent": [-6.0, 6.0],
+                "extent": [-s.extent, s.extent],
                 "output": {"size": s.output_grid, "kind": s.kind, "classes": s.classes,
                            "activation": s.output_activation, "range": list(s.output_range),
                            "bytes_per_cell": 2 if s.softmax else 1},
@@ -119,6 +121,15 @@ class Layout:
                 "features": {"size": s.map_grid, "ranges": [list(r) for r in s.feature_ranges]},
             },
         }
+
+
+def header_description() -> dict[str, Any]:
+    """The header as `layout` and /api/protocol give it: size, struct format, and each field's offset and format."""
+    fields, offset = [], 0
+    for name, code, meaning in HEADER_FIELDS:
+        fields.append({"name": name, "format": code, "offset": offset, "meaning": meaning})
+        offset += struct.calcsize("<" + code)
+    return {"size": HEADER.size, "format": HEADER.format, "magic": MAGIC.decode(), "fields": fields}
 
 
 def make_layout(shape: Shape, layout_id: int) -> Layout:
@@ -149,7 +160,9 @@ def make_layout(shape: Shape, layout_id: int) -> Layout:
     return Layout(layout_id, shape, blocks, offset)
 
 
-BOUNDED = frozenset({"tanh", "sigmoid", "softmax"})
+def shown_range(activation: str) -> tuple[float, float]:
+    """The range a unit's map is quantised over: the activation's own, else UNBOUNDED_SHOWN."""
+    return output_range(activation) or UNBOUNDED_SHOWN
 
 
 def quantise(values: np.ndarray, lo: float, hi: float, out: np.ndarray, scratch: np.ndarray, clip: bool) -> None:
@@ -167,7 +180,7 @@ def _groups(sizes: Sequence[int], ranges: Sequence[tuple[float, float]], activat
     groups: list[tuple[slice, float, float, bool]] = []
     start = 0
     for size, (lo, hi), activation in zip(sizes, ranges, activations, strict=False):
-        clip = activation not in BOUNDED
+        clip = output_range(activation) is None
         if groups and groups[-1][1:] == (lo, hi, clip):
             groups[-1] = (slice(groups[-1][0].start, start + size), lo, hi, clip)
         else:
@@ -219,12 +232,9 @@ class FrameBuilder:
         if count:
             hist = np.frombuffer(self.buffer, dtype=np.float32, count=count * len(HISTORY_COLUMNS), offset=fixed)
             hist[:] = np.asarray(rows, dtype=np.float32).ravel()
-        HEADER.pack_into(
-            self.buffer, 0, MAGIC, PROTOCOL_VERSION, HEADER.size, header["frame"], self.layout.layout_id,
-            header["run"], header["step"], header["epoch"], header["train_loss"], header["test_loss"],
-            header["train_accuracy"], header["test_accuracy"], header["learning_rate"], header["batch_loss"],
-            count, fixed, header["state"], header["flags"], 0,
-        )
+        values = {**header, "magic": MAGIC, "protocol": PROTOCOL_VERSION, "header_size": HEADER.size,
+                  "layout_id": self.layout.layout_id, "history_count": count, "history_offset": fixed, "reserved": 0}
+        HEADER.pack_into(self.buffer, 0, *[values[name] for name in HEADER_NAMES])
         return bytes(memoryview(self.buffer)[: fixed + count * 4 * len(HISTORY_COLUMNS)])
 
     def _grids(self, output: np.ndarray, neurons: np.ndarray, features: np.ndarray) -> None:
@@ -238,7 +248,7 @@ class FrameBuilder:
             quantise(self.output_scratch, 0.0, 1.0, cells[:, 1], self.output_scratch, False)
         else:
             quantise(output.reshape(-1), *s.output_range, view.reshape(-1), self.output_scratch,
-                     s.output_activation not in BOUNDED)
+                     output_range(s.output_activation) is None)
         maps = self.views["neuron_maps"].reshape(-1, s.map_grid * s.map_grid)
         for rows, lo, hi, clip in self.map_groups:
             quantise(neurons[rows], lo, hi, maps[rows], self.map_scratch[rows], clip)

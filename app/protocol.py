@@ -9,7 +9,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    JsonValue,
     TypeAdapter,
     ValidationError,
     create_model,
@@ -18,7 +17,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.presets import PRESETS
-from engine.trainer import DEFAULT_CONFIG
+from engine.datasets import DOMAIN
+from engine.schema import SETTINGS, Limits, Setting
 
 PROTOCOL_VERSION = 1
 SPEED_RANGE = (0.1, 100_000.0)  # training steps per second; or "max"
@@ -73,65 +73,54 @@ class Message(BaseModel):
         return value
 
 
-class Schedule(BaseModel):
-    """A learning-rate schedule: its name plus that schedule's numeric parameters."""
-
-    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
-
-    name: Name
-    __pydantic_extra__: dict[str, Finite]
-
-
-class Clip(BaseModel):
-    """Gradient clipping: none, by value, or by global norm."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-    mode: Name | None = None
-    value: Finite | None = None
+def _json_schema(setting: Setting) -> dict[str, Any]:
+    """What the JSON Schema says of a setting beyond its type: label, help, default, range, when it applies."""
+    out: dict[str, Any] = {"title": setting.label, "description": setting.help, "default": setting.default}
+    if setting.low is not None:
+        limits = Limits()
+        out["minimum"], out["maximum"] = setting.bounds(limits)
+        named = {k: b for k, b in (("minimum", setting.low), ("maximum", setting.high)) if isinstance(b, str)}
+        if named:
+            out["x-limits"] = named  # this server's limits (hello.limits) replace the defaults shown
+    if setting.type in ("choice", "subset"):
+        out["x-values"] = list(setting.values)
+    if setting.applies:
+        out["x-applies"] = setting.applies.as_dict()
+    return out
 
 
-class EarlyStopping(BaseModel):
-    """Stop when the test loss has not improved for `patience` epochs."""
+def _annotation(setting: Setting, path: str) -> Any:
+    """The JSON type a setting's value has in a patch (ranges and names are the engine's to check)."""
+    scalar: Any = {"float": Finite, "int": int, "bool": bool, "choice": Name}.get(setting.type)
+    if setting.per_layer:
+        return scalar | Annotated[list[scalar], Field(max_length=64)]
+    if scalar is not None:
+        return scalar
+    if setting.type == "subset":
+        return Annotated[list[Name], Field(max_length=32)]
+    if setting.type == "layers":
+        return Annotated[list[int], Field(max_length=64)]
+    if setting.type == "params":
+        return Annotated[dict[Name, Finite], Field(max_length=16)]
+    fields: dict[str, Any] = {
+        f.name: (_annotation(f, f"{path}.{f.name}") | None, Field(None, json_schema_extra=_json_schema(f)))
+        for f in setting.fields
+    }
+    if setting.registry:  # its other keys are the chosen registry entry's numbers (a schedule's parameters)
+        fields["__pydantic_extra__"] = (dict[str, Finite], None)
+    config = ConfigDict(extra="allow" if setting.registry else "forbid", strict=True, allow_inf_nan=False)
+    model_name = "".join(part.title() for part in path.split("_"))
+    return create_model(model_name, __config__=config, __doc__=setting.help, **fields)
 
-    model_config = ConfigDict(extra="forbid", strict=True)
 
-    enabled: bool | None = None
-    patience: int | None = None
-
-
-class ConfigMsg(Message):
+class ConfigBase(Message):
     """A partial patch of the session's settings; the server answers with the full applied `config`.
 
-    Types are checked here; names and ranges are the engine's (engine.config.validate), so they live in one place.
+    One optional field per setting of the engine's schema (engine.schema): types are checked here, names and ranges
+    by the engine's validate, so they live in one place. Plus the server's own speed and fps.
     """
 
     type: Literal["config"]
-    dataset: Name | None = None
-    points: int | None = None
-    noise: Finite | None = None
-    train_ratio: Finite | None = None
-    seed: int | None = None
-    classes: int | None = None
-    features: Annotated[list[Name], Field(max_length=32)] | None = None
-    layers: Annotated[list[int], Field(max_length=64)] | None = None
-    activation: Name | Annotated[list[Name], Field(max_length=64)] | None = None
-    leaky_slope: Finite | None = None
-    loss: Name | None = None
-    init: Name | None = None
-    init_scale: Finite | None = None
-    optimizer: Name | None = None
-    optimizer_params: Annotated[dict[Name, Finite], Field(max_length=16)] | None = None
-    learning_rate: Finite | None = None
-    schedule: Schedule | None = None
-    batch_size: int | None = None
-    shuffle: bool | None = None
-    order: Name | None = None
-    regularization: Name | None = None
-    regularization_rate: Finite | None = None
-    dropout: Finite | Annotated[list[Finite], Field(max_length=64)] | None = None
-    clip: Clip | None = None
-    early_stopping: EarlyStopping | None = None
     speed: Annotated[float, Field(ge=SPEED_RANGE[0], le=SPEED_RANGE[1])] | Literal["max"] | None = Field(
         None, description="Training steps per second, or 'max' (as fast as the server's fair share allows)."
     )
@@ -156,16 +145,10 @@ class ConfigMsg(Message):
         return self.model_dump(exclude_unset=True, exclude={"type", "id"})
 
 
-def _with_engine_keys(model: type[ConfigMsg]) -> type[ConfigMsg]:
-    """ConfigMsg plus any engine setting it does not type yet (a JSON value; the engine validates it)."""
-    missing = [key for key in DEFAULT_CONFIG if key not in model.model_fields]
-    if not missing:
-        return model
-    fields: dict[str, Any] = {key: (JsonValue | None, None) for key in missing}
-    return create_model("ConfigMsg", __base__=model, __doc__=model.__doc__, **fields)
-
-
-ConfigMsg = _with_engine_keys(ConfigMsg)  # noqa: F811 — new engine settings pass through without a protocol change
+ConfigMsg = create_model(
+    "ConfigMsg", __base__=ConfigBase, __doc__=ConfigBase.__doc__,
+    **{s.name: (_annotation(s, s.name) | None, Field(None, json_schema_extra=_json_schema(s))) for s in SETTINGS},
+)  # fmt: skip
 
 
 class Play(Message):
@@ -205,7 +188,7 @@ class Regenerate(Message):
     type: Literal["regenerate"]
 
 
-Coordinate = Annotated[float, Field(ge=-6, le=6)]
+Coordinate = Annotated[float, Field(ge=-DOMAIN, le=DOMAIN)]
 
 
 class AddPoint(Message):
@@ -322,14 +305,17 @@ MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
     "export_csv", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "ping",
 )
-CONFIG_KEYS: tuple[str, ...] = tuple(k for k in ConfigMsg.model_fields if k not in ("type", "id"))
+CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 
 
 SERVER_OPTIONS: dict[str, Any] = {
     "speed": {"type": "speed", "min": SPEED_RANGE[0], "max": SPEED_RANGE[1], "values": ["max"],
-              "default": DEFAULT_SPEED, "unit": "training steps per second, or 'max'"},
+              "default": DEFAULT_SPEED, "unit": "training steps per second, or 'max'", "label": "Speed",
+              "help": "How many training steps per second: slow motion lets you watch single updates; full speed "
+                      "trains as fast as the server can."},
     "fps": {"type": "float", "min": FPS_RANGE[0], "max": FPS_RANGE[1], "default": DEFAULT_FPS,
-            "unit": "frames per second (a cap)"},
+            "unit": "frames per second (a cap)", "label": "Frame rate", "help": "The most frames a second the "
+            "server sends."},
 }
 
 

@@ -466,7 +466,7 @@ class Session:
     def compute(self, steps: Generator[None, None, Any], answer: Callable[[Any], dict[str, Any]]) -> None:
         """Run `steps` in chunks between other work (this session's share), then send `answer(result)`."""
         if self._computing is not None:
-            raise commands.TooMuchWork("a gradient check is still running: wait for its answer")
+            raise commands.TooMuchWork("a gradient check is still running: wait for its answer", "type")
         self._computing = (steps, answer)
 
     def new_run(self) -> int:

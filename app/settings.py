@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.hosts import parse_entry
+from engine.schema import Limits
 
 
 class Settings(BaseSettings):
@@ -51,9 +52,9 @@ class Settings(BaseSettings):
         100, ge=1, description="Sessions per client address in the whole server (a classroom behind one NAT shares "
         "an address)."
     )
-    max_layers: int = Field(8, ge=0, le=32, description="Most hidden layers a network may have.")
-    max_neurons: int = Field(16, ge=1, le=256, description="Most neurons in one hidden layer.")
-    max_points: int = Field(5000, ge=10, description="Most data points in a session.")
+    max_layers: int = Field(Limits.max_layers, ge=0, le=32, description="Most hidden layers a network may have.")
+    max_neurons: int = Field(Limits.max_neurons, ge=1, le=256, description="Most neurons in one hidden layer.")
+    max_points: int = Field(Limits.max_points, ge=10, description="Most data points in a session.")
     max_message_bytes: int = Field(65536, ge=1024, description="Largest WebSocket message accepted (1009 above).")
     rate_per_second: float = Field(50.0, gt=0, description="Control messages per second (token bucket refill).")
     rate_burst: int = Field(100, ge=1, description="Control-message burst (token bucket size); abuse → 1008.")

@@ -8,19 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from app.frames import Shape
+from app.frames import Shape, shown_range
 from app.settings import Settings
+from engine.datasets import DATASETS
 from engine.lesson import trace
 from engine.losses import LOSSES
 from engine.trainer import ConfigError, Limits, Trainer
 
 OUTPUT_GRID = 100
 MAP_GRID = 25
-ACTIVATION_RANGES: dict[str, tuple[float, float]] = {
-    "sigmoid": (0.0, 1.0),
-    "tanh": (-1.0, 1.0),
-    "softmax": (0.0, 1.0),
-}
 
 
 class TrainerView:
@@ -195,9 +191,9 @@ class TrainerView:
         return Shape(
             sizes=sizes, param_slices=slices, activations=activations, features=features, kind=kind,
             classes=classes, output_activation=output, softmax=softmax,
-            output_range=ACTIVATION_RANGES.get(output, (-1.0, 1.0)),
-            map_ranges=tuple(ACTIVATION_RANGES.get(a, (-1.0, 1.0)) for a in activations),
-            feature_ranges=feature_ranges, output_grid=OUTPUT_GRID, map_grid=MAP_GRID,
+            output_range=shown_range(output), map_ranges=tuple(shown_range(a) for a in activations),
+            feature_ranges=feature_ranges, extent=DATASETS[self.config["dataset"]].domain, output_grid=OUTPUT_GRID,
+            map_grid=MAP_GRID,
         )
 
     def data_message(self) -> dict[str, Any]:

@@ -6,7 +6,8 @@ import asyncio
 import logging
 
 from fastapi import APIRouter, WebSocket
-from starlette.websockets import WebSocketState
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from uvicorn.protocols.utils import ClientDisconnected
 
 from app.limits import TokenBucket, origin_allowed
 from app.runtime import Runtime
@@ -70,8 +71,10 @@ async def training_session(websocket: WebSocket) -> None:
         if session.state is not State.CLOSED:
             raise
         asyncio.current_task().uncancel()  # the session ended itself (idle, watchdog…): return normally
-    except Exception as exc:
+    except (WebSocketDisconnect, ClientDisconnected, ConnectionError) as exc:  # the client went away: not a failure
         log.debug("session %s ended: %r", session.id, exc)
+    except Exception:
+        log.exception("session %s failed", session.id)
     finally:
         session.disconnected()
         runtime.leave(session.id)

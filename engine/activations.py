@@ -17,11 +17,18 @@ def _buffer(z: Array, out: Array | None) -> Array:
 
 @dataclass(frozen=True)
 class Activation:
-    """f(z) and f'(z): `fn(z, out)` writes a into out; `deriv(z, a, out)` writes f'(z) into out (out is never z)."""
+    """f(z) and f'(z): `fn(z, out)` writes a into out; `deriv(z, a, out)` writes f'(z) into out (out is never z).
+
+    `range` is the interval its outputs stay in (None: unbounded); a unit that `can_die` can stop passing gradient
+    for good (never active); a `leaky` one takes the leaky_slope setting.
+    """
 
     name: str
     fn: Callable[[Array, Array], Array]
     deriv: Callable[[Array, Array, Array], Array]
+    range: tuple[float, float] | None = None
+    can_die: bool = False
+    leaky: bool = False
 
     def __call__(self, z: Array, out: Array | None = None) -> Array:
         """The activation a = f(z)."""
@@ -68,7 +75,7 @@ def leaky_relu(slope: float) -> Activation:
         out += slope
         return out
 
-    return Activation("leaky_relu", fn, deriv)
+    return Activation("leaky_relu", fn, deriv, can_die=True, leaky=True)
 
 
 def _elu(z: Array, out: Array) -> Array:
@@ -148,20 +155,26 @@ ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
         Activation("linear", _linear, _linear_d),
-        Activation("relu", _relu, _relu_d),
+        Activation("relu", _relu, _relu_d, can_die=True),
         leaky_relu(0.01),
         Activation("elu", _elu, _elu_d),
-        Activation("sigmoid", _sigmoid, _sigmoid_d),
-        Activation("tanh", _tanh, _tanh_d),
+        Activation("sigmoid", _sigmoid, _sigmoid_d, range=(0.0, 1.0)),
+        Activation("tanh", _tanh, _tanh_d, range=(-1.0, 1.0)),
         Activation("softplus", _softplus, _softplus_d),
         Activation("gelu", _gelu, _gelu_d),
         Activation("swish", _swish, _swish_d),
     )
 }
 
+SOFTMAX_RANGE = (0.0, 1.0)  # softmax is an output activation only (engine.losses): probabilities
 # Units that can stop passing gradient: never active (ReLU family) or stuck at a rail (squashing functions).
-CAN_DIE = frozenset({"relu", "leaky_relu"})
-RAILS: dict[str, tuple[float, float]] = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+CAN_DIE = frozenset(name for name, a in ACTIVATIONS.items() if a.can_die)
+RAILS: dict[str, tuple[float, float]] = {name: a.range for name, a in ACTIVATIONS.items() if a.range}
+
+
+def output_range(name: str) -> tuple[float, float] | None:
+    """The interval a hidden or output activation's values stay in; None when unbounded."""
+    return SOFTMAX_RANGE if name == "softmax" else ACTIVATIONS[name].range
 
 
 def get_activation(name: str, leaky_slope: float = 0.01) -> Activation:

@@ -1,98 +1,38 @@
-"""The trainer's configuration: defaults, limits, validation of a whole patch, and the options every UI reads."""
+"""The trainer's configuration, derived from engine.schema: defaults, whole-patch validation, the options UIs read."""
 
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS, MAX_CLASSES, MAX_NOISE, MIN_CLASSES
+from engine.datasets import DATASETS
 from engine.features import FEATURES
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZER_PARAMS, Param
-from engine.regularization import CLIP_MODES, REGULARIZERS
 from engine.schedules import SCHEDULES
+from engine.schema import FIELD, RESETS, SETTING, SETTINGS, Limits, Setting, When, defaults
 
-DEFAULT_LOSS = {"binary": "mse", "multiclass": "softmax_ce", "regression": "mse"}
-MAX_SEED = 2**31 - 1
+__all__ = ["DEFAULT_CONFIG", "RESETS", "SETTINGS", "ConfigError", "Limits", "Setting", "When", "options", "validate"]
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "dataset": "circle",
-    "points": 500,
-    "noise": 0.0,
-    "train_ratio": 0.5,
-    "seed": 0,
-    "classes": 3,
-    "features": ["x1", "x2"],
-    "layers": [4, 2],
-    "activation": "tanh",
-    "leaky_slope": 0.01,
-    "loss": "mse",
-    "init": "xavier",
-    "init_scale": 0.5,
-    "optimizer": "sgd",
-    "optimizer_params": {"weight_decay": 0.0},
-    "learning_rate": 0.03,
-    "schedule": {"name": "constant"},
-    "batch_size": 10,
-    "shuffle": True,
-    "order": "random",
-    "regularization": "none",
-    "regularization_rate": 0.0,
-    "dropout": 0.0,
-    "clip": {"mode": "none", "value": 1.0},
-    "early_stopping": {"enabled": False, "patience": 50},
-}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one session may ask for."""
-
-    max_layers: int = 8
-    max_neurons: int = 16
-    max_points: int = 5000
+DEFAULT_CONFIG: dict[str, Any] = defaults()
 
 
 class ConfigError(ValueError):
     """A setting that cannot be applied: `field` names it, `message` says what is allowed."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str | None, message: str) -> None:
         self.field, self.message = field, message
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}" if field else message)
 
 
-def numbers(limits: Limits) -> dict[str, Param]:
-    """Every plain numeric setting with its default and range."""
-    return {
-        "points": Param(500, 10, limits.max_points, True),
-        "noise": Param(0.0, 0.0, MAX_NOISE),
-        "train_ratio": Param(0.5, 0.1, 0.9),
-        "seed": Param(0, 0, MAX_SEED, True),
-        "classes": Param(3, MIN_CLASSES, MAX_CLASSES, True),
-        "leaky_slope": Param(0.01, 0.0, 1.0),
-        "init_scale": Param(0.5, 0.001, 5.0),
-        "learning_rate": Param(0.03, 1e-6, 10.0),
-        "batch_size": Param(10, 1, limits.max_points, True),
-        "regularization_rate": Param(0.0, 0.0, 1.0),
-    }
-
-
-CHOICES: dict[str, tuple[str, ...]] = {
-    "dataset": tuple(DATASETS),
-    "activation": tuple(ACTIVATIONS),
-    "loss": tuple(LOSSES),
-    "init": tuple(INITIALIZERS),
-    "optimizer": tuple(OPTIMIZER_PARAMS),
-    "regularization": REGULARIZERS,
-    "order": ("random", "sorted"),  # the fixed order of a pass when shuffle is off: as stored, or sorted by label
-}
-DROPOUT = Param(0.0, 0.0, 0.9)
-CLIP_VALUE = Param(1.0, 1e-6, 1000.0)
-PATIENCE = Param(50, 1, 10_000, True)
+def as_param(setting: Setting, limits: Limits) -> Param:
+    """A numeric setting's default and range as a Param, limit names resolved."""
+    low, high = setting.bounds(limits)
+    return Param(setting.default, low, high, setting.type == "int")
 
 
 def check_number(field: str, value: Any, spec: Param) -> int | float:
@@ -168,24 +108,29 @@ def follow_layers(field: str, value: Any, old: list[int], new: list[int]) -> Any
     return out
 
 
+def _scalar(key: str, setting: Setting, value: Any, limits: Limits) -> Any:
+    """One plain value (number, choice or bool) checked against its setting."""
+    if setting.type in ("float", "int"):
+        return check_number(key, value, as_param(setting, limits))
+    if setting.type == "choice":
+        return check_choice(key, value, setting.values)
+    if not isinstance(value, bool):
+        raise ConfigError(key, "must be true or false")
+    return value
+
+
 def validate(config: dict[str, Any], patch: dict[str, Any], limits: Limits) -> dict[str, Any]:
     """The full config after patch, every field checked first; ConfigError (nothing applied) on the first bad one."""
     if not isinstance(patch, dict):
         raise ConfigError("config", "must be an object of settings")
-    unknown = [k for k in patch if k not in DEFAULT_CONFIG]
+    unknown = [k for k in patch if k not in SETTING]
     if unknown:
-        raise ConfigError(unknown[0], f"is not a setting; settings are {', '.join(DEFAULT_CONFIG)}")
+        raise ConfigError(unknown[0], f"is not a setting; settings are {', '.join(SETTING)}")
     new = copy.deepcopy(config)
-    specs = numbers(limits)
-    for key in [k for k in DEFAULT_CONFIG if k in patch]:  # in the table's order, so the first error is stable
-        if key in specs:
-            new[key] = check_number(key, patch[key], specs[key])
-        elif key in CHOICES and key != "activation":
-            new[key] = check_choice(key, patch[key], CHOICES[key])
-    if "shuffle" in patch:
-        if not isinstance(patch["shuffle"], bool):
-            raise ConfigError("shuffle", "must be true or false")
-        new["shuffle"] = patch["shuffle"]
+    for setting in SETTINGS:  # in the table's order, so the first error is stable
+        key = setting.name
+        if key in patch and setting.type in ("float", "int", "choice", "bool") and not setting.per_layer:
+            new[key] = _scalar(key, setting, patch[key], limits)
     if "features" in patch:
         names = patch["features"]
         valid = isinstance(names, list) and names and all(isinstance(n, str) and n in FEATURES for n in names)
@@ -198,20 +143,20 @@ def validate(config: dict[str, Any], patch: dict[str, Any], limits: Limits) -> d
         if not isinstance(layers, list) or len(layers) > limits.max_layers:
             raise ConfigError("layers", f"must be a list of 0 to {limits.max_layers} layer widths")
         new["layers"] = [check_number("layers", n, width) for n in layers]
-    checks = {"activation": lambda f, v: check_choice(f, v, CHOICES["activation"]),
-              "dropout": lambda f, v: check_number(f, v, DROPOUT)}  # fmt: skip
-    for key, check in checks.items():
+    for setting in (s for s in SETTINGS if s.per_layer):
+        key = setting.name
         value = patch[key] if key in patch else follow_layers(key, new[key], config["layers"], new["layers"])
-        new[key] = per_layer(key, value, len(new["layers"]), check)
-    kind = DATASETS[new["dataset"]].kind
+        new[key] = per_layer(key, value, len(new["layers"]), lambda f, v, s=setting: _scalar(f, s, v, limits))
+    dataset = DATASETS[new["dataset"]]
     if new["dataset"] != config["dataset"] and "points" not in patch:
         if config["points"] == DATASETS[config["dataset"]].default_points:
-            new["points"] = DATASETS[new["dataset"]].default_points
-    if kind not in LOSSES[new["loss"]].problems:
-        suits = [name for name, loss in LOSSES.items() if kind in loss.problems]
+            new["points"] = dataset.default_points
+    if dataset.kind not in LOSSES[new["loss"]].problems:
+        suits = [name for name, loss in LOSSES.items() if dataset.kind in loss.problems]
         if "loss" in patch:
-            raise ConfigError("loss", f"{new['loss']} does not suit a {kind} problem; choose from {', '.join(suits)}")
-        new["loss"] = DEFAULT_LOSS[kind]
+            raise ConfigError("loss", f"{new['loss']} does not suit a {dataset.kind} problem; choose from "
+                              f"{', '.join(suits)}")
+        new["loss"] = dataset.default_loss
     optimizer_specs = OPTIMIZER_PARAMS[new["optimizer"]]
     if new["optimizer"] != config["optimizer"]:
         new["optimizer_params"] = {k: p.default for k, p in optimizer_specs.items()}
@@ -223,62 +168,48 @@ def validate(config: dict[str, Any], patch: dict[str, Any], limits: Limits) -> d
         given = patch["schedule"]
         if not isinstance(given, dict):
             raise ConfigError("schedule", f"must be an object with a name from {', '.join(SCHEDULES)}")
-        name = check_choice("schedule.name", given.get("name", config["schedule"]["name"]), tuple(SCHEDULES))
+        name = _scalar("schedule.name", FIELD["schedule.name"], given.get("name", config["schedule"]["name"]), limits)
         schedule = SCHEDULES[name]
         base = config["schedule"] if name == config["schedule"]["name"] else {"name": name, **schedule.defaults()}
         rest = {k: v for k, v in given.items() if k != "name"}
         new["schedule"] = {"name": name, **check_params("schedule", rest, schedule.params, base)}
-    if "clip" in patch:
-        given = patch["clip"] if isinstance(patch["clip"], dict) else None
-        if given is None or not set(given) <= {"mode", "value"}:
-            raise ConfigError("clip", f"must be an object {{mode: {' | '.join(CLIP_MODES)}, value: number}}")
-        mode = check_choice("clip.mode", given.get("mode", config["clip"]["mode"]), CLIP_MODES)
-        value = check_number("clip.value", given.get("value", config["clip"]["value"]), CLIP_VALUE)
-        new["clip"] = {"mode": mode, "value": value}
-    if "early_stopping" in patch:
-        given = patch["early_stopping"] if isinstance(patch["early_stopping"], dict) else None
-        if given is None or not set(given) <= {"enabled", "patience"}:
-            raise ConfigError("early_stopping", "must be an object {enabled: true | false, patience: epochs}")
-        enabled = given.get("enabled", config["early_stopping"]["enabled"])
-        if not isinstance(enabled, bool):
-            raise ConfigError("early_stopping.enabled", "must be true or false")
-        patience = check_number("early_stopping.patience", given.get("patience", config["early_stopping"]["patience"]),
-                                PATIENCE)  # fmt: skip
-        new["early_stopping"] = {"enabled": enabled, "patience": patience}
+    for setting in (s for s in SETTINGS if s.type == "object" and s.name != "schedule" and s.name in patch):
+        key, given = setting.name, patch[setting.name]
+        names = [f.name for f in setting.fields]
+        if not isinstance(given, dict) or not set(given) <= set(names):
+            raise ConfigError(key, "must be an object {" + ", ".join(f"{f.name}: {_shape(f)}" for f in setting.fields)
+                              + "}")
+        new[key] = {f.name: _scalar(f"{key}.{f.name}", f, given.get(f.name, config[key][f.name]), limits)
+                    for f in setting.fields}  # fmt: skip
     return new
+
+
+def _shape(setting: Setting) -> str:
+    """A field's allowed values in a few words, for an object's error message."""
+    if setting.type == "choice":
+        return " | ".join(setting.values)
+    return "true | false" if setting.type == "bool" else setting.unit or "number"
 
 
 def options(limits: Limits | None = None) -> dict[str, Any]:
     """Every setting with its allowed values or range and default, and every registry: the single source for UIs."""
     limits = limits or Limits()
-    config: dict[str, Any] = {key: {"type": "choice", "values": list(values), "default": DEFAULT_CONFIG[key]}
-                              for key, values in CHOICES.items()}  # fmt: skip
-    config.update({key: {**spec.as_dict(), "default": DEFAULT_CONFIG[key]} for key, spec in numbers(limits).items()})
-    config["activation"]["per_layer"] = True
-    config["shuffle"] = {"type": "bool", "default": True}
-    config["features"] = {"type": "subset", "values": list(FEATURES), "default": DEFAULT_CONFIG["features"]}
-    config["layers"] = {"type": "layers", "max_layers": limits.max_layers, "min_neurons": 1,
-                        "max_neurons": limits.max_neurons, "default": DEFAULT_CONFIG["layers"]}  # fmt: skip
-    config["dropout"] = {**DROPOUT.as_dict(), "per_layer": True}
-    config["optimizer_params"] = {"type": "object", "see": "optimizers", "default": DEFAULT_CONFIG["optimizer_params"]}
-    config["schedule"] = {"type": "object", "see": "schedules", "default": DEFAULT_CONFIG["schedule"]}
-    config["clip"] = {"type": "object", "mode": {"values": list(CLIP_MODES), "default": "none"},
-                      "value": CLIP_VALUE.as_dict(), "default": DEFAULT_CONFIG["clip"]}  # fmt: skip
-    config["early_stopping"] = {"type": "object", "enabled": {"type": "bool", "default": False},
-                                "patience": PATIENCE.as_dict(), "default": DEFAULT_CONFIG["early_stopping"]}
     return {
-        "config": {key: config[key] for key in DEFAULT_CONFIG},
-        "datasets": {name: {"kind": d.kind, "title": d.title, "description": d.description,
-                            "default_points": d.default_points} for name, d in DATASETS.items()},  # fmt: skip
+        "config": {s.name: s.as_dict(limits) for s in SETTINGS},
+        "resets": dict(RESETS),
+        "datasets": {name: {"kind": d.kind, "title": d.title, "description": d.description, "domain": d.domain,
+                            "default_points": d.default_points, "default_loss": d.default_loss}
+                     for name, d in DATASETS.items()},  # fmt: skip
         "features": {name: {"title": f.title} for name, f in FEATURES.items()},
-        "activations": list(ACTIVATIONS),
+        "activations": {name: {"range": list(a.range) if a.range else None, "can_die": a.can_die, "leaky": a.leaky}
+                        for name, a in ACTIVATIONS.items()},  # fmt: skip
         "losses": {name: {"problems": list(loss.problems), "outputs": dict(loss.outputs),
-                          "default_for": [k for k, v in DEFAULT_LOSS.items() if v == name]}
+                          "default_for": sorted({d.kind for d in DATASETS.values() if d.default_loss == name})}
                    for name, loss in LOSSES.items()},  # fmt: skip
         "initializers": list(INITIALIZERS),
         "optimizers": {name: {k: p.as_dict() for k, p in specs.items()} for name, specs in OPTIMIZER_PARAMS.items()},
         "schedules": {name: {k: p.as_dict() for k, p in s.params.items()} for name, s in SCHEDULES.items()},
-        "regularization": list(REGULARIZERS),
-        "clip_modes": list(CLIP_MODES),
+        "regularization": list(SETTING["regularization"].values),
+        "clip_modes": list(FIELD["clip.mode"].values),
         "limits": asdict(limits),
     }

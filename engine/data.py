@@ -1,4 +1,4 @@
-"""DataSet: the points a session trains on, their seeded split, and the user's edits (add, erase, CSV in and out)."""
+"""TrainingData: the points a session trains on, their seeded split, and the user's edits (add, erase, CSV)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from engine.config import ConfigError
 from engine.datasets import (
     DATASETS,
     DEFAULT_CLASSES,
@@ -21,17 +22,22 @@ from engine.datasets import (
     MIN_TRAIN_RATIO,
 )
 from engine.features import transform
+from engine.schema import Limits
 
 MAX_MESSAGES = 20
 COLUMNS = ("x", "y", "label", "split")
 
 
-class DataError(ValueError):
-    """Data that cannot be used; `messages` lists every problem found (for CSV, one per bad line)."""
+class DataError(ConfigError):
+    """Data that cannot be used: `field` names the input at fault, `messages` every problem found (for CSV, one per
+    bad line)."""
 
-    def __init__(self, messages: list[str] | str) -> None:
+    def __init__(self, messages: list[str] | str, field: str) -> None:
         self.messages = [messages] if isinstance(messages, str) else list(messages)
-        super().__init__("; ".join(self.messages))
+        super().__init__(field, "; ".join(self.messages))
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -69,7 +75,7 @@ def check_label(value: float, classes: int) -> str | None:
 
 
 def check_point(x: float, y: float) -> str | None:
-    """Why (x, y) is not a point of the domain [-6, 6]², or None if it is."""
+    """Why (x, y) is not a point of the domain [-DOMAIN, DOMAIN]², or None if it is."""
     for axis, value in (("x", x), ("y", y)):
         if not math.isfinite(value) or abs(value) > DOMAIN:
             return f"{axis} = {value:g} is outside the domain [-{DOMAIN:g}, {DOMAIN:g}]"
@@ -112,7 +118,7 @@ def parse_csv(text: str, classes: int, max_points: int) -> tuple[np.ndarray, np.
     if lines and all(_number(f) is None for f in _fields(lines[0][1])):
         columns = len(_fields(lines[0][1]))
         if columns not in (3, 4):
-            raise DataError(f"line {lines[0][0]}: the header must name 3 or 4 columns (x, y, label[, split])")
+            raise DataError(f"line {lines[0][0]}: the header must name 3 or 4 columns (x, y, label[, split])", "csv")
         lines = lines[1:]
     errors: list[str] = []
     rows: list[tuple[float, float, float]] = []
@@ -137,12 +143,12 @@ def parse_csv(text: str, classes: int, max_points: int) -> tuple[np.ndarray, np.
         errors.append("no points: the CSV has no data rows (expected x, y, label)")
     if errors:
         more = len(errors) - MAX_MESSAGES
-        raise DataError(errors[:MAX_MESSAGES] + ([f"... and {more} more"] if more > 0 else []))
+        raise DataError(errors[:MAX_MESSAGES] + ([f"... and {more} more"] if more > 0 else []), "csv")
     table = np.array(rows, dtype=np.float64)  # (n, 3): x, y, label
     return table[:, :2], table[:, 2], (np.array(splits) if columns == 4 else None)
 
 
-class DataSet:
+class TrainingData:
     """Points (n, 2), labels (n,), the problem kind and a train mask; every change bumps `version`."""
 
     def __init__(
@@ -154,7 +160,7 @@ class DataSet:
         train_ratio: float = 0.5,
         seed: int = 0,
         is_train: np.ndarray | None = None,
-        max_points: int = 5000,
+        max_points: int = Limits.max_points,
     ) -> None:
         self.classes = classes
         self.train_ratio, self.seed, self.max_points = train_ratio, seed, max_points
@@ -170,15 +176,15 @@ class DataSet:
         train_ratio: float = 0.5,
         seed: int = 0,
         classes: int = DEFAULT_CLASSES,
-        max_points: int = 5000,
-    ) -> DataSet:
+        max_points: int = Limits.max_points,
+    ) -> TrainingData:
         """Draw a registered dataset from `seed` and split it, stratified, from the same seed."""
         if dataset not in DATASETS:
-            raise DataError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
+            raise DataError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}", "dataset")
         spec = DATASETS[dataset]
         n = spec.default_points if points is None else points
         problems = [
-            f"{name} must be from {low} to {high}, got {value}"
+            (name, f"{name} must be from {low} to {high}, got {value}")
             for name, value, low, high in [
                 ("points", n, MIN_POINTS, max_points),
                 ("noise", noise, 0.0, MAX_NOISE),
@@ -189,7 +195,7 @@ class DataSet:
             if not low <= value <= high
         ]
         if problems:
-            raise DataError(problems)
+            raise DataError([text for _, text in problems], problems[0][0])
         xy, labels = spec(n, noise, streams(seed)[0], classes)
         return cls(xy, labels, spec.n_classes(classes), train_ratio=train_ratio, seed=seed, max_points=max_points)
 
@@ -239,12 +245,12 @@ class DataSet:
         try:
             x, y, label = float(x), float(y), float(label)
         except (TypeError, ValueError) as exc:
-            raise DataError(f"x, y and label must be numbers, got ({x!r}, {y!r}, {label!r})") from exc
+            raise DataError(f"x, y and label must be numbers, got ({x!r}, {y!r}, {label!r})", "point") from exc
         problem = check_point(x, y) or check_label(label, self.classes)
         if problem is None and len(self) >= self.max_points:
             problem = f"the set already holds {self.max_points} points (the limit)"
         if problem:
-            raise DataError(problem)
+            raise DataError(problem, "point")
         self._set(
             np.vstack([self.points, [[x, y]]]),
             np.append(self.labels, np.asarray(label, dtype=self.labels.dtype)),
@@ -254,7 +260,7 @@ class DataSet:
     def erase(self, x: float, y: float, radius: float) -> int:
         """Remove every point within `radius` of (x, y); return how many were removed."""
         if not all(math.isfinite(v) for v in (x, y, radius)) or radius < 0:
-            raise DataError(f"erase needs a finite point and radius >= 0, got ({x}, {y}) and {radius}")
+            raise DataError(f"erase needs a finite point and radius >= 0, got ({x}, {y}) and {radius}", "radius")
         keep = np.hypot(self.points[:, 0] - x, self.points[:, 1] - y) > radius
         removed = int(len(keep) - keep.sum())
         if removed:

@@ -13,6 +13,7 @@ MIN_CLASSES, MAX_CLASSES, DEFAULT_CLASSES = 3, 5, 3
 MIN_POINTS = 10
 MIN_TRAIN_RATIO, MAX_TRAIN_RATIO = 0.1, 0.9
 MAX_SEED = 2**31 - 1
+DEFAULT_LOSS = {"binary": "mse", "multiclass": "softmax_ce", "regression": "mse"}  # per kind
 
 Points = np.ndarray  # (n, 2) float64
 Labels = np.ndarray  # (n,) int64 class index, or float64 target in [-1, 1]
@@ -141,6 +142,12 @@ class Dataset:
     title: str
     description: str
     generate: Callable[..., tuple[Points, Labels]]
+    domain: float = DOMAIN  # points lie in [-domain, domain]²
+
+    @property
+    def default_loss(self) -> str:
+        """The loss a problem of this kind starts with (and falls back to when the chosen one does not suit it)."""
+        return DEFAULT_LOSS[self.kind]
 
     @property
     def default_points(self) -> int:

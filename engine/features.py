@@ -59,14 +59,14 @@ def transform(points: np.ndarray, names: Iterable[str]) -> np.ndarray:
 
 
 def grid_axes(g: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cell-centre coordinates of a g×g grid: xs left (−6) to right (+6), ys top (+6) to bottom (−6)."""
+    """Cell-centre coordinates of a g×g grid: xs left (−DOMAIN) to right (+DOMAIN), ys top to bottom."""
     centres = -DOMAIN + (np.arange(g) + 0.5) * (2 * DOMAIN / g)
     return centres, centres[::-1].copy()
 
 
 @lru_cache(maxsize=8)
 def grid_points(g: int) -> np.ndarray:
-    """(g*g, 2) raw points of a g×g grid, row-major: row 0 is the top (y near +6), column 0 the left (x near −6)."""
+    """(g*g, 2) raw points of a g×g grid, row-major: row 0 is the top (y near +DOMAIN), column 0 the left."""
     xs, ys = grid_axes(g)
     gx, gy = np.meshgrid(xs, ys)  # (g, g): [row, col] = (xs[col], ys[row])
     points = np.column_stack([gx.ravel(), gy.ravel()])

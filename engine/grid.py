@@ -1,4 +1,4 @@
-"""What the network draws over the data domain [-6, 6]²: the output map and one small map per hidden neuron."""
+"""What the network draws over the data domain (engine.datasets): the output map and one small map per hidden neuron."""
 
 from __future__ import annotations
 

@@ -47,6 +47,7 @@ INITIALIZERS: dict[str, Initializer] = {
     "uniform": uniform,
     "zeros": zeros,
 }
+SCALED = ("uniform",)  # initialisers that take the init_scale setting
 
 
 def get_initializer(name: str) -> Initializer:

@@ -7,19 +7,21 @@ from typing import Any
 
 import numpy as np
 
-from engine.config import MAX_SEED, ConfigError, Limits, layer_map, validate
-from engine.data import DataSet
-from engine.datasets import DATASETS
+from engine.config import ConfigError, Limits, layer_map, validate
+from engine.data import TrainingData
+from engine.datasets import DATASETS, MAX_SEED
 from engine.edit import edited
 from engine.losses import BoundLoss
 from engine.monitor import event
 from engine.network import Network
 from engine.optimizers import Optimizer, make_optimizer
+from engine.schema import SETTING, keys_resetting
 
 MAX_WEIGHT = 1e3
 MAX_COUNTER = 2**31 - 1  # step and epoch set by a restore: far from the frame header's u32 limit
-DATA_KEYS = ("dataset", "points", "noise", "seed", "classes")
-ARCHITECTURE_KEYS = ("features", "layers", "activation", "leaky_slope", "init", "init_scale")
+DATA_KEYS = keys_resetting("data")
+ARCHITECTURE_KEYS = keys_resetting("network")
+PASS_KEYS = keys_resetting("pass")
 
 
 class LiveEdits:
@@ -31,7 +33,7 @@ class LiveEdits:
 
     config: dict[str, Any]
     limits: Limits
-    data: DataSet
+    data: TrainingData
     data_version: int
     architecture_version: int
     loss: BoundLoss
@@ -47,8 +49,8 @@ class LiveEdits:
         """Validate the whole patch (ConfigError: nothing applied), then apply it live; return the events."""
         old, new = self.config, validate(self.config, patch, self.limits)
         changed = {key for key in new if new[key] != old[key]}
-        data_keys = DATA_KEYS if DATASETS[new["dataset"]].kind == "multiclass" else DATA_KEYS[:-1]  # K: multiclass only
-        data_changed = bool(changed.intersection(data_keys))
+        applying = [k for k in DATA_KEYS if SETTING[k].applies is None or SETTING[k].applies.holds(new)]
+        data_changed = bool(changed.intersection(applying))
         if data_changed:
             data = self._generate(new)  # before anything changes: a DataError leaves the trainer as it was
         self.config = new
@@ -71,7 +73,7 @@ class LiveEdits:
             self.optimizer = make_optimizer(new["optimizer"], **new["optimizer_params"])
         elif "optimizer_params" in changed:
             self.optimizer.set_hyper(**new["optimizer_params"])
-        if data_changed or changed.intersection(("loss", "features", "shuffle", "order", "early_stopping")):
+        if data_changed or changed.intersection(PASS_KEYS):
             self._bind_data()
         self._refresh()
         return events

@@ -8,6 +8,7 @@ import numpy as np
 
 from engine.activations import CAN_DIE, RAILS, Activation, get_activation
 from engine.initializers import get_initializer
+from engine.schema import Limits
 
 Array = np.ndarray
 
@@ -62,8 +63,8 @@ class Network:
         init_scale: float = 0.5,
         rng: np.random.Generator | None = None,
         dtype: type | np.dtype = np.float32,
-        max_layers: int = 8,
-        max_neurons: int = 16,
+        max_layers: int = Limits.max_layers,
+        max_neurons: int = Limits.max_neurons,
         params: Array | None = None,
     ) -> None:
         hidden = [int(n) for n in hidden]

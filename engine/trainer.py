@@ -10,10 +10,10 @@ import numpy as np
 
 from engine.activations import CAN_DIE, RAILS
 from engine.config import DEFAULT_CONFIG, ConfigError, Limits, options, validate
-from engine.data import DataError, DataSet
+from engine.data import TrainingData
 from engine.datasets import DATASETS
 from engine.grid import Grids, compute_grids
-from engine.live import DATA_KEYS, LiveEdits
+from engine.live import LiveEdits
 from engine.losses import BoundLoss, get_loss
 from engine.monitor import LOSS_CEILING, PARAM_CEILING, EarlyStopping, UnitMonitor, diverged, event
 from engine.network import Network
@@ -70,14 +70,11 @@ class Trainer(LiveEdits):
     def _bind_loss(self) -> BoundLoss:
         return get_loss(self.config["loss"], DATASETS[self.config["dataset"]].kind, self.data.classes or 2)
 
-    def _generate(self, c: dict[str, Any]) -> DataSet:
-        """The data a config describes; a DataError becomes a ConfigError."""
-        try:
-            return DataSet.generate(
-                c["dataset"], c["points"], c["noise"], c["train_ratio"], c["seed"], c["classes"], self.limits.max_points
-            )
-        except DataError as exc:
-            raise ConfigError(next((k for k in DATA_KEYS if k in str(exc)), "dataset"), str(exc)) from exc
+    def _generate(self, c: dict[str, Any]) -> TrainingData:
+        """The data a config describes (a DataError, naming the setting at fault, if it cannot be drawn)."""
+        return TrainingData.generate(
+            c["dataset"], c["points"], c["noise"], c["train_ratio"], c["seed"], c["classes"], self.limits.max_points
+        )
 
     def _bind_data(self) -> None:
         """Feature matrices and encoded targets for the current data, features and loss; a new pass starts."""

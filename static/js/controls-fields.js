@@ -3,19 +3,15 @@
 
 export const idFor = (path) => path.replaceAll(".", "-");
 
-/** The choices a `hello` spec offers, whichever key it uses; null when it is not a choice. */
+/** The choices a `hello` spec offers; null when it is not a choice. */
 export function choices(s) {
-  if (Array.isArray(s)) return s;
-  const values = s.values || s.choices || s.names || s.options;
-  if (Array.isArray(values)) return values;
-  if (values && typeof values === "object") return Object.keys(values);
-  return null;
+  return s.values ?? null;
 }
 
 /** A readable name for a choice: the registry's title when it has one. */
 export function choiceTitle(options, path, value) {
   const registry = { dataset: "datasets", features: "features" }[path];
-  return options[registry]?.[value]?.title || String(value).replaceAll("_", " ");
+  return registry ? options[registry][value].title : String(value).replaceAll("_", " ");
 }
 
 /** The box around one control: its label, a "?" button that shows the help text, and a line for a server error. */
@@ -65,13 +61,13 @@ export function createInput(path, type, s, values, box, options) {
   let input;
   if (type === "select") {
     input = document.createElement("select");
-    for (const v of values || []) input.add(new Option(choiceTitle(options, path, v), v));
+    for (const v of values) input.add(new Option(choiceTitle(options, path, v), v));
   } else if (type === "checkbox") {
     input = document.createElement("input");
     input.type = "checkbox";
     box.classList.add("control-check");
   } else if (type === "features") {
-    input = featureBox(values || (options.features && choices(options.features)) || Object.keys(options.features || {}) || [], options);
+    input = featureBox(values, options);
   } else if (type === "layers") {
     input = document.createElement("input");
     input.type = "text";
@@ -81,8 +77,8 @@ export function createInput(path, type, s, values, box, options) {
   } else {
     input = document.createElement("input");
     input.type = type === "range" || type === "percent" ? "range" : "number";
-    if (s.min !== undefined) input.min = s.min;
-    if (s.max !== undefined) input.max = s.max;
+    input.min = s.min;
+    input.max = s.max;
     input.step = s.type === "int" ? "1" : "any";
   }
   return input;
@@ -100,7 +96,7 @@ export function rangeOutput(box, input, type) {
 }
 
 /** Suggested values 1 and 3 × 10^k inside the allowed range, offered as a drop-down on a number field. */
-export function suggest(box, input, { min = 1e-5, max = 10 }) {
+export function suggest(box, input, { min, max }) {
   const list = document.createElement("datalist");
   list.id = `${input.id}-suggestions`;
   for (let k = Math.ceil(Math.log10(Math.max(min, 1e-5))); 10 ** k <= max; k++) {
@@ -126,13 +122,12 @@ function featureBox(names, options) {
 }
 
 /** The speed slider: steps of √10 from the spec's min to max, then "full speed"; `onChange(speed)` on release. */
-export function speedField(s, help, onChange) {
-  const lo = s.min ?? 1;
-  const hi = s.max ?? 1000;
+export function speedField(s, onChange) {
+  const { min: lo, max: hi, help } = s;
   const speeds = [];
   for (let v = lo; v < hi * 1.001; v *= Math.sqrt(10)) speeds.push(Math.round(v * 100) / 100);
   speeds.push("max");
-  const { box, id } = wrapper("speed", "Speed", help);
+  const { box, id } = wrapper("speed", s.label, help);
   const input = document.createElement("input");
   input.type = "range";
   input.id = id;

@@ -1,8 +1,9 @@
-// Every setting's control, built from the server's `hello` options: labels and help here, values and ranges there.
-// The help table is in controls-help.js, building one field in controls-fields.js, reading and showing a value in
-// controls-values.js; this module keeps the controls' registry, config patches and what is shown when.
+// Every setting's control, built from the server's `hello` options (engine.schema): widget, range, label, help and
+// when it applies all come from there. The page's own view options are in controls-help.js, building one field in
+// controls-fields.js, reading and showing a value in controls-values.js; this module keeps the controls' registry,
+// config patches and what is shown when.
 import { choices, createInput, fieldType, rangeOutput, speedField, suggest, wrapper } from "./controls-fields.js";
-import { CONTROLS, PAGE_CONTROLS, SPEED_HELP } from "./controls-help.js";
+import { PAGE_CONTROLS } from "./controls-help.js";
 import { readInput, writeInput } from "./controls-values.js";
 
 const PAGE = "page";
@@ -17,15 +18,11 @@ function patchFor(config, path, value) {
   const [head, tail] = path.split(".");
   if (!tail) return { [head]: value };
   if (head === "schedule" && tail === "name") return { schedule: { name: value } };
-  return { [head]: { ...(config[head] || {}), [tail]: value } };
+  return { [head]: { ...config[head], [tail]: value } };
 }
 
-function spec(options, path) {
-  const table = options.config || {};
-  if (path === "schedule.name") return { values: Object.keys(options.schedules || {}) };
-  const [head, tail] = path.split(".");
-  return (tail ? table[head]?.[tail] : table[path]) || options[path] || {};
-}
+/** The widget a setting's type calls for when the schema names none (null: from its values and range). */
+const WIDGETS = { subset: "features", layers: "layers" };
 
 export class Controls {
   constructor(root, { onConfig, onPage }) {
@@ -44,14 +41,15 @@ export class Controls {
   /** Build every control from `hello`: options give the choices and ranges, config the values. */
   build(options, config) {
     this.options = options;
-    for (const [section, path, label, help, kind] of CONTROLS) {
-      const s = spec(options, path);
-      if (!(path in (options.config || {})) && getPath(config, path) === undefined && !Object.keys(s).length) continue;
-      this.add(section, path, label, help, kind, s, getPath(config, path));
+    const settings = Object.entries(options.config).flatMap(([key, s]) => (s.fields
+      ? Object.entries(s.fields).map(([name, f]) => [`${key}.${name}`, { ...f, group: s.group }])
+      : s.type === "params" ? [] : [[key, s]]));
+    for (const [path, s] of settings) {
+      this.add(s.group, path, s.label, s.help, s.widget ?? WIDGETS[s.type] ?? null, s, getPath(config, path));
     }
-    this.optimizerBox = this.group("training", "optimizer_params", "optimizer");
-    this.scheduleBox = this.group("training", "schedule", "schedule-name");
-    this.buildSpeed(spec(options, "speed"));
+    this.optimizerBox = this.group(options.config.optimizer_params.group, "optimizer_params", "optimizer");
+    this.scheduleBox = this.group(options.config.schedule.group, "schedule", "schedule-name");
+    this.buildSpeed(options.speed);
     for (const [section, key, label, help] of PAGE_CONTROLS) this.add(section, key, label, help, "checkbox", {}, this.page[key], PAGE);
     this.setConfig(config);
   }
@@ -85,14 +83,14 @@ export class Controls {
       if (type === "number" && !Number.isFinite(v)) return;
       this.onConfig(patchFor(this.config, path, v), path);
     });
-    this.inputs.set(path, { input, type, scope, box });
+    this.inputs.set(path, { input, type, scope, box, applies: s.applies });
     (container || this.section(section)).append(box);
     if (scope === PAGE) this.write(path, value);
     return input;
   }
 
   buildSpeed(s) {
-    const { box, input, speeds } = speedField(s, SPEED_HELP, (speed) => this.onConfig({ speed }, "speed"));
+    const { box, input, speeds } = speedField(s, (speed) => this.onConfig({ speed }, "speed"));
     this.speeds = speeds;
     this.section("run").append(box);
     this.inputs.set("speed", { input, type: "speed", scope: "config", box });
@@ -114,27 +112,16 @@ export class Controls {
       if (this.inputs.get(path).scope === "config") this.write(path, getPath(config, path));
     }
     if (config.optimizer !== previous.optimizer || !this.optimizerBox.childElementCount) {
-      this.params(this.optimizerBox, "optimizer_params", this.optimizerSpec(config.optimizer), config.optimizer_params || {});
+      this.params(this.optimizerBox, "optimizer_params", this.options.optimizers[config.optimizer], config.optimizer_params);
     }
-    if (config.schedule?.name !== previous.schedule?.name || !this.scheduleBox.childElementCount) {
-      const { name, ...rest } = config.schedule || {};
-      this.params(this.scheduleBox, "schedule", this.scheduleSpec(name), rest);
+    if (config.schedule.name !== previous.schedule?.name || !this.scheduleBox.childElementCount) {
+      const { name, ...rest } = config.schedule;
+      this.params(this.scheduleBox, "schedule", this.options.schedules[name], rest);
     }
     for (const [path, entry] of this.inputs) {
       if (entry.dynamic) this.write(path, getPath(config, path));
     }
     this.toggleRelevant(config);
-  }
-
-  optimizerSpec(name) {
-    const table = this.options.optimizers || this.options.optimizer_params || {};
-    return table[name] || {};
-  }
-
-  scheduleSpec(name) {
-    const table = this.options.schedules || {};
-    const s = table[name] || {};
-    return s.params || s;
   }
 
   params(box, head, specs, values) {
@@ -143,40 +130,24 @@ export class Controls {
     }
     box.replaceChildren();
     for (const [name, s] of Object.entries(specs)) {
-      if (typeof s !== "object" || s === null) continue;
       const label = name.replaceAll("_", " ");
       const help = s.help || `The ${label} of the chosen ${head === "schedule" ? "schedule" : "optimizer"} (default ${s.default}).`;
       this.add(null, `${head}.${name}`, label, help, "number", s, values[name], "config", box);
       this.inputs.get(`${head}.${name}`).dynamic = true;
-      this.write(`${head}.${name}`, values[name] ?? s.default);
+      this.write(`${head}.${name}`, values[name]);
     }
     this.applyHidden();
   }
 
   toggleRelevant(config) {
-    const show = (path, visible) => { const e = this.inputs.get(path); if (e) e.box.classList.toggle("irrelevant", !visible); };
-    const activations = [config.activation].flat();
-    show("leaky_slope", activations.includes("leaky_relu"));
-    show("init_scale", config.init === "uniform");
-    show("regularization_rate", config.regularization && config.regularization !== "none");
-    show("clip.value", config.clip && config.clip.mode !== "none");
-    show("early_stopping.patience", Boolean(config.early_stopping?.enabled));
-    show("order", config.shuffle === false);
-    const problem = this.problemOf(config.dataset);
-    show("classes", problem === "multiclass");
-    const losses = this.options.losses || {};
-    const loss = this.inputs.get("loss")?.input;
-    if (loss && problem) {
-      for (const option of loss.options) {
-        const suits = losses[option.value]?.problems || losses[option.value]?.suits;
-        option.disabled = Array.isArray(suits) ? !suits.includes(problem) : false;
-      }
+    for (const { box, applies } of this.inputs.values()) {
+      if (applies) box.classList.toggle("irrelevant", ![getPath(config, applies.key)].flat().some((v) => applies.values.includes(v)));
     }
-  }
-
-  problemOf(dataset) {
-    const d = (this.options.datasets || {})[dataset];
-    return d?.problem || d?.kind || null;
+    const problem = this.options.datasets[config.dataset].kind;
+    const loss = this.inputs.get("loss")?.input;
+    if (loss) {
+      for (const option of loss.options) option.disabled = !this.options.losses[option.value].problems.includes(problem);
+    }
   }
 
   /** Show a server error beside the control it names; clear it on the next applied change. */

@@ -2,8 +2,6 @@
 // (or, once, to pick the nearest point for the by-hand walk-through).
 import { classColor, classLut, divergingLut, signColor } from "./colors.js";
 
-export const EXTENT = 6;
-
 export class Heatmap {
   constructor(root, { onAdd, onErase }) {
     this.root = root;
@@ -18,6 +16,7 @@ export class Heatmap {
     this.images = {};
     this.data = { train: [], test: [], problem: "binary", classes: 2 };
     this.output = { kind: "binary", classes: 2, bytes: 1 };
+    this.extent = null;  // the grid covers [-extent, extent]², from the layout
     this.showTest = false;
     this.discretize = false;
     this.dark = false;
@@ -48,8 +47,7 @@ export class Heatmap {
   /** Labels a student can pick for a new point. */
   classLabels() {
     const c = this.data.classes;
-    if (Array.isArray(c)) return c;
-    if (this.data.problem === "multiclass") return [...Array(c || 2).keys()];
+    if (this.data.problem === "multiclass") return [...Array(c).keys()];
     const labels = new Set(this.data.train.map((p) => p[2]));
     return labels.has(-1) ? [-1, 1] : [0, 1];
   }
@@ -141,8 +139,8 @@ export class Heatmap {
     const r = Math.max(2.5, w / 110);
     const paint = (points, test) => {
       for (const [x, y, label] of points) {
-        const px = ((x + EXTENT) / (2 * EXTENT)) * w;
-        const py = ((EXTENT - y) / (2 * EXTENT)) * h;
+        const px = ((x + this.extent) / (2 * this.extent)) * w;
+        const py = ((this.extent - y) / (2 * this.extent)) * h;
         ctx.beginPath();
         ctx.arc(px, py, r, 0, 2 * Math.PI);
         ctx.fillStyle = this.pointColor(label);
@@ -157,7 +155,7 @@ export class Heatmap {
     const mark = this.marked && this.data[this.marked.split]?.[this.marked.index];
     if (mark) {
       ctx.beginPath();
-      ctx.arc(((mark[0] + EXTENT) / (2 * EXTENT)) * w, ((EXTENT - mark[1]) / (2 * EXTENT)) * h, r * 2.6, 0, 2 * Math.PI);
+      ctx.arc(((mark[0] + this.extent) / (2 * this.extent)) * w, ((this.extent - mark[1]) / (2 * this.extent)) * h, r * 2.6, 0, 2 * Math.PI);
       ctx.lineWidth = 2.5;
       ctx.strokeStyle = this.dark ? "#ffd400" : "#6a00c8";
       ctx.stroke();
@@ -194,8 +192,10 @@ export class Heatmap {
   }
 
   /** What the output grid holds, from the layout: its kind, classes, bytes a cell and value range (for the legend). */
-  setOutput({ kind = "binary", classes = 2, bytes_per_cell: bytes = 1, range = [-1, 1] }) {
+  setOutput({ kind, classes, bytes_per_cell: bytes, range }, extent) {
     this.output = { kind, classes, bytes };
+    [, this.extent] = extent;
+    this.pointsDirty = true;
     const [left, right] = this.legend.querySelectorAll("span");
     left.textContent = String(range[0]);
     right.textContent = String(range[1]);
@@ -218,8 +218,8 @@ export class Heatmap {
 
   click(event) {
     const rect = this.points.getBoundingClientRect();
-    const x = ((event.clientX - rect.left) / rect.width) * 2 * EXTENT - EXTENT;
-    const y = EXTENT - ((event.clientY - rect.top) / rect.height) * 2 * EXTENT;
+    const x = ((event.clientX - rect.left) / rect.width) * 2 * this.extent - this.extent;
+    const y = this.extent - ((event.clientY - rect.top) / rect.height) * 2 * this.extent;
     if (this.picking) {
       const picked = this.nearest(x, y);
       const callback = this.picking;

@@ -66,7 +66,7 @@ const diagram = new NetworkDiagram($("#diagram"), {
   onDropout: (dropout) => send({ type: "config", dropout }),
   onSetWeight: (layer, row, col, value) => send({ type: "set_weight", layer, row, col, value }),
   onHoverNeuron: (neuron) => { heatmap.neuron = neuron; },
-  maxNeurons: () => playground.limits?.max_neurons ?? 16,
+  maxNeurons: () => playground.limits.max_neurons,
 });
 const charts = new Charts($(".charts-panel"));
 const readouts = new Readouts();
@@ -91,8 +91,7 @@ const gradcheck = new GradientCheck($("#tools"), { send });
 const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {
-  const f = playground.options?.features;
-  return Array.isArray(f) ? f : Object.keys(f || {}).length ? Object.keys(f) : playground.options?.config?.features?.values || playground.config.features;
+  return playground.options.config.features.values;
 }
 
 function connection(state, detail) {
@@ -119,8 +118,8 @@ function receive(message) {
 }
 
 function hello(message) {
-  playground.options = message.options || {};
-  playground.limits = message.limits || {};
+  playground.options = message.options;
+  playground.limits = message.limits;
   playground.protocol = message.protocol;
   if (!controls.options) {
     controls.build(playground.options, message.config);
@@ -139,7 +138,7 @@ function applied(config, fromHello = false) {
   if (!fromHello) resume.applied(playground.config, config);
   playground.config = config;
   controls.setConfig(config);
-  diagram.setDropout(config.dropout, playground.options.config?.dropout?.max ?? 0.9);
+  diagram.setDropout(config.dropout, playground.options.config.dropout.max);
   if (!fromHello) page.applied();
   if (divergedAt !== null && config.learning_rate < divergedAt) {
     notices.dismiss("diverged");
@@ -155,16 +154,16 @@ function training(state) {
 
 function layout(message) {
   playground.layout = message;
-  heatmap.setOutput(message.grids?.output || {});
+  heatmap.setOutput(message.grids.output, message.grids.extent);
   loop.forget();
   layoutDiagram();
 }
 
 function layoutDiagram() {
-  const network = playground.layout.network || {};
-  const hidden = (network.layers || []).slice(0, -1).map((l) => l.activation);
-  const activationOptions = playground.options.config?.activation?.values || playground.options.activations || [];
-  diagram.setLayout(playground.layout, featureOrder(), network.features || playground.config.features, hidden,
+  const { network } = playground.layout;
+  const hidden = network.layers.slice(0, -1).map((l) => l.activation);
+  const activationOptions = playground.options.config.activation.values;
+  diagram.setLayout(playground.layout, featureOrder(), network.features, hidden,
     activationOptions, playground.options.features);
 }
 
@@ -209,7 +208,7 @@ const buttons = {
   "#regenerate": () => send({ type: "regenerate" }),
   "#add-layer": () => {
     const layers = playground.config.layers;
-    if (layers.length < (playground.limits.max_layers ?? 8)) send({ type: "config", layers: [...layers, layers.at(-1) ?? 2] });
+    if (layers.length < playground.limits.max_layers) send({ type: "config", layers: [...layers, layers.at(-1) ?? 2] });
   },
   "#remove-layer": () => send({ type: "config", layers: playground.config.layers.slice(0, -1) }),
   "#presenter": () => page.toggle("presenter"),

@@ -52,15 +52,15 @@ export class NetworkDiagram {
 
   /** One lookup table per hidden neuron and per feature, from the value ranges the layout gives. */
   rangeLuts() {
-    const grids = this.layout?.grids || {};
+    const grids = this.layout?.grids;
     const hidden = this.sizes ? this.sizes.slice(1, -1) : [];
     this.neuronLuts = [];
     hidden.forEach((n, l) => {
-      const [lo, hi] = grids.neurons?.ranges?.[l] || [-1, 1];
+      const [lo, hi] = grids.neurons.ranges[l];
       for (let k = 0; k < n; k++) this.neuronLuts.push(rangeLut(lo, hi, this.dark));
     });
     this.featureLuts = this.active.map((_, f) => {
-      const [lo, hi] = grids.features?.ranges?.[f] || [-1, 1];
+      const [lo, hi] = grids.features.ranges[f];
       return rangeLut(lo, hi, this.dark);
     });
   }
@@ -69,14 +69,14 @@ export class NetworkDiagram {
   setLayout(layout, allFeatures, activeFeatures, activationNames, activationOptions, featureTitles) {
     this.featureTitles = featureTitles;
     this.layout = layout;
-    const output = layout.grids?.output || {};
+    const { output } = layout.grids;
     this.multi = output.bytes_per_cell === 2;
     this.classes = output.classes || 2;
     this.layers = weightLayers(layout);
     this.features = allFeatures;
     this.active = activeFeatures;
     const hidden = this.layers.slice(0, -1).map((l) => l.fanOut);
-    this.sizes = [activeFeatures.length, ...hidden, this.layers.at(-1)?.fanOut || 1];
+    this.sizes = [activeFeatures.length, ...hidden, this.layers.at(-1).fanOut];
     this.hiddenCount = hidden.reduce((a, b) => a + b, 0);
     this.atlas.width = MAP;
     this.atlas.height = MAP * (this.hiddenCount + allFeatures.length + 1);

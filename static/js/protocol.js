@@ -1,114 +1,67 @@
 // Reads binary frames as the last `layout` message describes them: typed-array views, no per-value copying.
+// Everything comes from `layout`; a shape this page does not know is an error, never a guess.
 
-const STRUCT_SIZES = { x: 1, c: 1, b: 1, B: 1, "?": 1, h: 2, H: 2, i: 4, I: 4, l: 4, L: 4, q: 8, Q: 8, e: 2, f: 4, d: 8, s: 1 };
-const DOCUMENTED_HEADER = {
-  format: "<4sHHIIIIffffffI",
-  fields: ["magic", "protocol", "header_size", "frame", "step", "epoch", "layout_id", "train_loss", "test_loss",
-    "train_accuracy", "test_accuracy", "learning_rate", "batch_loss", "history_count"],
+const READERS = {
+  B: (view, offset) => view.getUint8(offset),
+  H: (view, offset) => view.getUint16(offset, true),
+  I: (view, offset) => view.getUint32(offset, true),
+  f: (view, offset) => view.getFloat32(offset, true),
 };
+const ARRAY_TYPES = { float32: Float32Array, uint8: Uint8Array };
 
-/** Offsets and readers of each named field of a little-endian Python struct format. */
-export function parseStruct(format, fields) {
-  const out = [];
-  let offset = 0;
-  let index = 0;
-  const tokens = format.replace(/^[<>=!@]/, "").match(/\d*[a-zA-Z?]/g) || [];
-  for (const token of tokens) {
-    const code = token.at(-1);
-    const count = token.length > 1 ? Number(token.slice(0, -1)) : 1;
-    if (code === "x") { offset += count; continue; }
-    if (code === "s") {
-      out.push({ name: fields[index++], code, offset, count });
-      offset += count;
-      continue;
-    }
-    for (let k = 0; k < count; k++) {
-      out.push({ name: fields[index++], code, offset });
-      offset += STRUCT_SIZES[code];
-    }
-  }
-  return { fields: out, size: offset };
+/** `value`, or an error naming what the layout lacks. */
+function need(value, what) {
+  if (value === undefined || value === null) throw new Error(`the layout has no ${what}`);
+  return value;
 }
 
-function readField(view, { code, offset, count }) {
-  switch (code) {
-    case "s": return String.fromCharCode(...new Uint8Array(view.buffer, view.byteOffset + offset, count));
-    case "b": return view.getInt8(offset);
-    case "B": case "?": return view.getUint8(offset);
-    case "h": return view.getInt16(offset, true);
-    case "H": return view.getUint16(offset, true);
-    case "i": case "l": return view.getInt32(offset, true);
-    case "I": case "L": return view.getUint32(offset, true);
-    case "q": return Number(view.getBigInt64(offset, true));
-    case "Q": return Number(view.getBigUint64(offset, true));
-    case "f": return view.getFloat32(offset, true);
-    case "d": return view.getFloat64(offset, true);
-    default: return undefined;
-  }
+function arrayType(dtype, what) {
+  const Type = ARRAY_TYPES[dtype];
+  if (!Type) throw new Error(`${what} has dtype ${dtype}, which this page cannot read`);
+  return Type;
 }
 
-const ARRAY_TYPES = {
-  float32: Float32Array, f4: Float32Array, "<f4": Float32Array, float64: Float64Array, "<f8": Float64Array,
-  uint8: Uint8Array, u1: Uint8Array, "|u1": Uint8Array, int32: Int32Array, "<i4": Int32Array, uint32: Uint32Array,
-  "<u4": Uint32Array, uint16: Uint16Array, "<u2": Uint16Array,
-};
+/** One header field's reader: a fixed-length string ("4s") or one little-endian number. */
+function headerField({ name, format, offset }) {
+  const text = /^(\d+)s$/.exec(format);
+  if (!text && !READERS[format]) throw new Error(`header field ${name} has format ${format}, which this page cannot read`);
+  return { name, offset: need(offset, `offset for header field ${name}`), length: text ? Number(text[1]) : 0, read: READERS[format] };
+}
 
 /** A decoder built once per `layout` message; `decode(buffer)` returns a frame of views into that buffer. */
 export class FrameDecoder {
   constructor(layout) {
     this.layout = layout;
-    const header = layout.header || DOCUMENTED_HEADER;
-    const format = header.format || header.struct || DOCUMENTED_HEADER.format;
-    const fields = header.fields || DOCUMENTED_HEADER.fields;
-    this.header = parseStruct(format, fields.map((f) => (typeof f === "string" ? f : f.name)));
-    this.blocks = (layout.blocks || []).map((b) => ({ ...b, Type: ARRAY_TYPES[b.dtype] || Float32Array }));
-    const fixed = this.blocks.filter((b) => b.name !== "history");
-    this.historyOffset = layout.history?.offset ?? this.blocks.find((b) => b.name === "history")?.offset
-      ?? Math.max(this.header.size, ...fixed.map((b) => b.offset + Math.ceil(b.nbytes / 4) * 4));
-    this.historyWidth = layout.history?.columns?.length || this.blocks.find((b) => b.name === "history")?.shape?.at(-1) || 4;
+    const header = need(layout.header, "header");
+    this.magic = need(header.magic, "header magic");
+    this.fields = need(header.fields, "header fields").map(headerField);
+    this.blocks = need(layout.blocks, "blocks").map((b) => ({ ...b, Type: arrayType(b.dtype, `block ${b.name}`) }));
+    const history = need(layout.history, "history");
+    this.History = arrayType(history.dtype, "the history");
+    this.historyWidth = need(history.columns, "history columns").length;
   }
 
   /** Decode one binary frame; throws if it does not match this layout. */
   decode(buffer) {
     const view = new DataView(buffer);
     const frame = { buffer };
-    for (const field of this.header.fields) frame[field.name] = readField(view, field);
-    if (frame.magic !== undefined && frame.magic !== "BPPF") throw new Error(`bad frame magic ${frame.magic}`);
-    for (const b of this.blocks) {
-      if (b.name === "history") continue;
-      frame[b.name] = new b.Type(buffer, b.offset, b.nbytes / b.Type.BYTES_PER_ELEMENT);
+    for (const f of this.fields) {
+      frame[f.name] = f.length ? String.fromCharCode(...new Uint8Array(buffer, f.offset, f.length)) : f.read(view, f.offset);
     }
-    const count = frame.history_count || 0;
-    const offset = frame.history_offset || this.historyOffset;
-    const available = Math.floor((buffer.byteLength - offset) / 4 / this.historyWidth);
-    frame.history = new Float32Array(buffer, offset, Math.max(0, Math.min(count, available)) * this.historyWidth);
+    if (frame.magic !== this.magic) throw new Error(`bad frame magic ${frame.magic}`);
+    for (const b of this.blocks) frame[b.name] = new b.Type(buffer, b.offset, b.nbytes / b.Type.BYTES_PER_ELEMENT);
+    const rows = Math.floor((buffer.byteLength - frame.history_offset) / this.History.BYTES_PER_ELEMENT / this.historyWidth);
+    if (frame.history_count > rows) throw new Error(`the frame holds ${rows} history rows, its header says ${frame.history_count}`);
+    frame.history = new this.History(buffer, frame.history_offset, frame.history_count * this.historyWidth);
     frame.historyWidth = this.historyWidth;
     return frame;
   }
 }
 
-/** Per weight layer: {fanIn, fanOut, wOffset, bOffset, activation} from whatever `layout.layers` carries. */
+/** Per weight layer: {fanIn, fanOut, wOffset, bOffset, activation}, as `layout.network.layers` gives them. */
 export function weightLayers(layout) {
-  const info = layout.network?.layers || layout.layers;
-  if (Array.isArray(info) && info.length && typeof info[0] === "object") {
-    return info.map((l) => {
-      const shape = l.weights?.shape || l.W?.shape || [l.fan_in, l.fan_out];
-      return {
-        fanIn: shape[0], fanOut: shape[1],
-        wOffset: l.weights?.offset ?? l.W?.offset, bOffset: l.biases?.offset ?? l.b?.offset,
-        activation: l.activation,
-      };
-    });
-  }
-  const sizes = info?.sizes || layout.sizes || [];
-  const activations = info?.activations || layout.activations || [];
-  const out = [];
-  let offset = 0;
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    const fanIn = sizes[i];
-    const fanOut = sizes[i + 1];
-    out.push({ fanIn, fanOut, wOffset: offset, bOffset: offset + fanIn * fanOut, activation: activations[i] });
-    offset += fanIn * fanOut + fanOut;
-  }
-  return out;
+  return need(layout.network?.layers, "network layers").map((l) => ({
+    fanIn: l.weights.shape[0], fanOut: l.weights.shape[1], wOffset: l.weights.offset, bOffset: l.biases.offset,
+    activation: l.activation,
+  }));
 }

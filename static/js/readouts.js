@@ -17,7 +17,7 @@ export class Readouts {
   }
 
   setConfig(config) {
-    this.rateFigure.hidden = (config.schedule?.name || "constant") === "constant";
+    this.rateFigure.hidden = config.schedule.name === "constant";
     const hidden = config.layers.length;
     this.layerCount.textContent = `${hidden} hidden layer${hidden === 1 ? "" : "s"}`;
   }

@@ -31,7 +31,7 @@ function readStored() {
 /** The points of a `data` message as CSV for load_csv (x, y, label, split). */
 function pointsCsv(data) {
   const rows = ["x,y,label,split"];
-  for (const [split, points] of [["train", data.train || []], ["test", data.test || []]]) {
+  for (const [split, points] of [["train", data.train], ["test", data.test]]) {
     for (const [x, y, label] of points) rows.push(`${x},${y},${label},${split}`);
   }
   return rows.join("\n") + "\n";
@@ -106,7 +106,7 @@ export class Resume {
     if (typeof config.fps === "number" && maxFps && config.fps > maxFps) config.fps = maxFps;
     this.send({ type: "config", id: `${id}-config`, ...config });
     if (run.pointsEdited && run.data) {
-      const limit = (message.limits?.max_message_bytes ?? 65536) - 256;
+      const limit = message.limits.max_message_bytes - 256;
       let csv = pointsCsv(run.data);
       if (new Blob([csv]).size > limit) csv = csv.replace(/(\d+\.\d{3})\d+/g, "$1");
       if (new Blob([csv]).size > limit) this.active.errors.push("your points are too many to send back");

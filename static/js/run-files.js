@@ -46,7 +46,7 @@ export class RunFiles {
   }
 
   async importCsv(input) {
-    const limit = (this.playground.limits?.max_message_bytes ?? 65536) - 256;
+    const limit = this.playground.limits.max_message_bytes - 256;
     let text;
     try {
       text = await readFile(input);

@@ -53,15 +53,22 @@ export class PlaygroundSocket {
     if (typeof data === "string") {
       const message = JSON.parse(data);
       if (message.type === "layout") {
-        this.decoder = new FrameDecoder(message);
+        this.decoder = null;
         this.layoutId = message.layout_id;
+        try { this.decoder = new FrameDecoder(message); } catch (err) { this.unreadable(err); }
       }
       this.onMessage(message);
       return;
     }
     if (!this.decoder) return;
-    const frame = this.decoder.decode(data);
-    if (frame.layout_id !== undefined && this.layoutId !== undefined && frame.layout_id !== this.layoutId) return;
+    let frame;
+    try { frame = this.decoder.decode(data); } catch (err) { this.unreadable(err); return; }
+    if (frame.layout_id !== this.layoutId) return;
     this.onFrame(frame, this.decoder.layout);
+  }
+
+  /** A layout or frame this page cannot read: shown as an error, not guessed at. */
+  unreadable(err) {
+    this.onMessage({ type: "error", code: "unreadable_frame", field: null, message: `This page cannot read the server's frames: ${err.message}` });
   }
 }

@@ -19,3 +19,13 @@ def test_readme_opens_with_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     first_block = readme.split("```")[1]
     assert "make run" in first_block and "make test" in first_block
+
+
+def test_generated_blocks_of_the_protocol_doc_are_what_their_sources_say():
+    from app.docs import BLOCKS, PROTOCOL_DOC, block
+
+    text = PROTOCOL_DOC.read_text()
+    for name, source in BLOCKS.items():
+        found = block(name, text)
+        assert found is not None, f"docs/protocol.md has no generated block {name!r}"
+        assert found.group(1) == source(), f"docs/protocol.md's {name} block is stale: run python -m app.docs"

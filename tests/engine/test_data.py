@@ -1,4 +1,4 @@
-"""DataSet: stratified seeded split, user edits, CSV in and out with precise errors and nothing half-applied."""
+"""TrainingData: stratified seeded split, user edits, CSV in and out with precise errors and nothing half-applied."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.data import DataError, DataSet, parse_csv
+from engine.data import DataError, TrainingData, parse_csv
 from engine.features import transform
 
 
-def snapshot(data: DataSet) -> tuple:
+def snapshot(data: TrainingData) -> tuple:
     return data.points.copy(), data.labels.copy(), data.is_train.copy(), data.version
 
 
-def assert_unchanged(data: DataSet, before: tuple) -> None:
+def assert_unchanged(data: TrainingData, before: tuple) -> None:
     np.testing.assert_array_equal(data.points, before[0])
     np.testing.assert_array_equal(data.labels, before[1])
     np.testing.assert_array_equal(data.is_train, before[2])
@@ -27,7 +27,7 @@ def assert_unchanged(data: DataSet, before: tuple) -> None:
 @pytest.mark.parametrize("dataset,classes", [("circle", 2), ("spiral_k", 4), ("blobs_k", 5)])
 @pytest.mark.parametrize("ratio", [0.1, 0.3, 0.5, 0.9])
 def test_split_is_stratified(dataset, classes, ratio):
-    data = DataSet.generate(dataset, points=503, train_ratio=ratio, classes=max(classes, 3), noise=0.2)
+    data = TrainingData.generate(dataset, points=503, train_ratio=ratio, classes=max(classes, 3), noise=0.2)
     assert data.classes == classes
     for c in range(classes):
         size = int(np.sum(data.labels == c))
@@ -37,26 +37,26 @@ def test_split_is_stratified(dataset, classes, ratio):
 
 
 def test_regression_split_takes_the_ratio_of_all_points():
-    data = DataSet.generate("plane", train_ratio=0.3)
+    data = TrainingData.generate("plane", train_ratio=0.3)
     assert data.kind == "regression" and len(data) == 1200 and len(data.train_points) == 360
 
 
 def test_split_is_reproducible_from_the_seed_and_ratio_only_resplits():
-    a, b = DataSet.generate("xor", seed=5), DataSet.generate("xor", seed=5)
+    a, b = TrainingData.generate("xor", seed=5), TrainingData.generate("xor", seed=5)
     np.testing.assert_array_equal(a.is_train, b.is_train)
-    assert not np.array_equal(a.is_train, DataSet.generate("xor", seed=6).is_train)
+    assert not np.array_equal(a.is_train, TrainingData.generate("xor", seed=6).is_train)
     points = a.points.copy()
     a.resplit(train_ratio=0.8)
     np.testing.assert_array_equal(a.points, points)
     assert a.is_train.sum() == 400
-    np.testing.assert_array_equal(a.is_train, DataSet.generate("xor", seed=5, train_ratio=0.8).is_train)
+    np.testing.assert_array_equal(a.is_train, TrainingData.generate("xor", seed=5, train_ratio=0.8).is_train)
 
 
 def test_generate_defaults_and_limits():
-    assert len(DataSet.generate("circle")) == 500
-    assert DataSet.generate("moons").kind == "binary" and DataSet.generate("blobs_k").kind == "multiclass"
+    assert len(TrainingData.generate("circle")) == 500
+    assert TrainingData.generate("moons").kind == "binary" and TrainingData.generate("blobs_k").kind == "multiclass"
     with pytest.raises(DataError) as caught:
-        DataSet.generate("circle", points=101, noise=0.6, train_ratio=0.95, seed=-1, classes=6, max_points=100)
+        TrainingData.generate("circle", points=101, noise=0.6, train_ratio=0.95, seed=-1, classes=6, max_points=100)
     assert caught.value.messages == [
         "points must be from 10 to 100, got 101",
         "noise must be from 0.0 to 0.5, got 0.6",
@@ -65,11 +65,11 @@ def test_generate_defaults_and_limits():
         "classes must be from 3 to 5, got 6",
     ]
     with pytest.raises(DataError, match="unknown dataset 'nope'"):
-        DataSet.generate("nope")
+        TrainingData.generate("nope")
 
 
 def test_add_point_joins_training_set_and_bumps_version():
-    data = DataSet.generate("circle", points=20)
+    data = TrainingData.generate("circle", points=20)
     version = data.version
     data.add_point(1.5, -2.0, 1)
     assert len(data) == 21 and data.version == version + 1
@@ -90,7 +90,7 @@ def test_add_point_joins_training_set_and_bumps_version():
     ],
 )
 def test_add_point_rejects_bad_points(x, y, label, message):
-    data = DataSet.generate("circle", points=20)
+    data = TrainingData.generate("circle", points=20)
     before = snapshot(data)
     with pytest.raises(DataError) as caught:
         data.add_point(x, y, label)
@@ -99,7 +99,7 @@ def test_add_point_rejects_bad_points(x, y, label, message):
 
 
 def test_add_point_regression_range_and_point_limit():
-    data = DataSet.generate("plane", points=10, max_points=10)
+    data = TrainingData.generate("plane", points=10, max_points=10)
     with pytest.raises(DataError, match="already holds 10 points"):
         data.add_point(0.0, 0.0, 0.5)
     data.erase(0.0, 0.0, 100.0)
@@ -110,7 +110,7 @@ def test_add_point_regression_range_and_point_limit():
 
 
 def test_erase_removes_exactly_the_points_in_the_radius():
-    data = DataSet.generate("gauss", points=300, noise=0.3)
+    data = TrainingData.generate("gauss", points=300, noise=0.3)
     points = data.points.copy()
     inside = np.sqrt((points[:, 0] - 1.0) ** 2 + (points[:, 1] - 2.0) ** 2) <= 1.5
     assert data.erase(1.0, 2.0, 1.5) == inside.sum() > 0
@@ -123,9 +123,9 @@ def test_erase_removes_exactly_the_points_in_the_radius():
 
 @pytest.mark.parametrize("dataset,classes", [("circle", 2), ("spiral_k", 5), ("multi_gauss", 0)])
 def test_csv_round_trip_is_exact(dataset, classes):
-    data = DataSet.generate(dataset, points=200, noise=0.3, seed=4, classes=max(classes, 3))
+    data = TrainingData.generate(dataset, points=200, noise=0.3, seed=4, classes=max(classes, 3))
     data.add_point(-6.0, 6.0, 1 if classes else 0.75)
-    copy = DataSet.generate(dataset, points=10, seed=9, classes=max(classes, 3))
+    copy = TrainingData.generate(dataset, points=10, seed=9, classes=max(classes, 3))
     copy.load_csv(data.to_csv(decimals=None))
     np.testing.assert_array_equal(copy.points, data.points)
     np.testing.assert_array_equal(copy.labels, data.labels)
@@ -135,9 +135,9 @@ def test_csv_round_trip_is_exact(dataset, classes):
 
 @pytest.mark.parametrize("dataset", ["spiral", "multi_gauss"])
 def test_csv_with_four_decimals_is_compact_close_and_stable(dataset):
-    data = DataSet.generate(dataset, noise=0.3, seed=2)
+    data = TrainingData.generate(dataset, noise=0.3, seed=2)
     text = data.to_csv()
-    copy = DataSet.generate(dataset, seed=9)
+    copy = TrainingData.generate(dataset, seed=9)
     copy.load_csv(text)
     np.testing.assert_allclose(copy.points, data.points, rtol=0, atol=0.5e-4)
     np.testing.assert_allclose(copy.labels, data.labels, rtol=0, atol=0.5e-4)
@@ -154,15 +154,15 @@ coordinate = st.floats(-6.0, 6.0, allow_nan=False)
 @given(st.lists(st.tuples(coordinate, coordinate, st.integers(0, 3), st.booleans()), min_size=1, max_size=30))
 def test_csv_round_trip_of_any_valid_set(rows):
     points = np.array([r[:2] for r in rows])
-    data = DataSet(points, [r[2] for r in rows], 4, is_train=[r[3] for r in rows])
-    copy = DataSet(np.zeros((1, 2)), [0], 4)
+    data = TrainingData(points, [r[2] for r in rows], 4, is_train=[r[3] for r in rows])
+    copy = TrainingData(np.zeros((1, 2)), [0], 4)
     copy.load_csv(data.to_csv(decimals=None))
     np.testing.assert_array_equal(copy.points, points)
     assert copy.labels.tolist() == [r[2] for r in rows] and copy.is_train.tolist() == [r[3] for r in rows]
 
 
 def test_csv_accepts_a_byte_order_mark_quotes_and_spaces():
-    data = DataSet.generate("circle", points=10)
+    data = TrainingData.generate("circle", points=10)
     data.load_csv('\ufeffx,y,label,split\n"1.5", 2 ,"1",Train\n')
     assert data.points.tolist() == [[1.5, 2.0]] and data.labels.tolist() == [1] and data.is_train.tolist() == [True]
 
@@ -173,7 +173,7 @@ CSV_PIECES = st.sampled_from([*"0123456789.,-+e \n\"xylabtrainest;\t", "nan", "i
 @settings(max_examples=100, deadline=None)
 @given(st.lists(CSV_PIECES, max_size=60).map("".join))
 def test_any_text_either_loads_a_valid_set_or_changes_nothing(text):
-    data = DataSet.generate("circle", points=12, seed=1)
+    data = TrainingData.generate("circle", points=12, seed=1)
     before = snapshot(data)
     try:
         data.load_csv(text)
@@ -186,7 +186,7 @@ def test_any_text_either_loads_a_valid_set_or_changes_nothing(text):
 
 
 def test_csv_header_optional_and_split_drawn_when_missing():
-    data = DataSet.generate("circle", points=10, train_ratio=0.5)
+    data = TrainingData.generate("circle", points=10, train_ratio=0.5)
     data.load_csv("1,2,1\n-1, -2 ,0\n\n3.5,0,1\n0,0,0\n")
     assert data.points.tolist() == [[1, 2], [-1, -2], [3.5, 0], [0, 0]]
     assert data.labels.tolist() == [1, 0, 1, 0]
@@ -212,7 +212,7 @@ def test_csv_header_optional_and_split_drawn_when_missing():
     ],
 )
 def test_csv_errors_are_precise_and_leave_data_unchanged(text, messages):
-    data = DataSet.generate("circle", points=30, seed=3)
+    data = TrainingData.generate("circle", points=30, seed=3)
     before = snapshot(data)
     with pytest.raises(DataError) as caught:
         data.load_csv(text)
@@ -221,7 +221,7 @@ def test_csv_errors_are_precise_and_leave_data_unchanged(text, messages):
 
 
 def test_csv_too_many_rows():
-    data = DataSet(np.zeros((2, 2)), [0, 1], 2, max_points=5)
+    data = TrainingData(np.zeros((2, 2)), [0, 1], 2, max_points=5)
     before = snapshot(data)
     text = "x,y,label\n" + "0,0,1\n" * 6
     with pytest.raises(DataError) as caught:
@@ -243,7 +243,7 @@ def test_csv_regression_targets_and_error_cap():
 
 
 def test_inputs_are_feature_matrices_of_each_split_cached_until_a_change():
-    data = DataSet.generate("spiral", points=100)
+    data = TrainingData.generate("spiral", points=100)
     train, test = data.inputs(["x1", "sin_x2"])
     np.testing.assert_array_equal(train, transform(data.train_points, ["x1", "sin_x2"]))
     np.testing.assert_array_equal(test, transform(data.test_points, ["x1", "sin_x2"]))
