@@ -23,6 +23,7 @@ class FrameState:
         self._layout_key: Any = None
         self._layout_id = 0
         self._builder: FrameBuilder | None = None
+        self._grids: Any = None
 
     def changed(self) -> None:
         """The trainer changed outside training: evaluate again before the next frame."""
@@ -49,9 +50,12 @@ class FrameState:
             self._history.append(point)  # the session records once per frame built, so at most one waits
         return events
 
-    def build(self, trainer: TrainerView, training: bool, out: list[dict[str, Any]]) -> bytes:
-        """The next frame as bytes, built once for every subscriber; a new layout message goes to `out` first."""
-        grids = trainer.grids()
+    def build(self, trainer: TrainerView, training: bool, out: list[dict[str, Any]], reuse_maps: bool = False) -> bytes:
+        """The next frame as bytes, built once for every subscriber; a new layout message goes to `out` first.
+        With `reuse_maps` (a busy server, while training: the next frame follows) the neuron maps of the last frame
+        are sent again instead of computed."""
+        grids = trainer.grids(self._grids if reuse_maps and training else None)
+        self._grids = grids
         shape = trainer.shape(grids)
         if shape != self._layout_key or self._builder is None:
             self._layout_key = shape

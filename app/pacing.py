@@ -94,9 +94,10 @@ class Pacer:
         """The fps cap allows a frame at `now`."""
         return now >= self.next_frame_at
 
-    def frame_started(self, now: float) -> None:
-        """A frame is built at `now`: the next one is due one frame interval later."""
-        self.next_frame_at = now + 1.0 / self.fps
+    def frame_started(self, now: float, cap: float | None = None) -> None:
+        """A frame is built at `now`: the next one is due one frame interval later (at the server's `cap` on the
+        frame rate, when it has one below this session's fps: app.governor)."""
+        self.next_frame_at = now + 1.0 / (self.fps if cap is None else min(self.fps, cap))
 
     def frame_built(self, seconds: float) -> None:
         """Building a frame took `seconds`: update the running estimate of a frame's cost."""

@@ -4,6 +4,7 @@ and the server's session slots (app.slots: shared by every worker process)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from app.api import describe
+from app.governor import Governor
 from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
 from app.scheduler import Scheduler
 from app.settings import Settings
@@ -33,6 +35,7 @@ class Runtime:
     sessions: dict[int, Session] = field(default_factory=dict)
     held: dict[int, Slot] = field(default_factory=dict)
     training: set[int] = field(default_factory=set)
+    governor: Governor = field(default_factory=Governor)
     next_id: int = 0
 
     def leave(self, session_id: int) -> None:
@@ -56,9 +59,19 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime = Runtime(settings, scheduler, open_slots(settings), describe(settings))
     app.state.runtime = runtime
     app.state.sessions = runtime.sessions
+    governing = asyncio.create_task(_govern(runtime), name="governor")
     try:
         yield
     finally:
+        governing.cancel()
         await asyncio.gather(*(s.close(SHUTDOWN_CODE, SHUTDOWN_REASON) for s in list(runtime.sessions.values())))
         await asyncio.to_thread(scheduler.shutdown)
         runtime.slots.close()
+
+
+async def _govern(runtime: Runtime) -> None:
+    """Once a second, let the governor look at the frame jobs' wait (app.governor)."""
+    while True:
+        await asyncio.sleep(1.0)
+        wanted = [s.fps for s in list(runtime.sessions.values()) if s.id in runtime.training]
+        runtime.governor.tick(time.monotonic(), runtime.scheduler, wanted)

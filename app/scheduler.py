@@ -35,19 +35,21 @@ class Priority(enum.IntEnum):
 class Job:
     """One queued call; `priority` is where it stands now (a queued job can be raised, see Scheduler.bump)."""
 
-    __slots__ = ("priority", "seq", "fn", "args", "future", "label", "queued")
+    __slots__ = ("priority", "seq", "fn", "args", "future", "label", "queued", "since")
 
     def __init__(self, priority: Priority, seq: int, fn: Callable[..., Any], args: tuple[Any, ...], future: Future,
                  label: str) -> None:  # fmt: skip
         self.priority, self.seq, self.fn, self.args, self.future, self.label = priority, seq, fn, args, future, label
         self.queued = True  # False once it runs, or once a raised copy replaced it in the queue
+        self.since = time.perf_counter()  # queued (or raised) at
 
     def __lt__(self, other: Job) -> bool:
         return (self.priority, self.seq) < (other.priority, other.seq)
 
 
 class Scheduler:
-    """A priority queue served by `threads` threads; `busy` is the seconds of work done per priority.
+    """A priority queue served by `threads` threads; `busy` is the seconds of work done per priority, `waited` the
+    seconds jobs waited to start and `started` how many did (app.governor reads the frame jobs' wait).
 
     `order`, when `history` > 0, keeps the last `history` scheduling events as (event, priority, label), event one
     of "queued", "raised", "started", in the order they happened (each is recorded under the queue's lock): tests
@@ -61,6 +63,8 @@ class Scheduler:
         self._closed = False
         self._local = threading.local()
         self.busy = dict.fromkeys(Priority, 0.0)
+        self.waited = dict.fromkeys(Priority, 0.0)  # seconds jobs waited in the queue, per priority they ran at
+        self.started = dict.fromkeys(Priority, 0)
         self.order: deque[tuple[str, Priority, str]] | None = deque(maxlen=history) if history else None
         self._threads = [threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True)
                          for i in range(threads)]  # fmt: skip
@@ -151,6 +155,8 @@ class Scheduler:
                 job = heapq.heappop(self._heap)
                 if job.queued:  # else a raised copy replaced it
                     job.queued = False
+                    self.waited[job.priority] += time.perf_counter() - job.since
+                    self.started[job.priority] += 1
                     self._record("started", job)
                     return job
                 del job  # not kept alive while this thread waits

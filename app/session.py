@@ -66,6 +66,8 @@ class Session:
         self._owed = 0  # steps asked for by `step` / `epoch`, trained in chunks between other work
         self._computing: tuple[Generator[None, None, Any], Callable[[Any], dict[str, Any]]] | None = None
         self._trained = False  # steps ran since the last evaluation (metrics and history are read per frame)
+        self._frames_built = 0
+        self._load_told: dict[str, Any] = {"fps": None, "maps_every": 1}  # what the page knows of app.governor
         self._job: Job | None = None  # the producer's job while it is queued or running
         self._urgent: Callable[[], bool] = lambda: False  # a more urgent job waits: end the slice after this chunk
         self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
@@ -319,8 +321,10 @@ class Session:
                 out.append(trainer.data_message())
             owed_next = self._owed and priority < Priority.NUMERIC  # the next job trains them: its frame shows them
             if self._dirty and not owed_next and self._frame_allowed():
-                self.pacer.frame_started(time.monotonic())
+                governor = self.runtime.governor
+                self.pacer.frame_started(time.monotonic(), governor.fps_cap)
                 frame = self._build_frame(trainer, out)
+                governor.frame_built()
         except Exception as exc:  # an engine bug must not end the session: report it, stop training, carry on
             log.exception("session %s: training or frame failed", self.id)
             self._dirty = False
@@ -419,10 +423,20 @@ class Session:
         if self._trained:
             self._trained = False
             self._record(trainer, out)
-        frame = self._frames.build(trainer, self.state is State.TRAINING, out)
+        self._tell_load(out)
+        self._frames_built += 1
+        reuse_maps = self._frames_built % self.runtime.governor.maps_every != 0
+        frame = self._frames.build(trainer, self.state is State.TRAINING, out, reuse_maps)
         self._dirty = False
         self.pacer.frame_built(time.perf_counter() - start)
         return frame
+
+    def _tell_load(self, out: list[dict[str, Any]]) -> None:
+        """Tell the page when the server's degradation that applies to this session changes (`server_load`)."""
+        load = self.runtime.governor.applies(self.fps)
+        if load != self._load_told:
+            self._load_told = load
+            out.append({"type": "server_load", **load})
 
     # ---- what a command may do (commands.Host), also pool job only ---------------------------------------------
 

@@ -117,9 +117,9 @@ class TrainerView:
 
     # -- frame material ------------------------------------------------------------------------------------------
 
-    def grids(self) -> Any:
-        """Output grid (100²) and the 25² neuron and feature maps."""
-        return self.trainer.grids(OUTPUT_GRID, MAP_GRID)
+    def grids(self, maps_from: Any = None) -> Any:
+        """Output grid (100²) and the 25² neuron and feature maps (reused from `maps_from` when given and fitting)."""
+        return self.trainer.grids(OUTPUT_GRID, MAP_GRID, maps_from)
 
     def batch_loss(self) -> float:
         """Loss of the last mini-batch (NaN before the first step)."""

@@ -33,14 +33,20 @@ def compute_grids(
     inputs: Sequence[str] | Callable[[int], Array],
     size: int = 100,
     neuron_size: int = 25,
+    maps_from: Grids | None = None,
 ) -> Grids:
     """Output map (size²) and every hidden neuron's map (neuron_size²), each from its own forward pass.
 
     `predict` turns z_out into outputs (the loss's output activation); `inputs` are the feature names or a function
-    g -> (g*g, n_features) feature matrix. The network's cached training pass is left alone.
+    g -> (g*g, n_features) feature matrix. The network's cached training pass is left alone. With `maps_from`, the
+    neuron and feature maps are taken from there instead of computed, if they fit this network (a server short of
+    time refreshes them every other frame).
     """
     z_out, _ = net.infer(grid_matrix(inputs, size), neurons=False)  # (n_out, size²)
     output = predict(z_out.T).astype(np.float32)  # (size², n_out)
     small = grid_matrix(inputs, neuron_size)  # (neuron_size², k)
+    if maps_from is not None and maps_from.neurons.shape == (sum(net.sizes[1:-1]), neuron_size**2) \
+            and maps_from.features.shape == small.T.shape:
+        return Grids(output[:, 0] if output.shape[1] == 1 else output, maps_from.neurons, maps_from.features)
     _, neurons = net.infer(small)  # (n_hidden_neurons, neuron_size²)
     return Grids(output[:, 0] if output.shape[1] == 1 else output, neurons, np.ascontiguousarray(small.T))

@@ -273,9 +273,10 @@ class Trainer(LiveEdits):
             self._stats_key = key
         return self._stats
 
-    def grids(self, size: int = 100, neuron_size: int = 25) -> Grids:
-        """Output map (size², probabilities or values), each hidden neuron's map and each feature's (neuron_size²)."""
-        return compute_grids(self.network, self.loss.predict, self.config["features"], size, neuron_size)
+    def grids(self, size: int = 100, neuron_size: int = 25, maps_from: Grids | None = None) -> Grids:
+        """Output map (size², probabilities or values), each hidden neuron's map and each feature's (neuron_size²);
+        with `maps_from`, the neuron and feature maps are reused from there (engine.grid.compute_grids)."""
+        return compute_grids(self.network, self.loss.predict, self.config["features"], size, neuron_size, maps_from)
 
     def gradcheck(self, inject_bug: bool = False) -> list[float]:
         """Relative error of backprop against finite differences per layer, on a float64 copy (live net untouched)."""

@@ -13,6 +13,7 @@ import { Readouts } from "./readouts.js";
 import { frameSummary, RenderLoop } from "./render-loop.js";
 import { Resume } from "./resume.js";
 import { RunFiles } from "./run-files.js";
+import { mountServerLoad } from "./server-load.js";
 import { PlaygroundSocket } from "./socket.js";
 import { hiddenNames } from "./urlstate.js";
 
@@ -88,6 +89,7 @@ playground.probe = {
   benchmark: (n = 200) => loop.benchmark(n),
 };
 const gradcheck = new GradientCheck($("#tools"), { send });
+const serverLoad = mountServerLoad($("#server-load"));
 const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {
@@ -113,6 +115,7 @@ function receive(message) {
     case "gradcheck": playground.gradcheck = message; return gradcheck.show(message);
     case "csv": return files.csv(message);
     case "claim": playground.claim = message; return presets.claim(message);
+    case "server_load": playground.serverLoad = message; return serverLoad.show(message);
     default: return undefined;
   }
 }

@@ -10,6 +10,10 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
+from app import governor as governor_module
+from app.governor import Governor
 from app.scheduler import Priority, Scheduler
 from app.session import MAX_OWED, State
 from tests.app.test_protocol import Client
@@ -223,9 +227,59 @@ def test_a_gradient_check_on_the_largest_network_is_done_in_chunks(server):
         session = server.app.state.sessions[big.hello["session"]]
         expected = [float(e) for e in session.trainer.trainer.gradcheck()]
     mine = f"{big.hello['session']} "
-    turns = [label for event, _, label in order if event == "started" and label.startswith(mine)]
-    others = [p for event, p, label in order if event == "started" and not label.startswith(mine)
-              and p is Priority.FRAME]  # fmt: skip
-    assert len(turns) >= 3, "the check ran in one piece"
-    assert others, "no other session's frame ran while the check did"
+    started = [label.startswith(mine) for event, _, label in order if event == "started"]
+    first, last = started.index(True), len(started) - 1 - started[::-1].index(True)
+    assert sum(started) >= 3, "the check ran in one piece"
+    assert not all(started[first:last + 1]), "no other session's job ran while the check did"
     assert answer["layers"] == expected  # same weights (nothing trained it), same arithmetic
+
+
+def test_the_governor_thins_the_maps_first_then_caps_the_frame_rate_and_recovers():
+    """Frames that wait in the queue (a job holds the one thread) make the governor degrade, in its order; calm
+    seconds undo it step by step. The thresholds and factors are the module's own."""
+    scheduler, governor = Scheduler(1), Governor()
+
+    def frames_wait() -> None:  # frame jobs queued behind 3 × OVERLOADED of other work
+        running = threading.Event()
+
+        def hold() -> None:
+            running.set()
+            time.sleep(3 * governor_module.OVERLOADED)
+
+        gate = scheduler.submit(Priority.ELASTIC, hold)
+        running.wait(10)
+        jobs = [scheduler.submit(Priority.FRAME, lambda: None) for _ in range(3)]
+        for job in (gate, *jobs):
+            job.future.result(10)
+
+    try:
+        governor.tick(0.0, scheduler, [60.0, 60.0])
+        frames_wait()
+        governor.frames = 40
+        governor.tick(1.0, scheduler, [60.0, 60.0])
+        assert (governor.maps_every, governor.fps_cap) == (2, None)
+        frames_wait()
+        governor.frames = 40  # 20 fps each for the two training sessions
+        governor.tick(2.0, scheduler, [60.0, 60.0])
+        cap = 20 * governor_module.LOWER
+        assert governor.fps_cap == pytest.approx(cap)
+        assert governor.applies(60.0) == {"fps": round(cap, 1), "maps_every": 2}
+        assert governor.applies(10.0) == {"fps": None, "maps_every": 2}  # below the cap: its own rate
+        t = 2.0
+        while governor.fps_cap is not None:
+            for _ in range(governor_module.CALM_TICKS):
+                t += 1.0
+                governor.tick(t, scheduler, [60.0, 60.0])  # no frame job waited
+            if governor.fps_cap is not None:
+                cap *= governor_module.RAISE
+                assert governor.fps_cap == pytest.approx(cap)
+        assert cap * governor_module.RAISE >= 60.0 and governor.maps_every == 2
+        for _ in range(governor_module.CALM_TICKS):
+            t += 1.0
+            governor.tick(t, scheduler, [60.0, 60.0])
+        assert governor.maps_every == 1
+        governor.maps_every, governor.fps_cap = 2, 5.0
+        governor.tick(t + 1.0, scheduler, [])  # nobody trains: nothing to degrade
+        assert (governor.maps_every, governor.fps_cap) == (1, None)
+    finally:
+        scheduler.shutdown()
