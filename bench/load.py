@@ -18,6 +18,10 @@ Per group: frames/s and steps/s (median, minimum), fairness (the slowest speed-m
 fastest's), a numeric speed group's steps/s over its set speed, ping p50/p95/max. The top-level frame and steps
 figures are over the sessions that train (all of them without --mix); ping figures over every session.
 
+`--abusers N --abuse step|gradcheck|epoch` adds N sessions on the largest network the limits allow that send
+`step n=1000`, `gradcheck` or `epoch` (at batch 1) every 50 ms without waiting: compare the other sessions' figures
+with and without them. Their own group is reported like a paused one (they never press play).
+
 Loopback only, bounded in sessions and time. Figures, not a pass/fail test.
 """
 
@@ -35,6 +39,11 @@ from urllib.parse import urlparse
 import psutil
 
 MAX_SESSIONS = 500
+ABUSE_INTERVAL = 0.05
+BIGGEST = {"layers": [16] * 8, "points": 5000, "batch_size": 5000,
+           "features": ["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]}  # the largest the limits allow
+ABUSES = {"step": ({"type": "step", "n": 1000}, {}), "gradcheck": ({"type": "gradcheck"}, {}),
+          "epoch": ({"type": "epoch"}, {"batch_size": 1})}  # fmt: skip
 MAX_SECONDS = 300.0
 
 STEP_FORMAT = "<4sHHIIIIIffffffIIBBH"  # docs/protocol.md; used only until a `layout` says where `step` is
@@ -49,6 +58,7 @@ class Group:
     sessions: int
     config: dict = field(default_factory=dict)
     play: bool = True
+    abuse: dict | None = None  # a message sent every ABUSE_INTERVAL seconds, never waiting for its answer
 
     @property
     def speed(self) -> float | str | None:
@@ -117,6 +127,9 @@ class Probe:
                     await ws.send(json.dumps({"type": "play"}))
                 ready.set()
                 pinger = asyncio.create_task(self.ping(ws, stop, interval))
+                if self.group.abuse:
+                    abuser = asyncio.create_task(self.flood(ws, stop, self.group.abuse))
+                    pinger.add_done_callback(lambda _: abuser.cancel())
                 try:
                     while not stop.is_set():
                         try:
@@ -153,6 +166,13 @@ class Probe:
             self.error = f"{reply.get('field')}: {reply.get('message')}"
         elif kind == "pong" and self.counting and reply.get("id") in self.sent:
             self.rtts.append(time.perf_counter() - self.sent.pop(reply["id"]))
+
+    async def flood(self, ws, stop: asyncio.Event, message: dict) -> None:
+        """Send `message` every ABUSE_INTERVAL seconds (answers and refusals are read and not waited for)."""
+        text = json.dumps(message)
+        while not stop.is_set():
+            await ws.send(text)
+            await asyncio.sleep(ABUSE_INTERVAL)
 
     async def ping(self, ws, stop: asyncio.Event, interval: float) -> None:
         """Send a numbered ping every `interval` seconds."""
@@ -391,6 +411,10 @@ def main() -> None:
         default=None,
         help="classroom: 30 sessions in four groups (see above); ignores the network options",
     )
+    parser.add_argument("--abusers", type=int, default=0,
+                        help="extra sessions on the largest network that send --abuse every 50 ms (default 0)")
+    parser.add_argument("--abuse", choices=sorted(ABUSES), default="step",
+                        help="what abusers send: step n=1000, gradcheck, or epoch at batch 1 (default %(default)s)")
     parser.add_argument("--ping-interval", type=float, default=0.5, help="seconds between pings per session")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -414,6 +438,9 @@ def main() -> None:
             if value is not None
         }
         groups = [Group("all", args.sessions, config)]
+    if args.abusers > 0:
+        message, extra = ABUSES[args.abuse]
+        groups.append(Group(f"abuse_{args.abuse}", args.abusers, {**BIGGEST, **extra}, play=False, abuse=message))
     assert sum(g.sessions for g in groups) <= MAX_SESSIONS
     result = asyncio.run(load(args, groups))
     if args.json:

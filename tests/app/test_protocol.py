@@ -405,7 +405,7 @@ def test_an_engine_failure_is_reported_and_the_session_carries_on(server):
         view = server.app.state.sessions[c.hello["session"]].trainer
         real = view.grids
 
-        def broken():
+        def broken(*_):
             raise RuntimeError("grid bug")
 
         view.grids = broken
