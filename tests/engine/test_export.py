@@ -1,0 +1,175 @@
+"""The run as code: exported scripts run in a plain NumPy interpreter (a subprocess) and land on the engine's weights.
+
+What must be exact (the same values, the same arithmetic): the embedded points, features and targets, the initial
+weights, the batch order, the playground's final weights. What is compared within a float32 tolerance: the weights
+after training, because the script writes each formula plainly (x @ W + b, Adam's m̂ and v̂) where the engine folds
+biases into one matrix product and rearranges Adam's ε, so the last bits differ and training carries them along.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.activations import ACTIVATIONS
+from engine.export import FORMATS, ExportError, export, run_of
+from engine.datasets import DOMAIN
+from engine.features import FEATURES
+from engine.losses import LOSSES
+from engine.optimizers import OPTIMIZERS
+from engine.regularization import CLIP_CODE, PENALTY_CODE
+from engine.schedules import SCHEDULES
+from engine.trainer import Trainer
+
+STEPS = 40
+# |script − engine| ≤ ATOL + RTOL·|engine| per weight after STEPS steps: float32 rounding (ε ≈ 6e-8 per operation)
+# carried through 40 steps of these small networks; measured worst case is recorded in the test below.
+ATOL, RTOL = 2e-5, 2e-5
+RATES = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.05, "rmsprop": 0.005, "adam": 0.01,
+         "adamw": 0.01, "adamax": 0.01, "nadam": 0.01}  # fmt: skip
+BINARY_LOSSES = [name for name, loss in LOSSES.items() if "binary" in loss.problems]
+MATRIX_ACTIVATIONS = ("tanh", "relu", "sigmoid")
+
+DRIVER = textwrap.dedent("""
+    import contextlib, io, json, runpy, sys
+
+    import numpy as np
+
+    out = []
+    for path, steps in json.loads(sys.argv[1]):
+        with contextlib.redirect_stdout(io.StringIO()):
+            ns = runpy.run_path(path, run_name="exported")
+            start = np.concatenate([np.concatenate([w.ravel(), v]) for w, v in zip(ns["W"], ns["b"])])
+            ns["train"](steps)
+        end = np.concatenate([np.concatenate([w.ravel(), v]) for w, v in zip(ns["W"], ns["b"])])
+        playground = np.concatenate([np.concatenate([w.ravel(), v])
+                                     for w, v in zip(ns["PLAYGROUND_W"], ns["PLAYGROUND_B"])])
+        out.append({"start": start.tolist(), "end": end.tolist(), "playground": playground.tolist(),
+                    "dtype": str(ns["W"][0].dtype)})
+    print(json.dumps(out))
+""")
+
+
+def run_scripts(jobs: list[tuple[Path, int]]) -> list[dict]:
+    """Run each exported script's train(steps) in one subprocess with only NumPy: its weights before and after."""
+    done = subprocess.run([sys.executable, "-I", "-c", DRIVER, json.dumps([(str(p), n) for p, n in jobs])],
+                          capture_output=True, text=True, check=True, timeout=240)  # fmt: skip
+    return json.loads(done.stdout)
+
+
+def base(**config) -> dict:
+    """A small run: 100 points, two hidden layers, one pass of 5 batches."""
+    return {"points": 100, "layers": [4, 3], "batch_size": 10, "noise": 0.1, "seed": 3, **config}
+
+
+def check_cases(cases: list[dict], tmp_path: Path) -> list[float]:
+    """Export each config at step 0 and at step STEPS, run both, compare with the engine; the worst relative gaps."""
+    jobs, engines = [], []
+    for i, config in enumerate(cases):
+        trainer = Trainer(config)
+        at_zero = tmp_path / f"case{i}_0.py"
+        at_zero.write_text(export(run_of(trainer), "python")[1])
+        start = trainer.network.params.copy()
+        events = trainer.train(STEPS)
+        assert trainer.step == STEPS, (config, events)
+        at_n = tmp_path / f"case{i}_n.py"
+        at_n.write_text(export(run_of(trainer), "python")[1])
+        jobs += [(at_zero, 0), (at_zero, STEPS), (at_n, STEPS)]
+        engines.append((start, trainer.network.params.copy()))
+    results = run_scripts(jobs)
+    gaps = []
+    for i, (config, (start, end)) in enumerate(zip(cases, engines, strict=True)):
+        zero_idle, zero_trained, n_trained = results[3 * i : 3 * i + 3]
+        assert zero_idle["dtype"] == "float32"
+        # Exact: the embedded initial weights, at both exports, and the playground's weights at step N.
+        np.testing.assert_array_equal(np.float32(zero_idle["start"]), start)
+        np.testing.assert_array_equal(np.float32(zero_idle["end"]), start)
+        np.testing.assert_array_equal(np.float32(n_trained["start"]), start)
+        np.testing.assert_array_equal(np.float32(n_trained["playground"]), end)
+        # Within float32 tolerance: the weights after STEPS steps, from either export.
+        for got in (zero_trained["end"], n_trained["end"]):
+            got = np.float32(got)
+            np.testing.assert_allclose(got, end, rtol=RTOL, atol=ATOL, err_msg=str(config))
+            gaps.append(float(np.max(np.abs(got - end) / (ATOL + RTOL * np.abs(end)))))
+        assert not np.allclose(end, start, rtol=0, atol=1e-4), "training must have moved the weights"
+    return gaps
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_every_optimizer_activation_and_loss_reproduces(optimizer, tmp_path):
+    cases = [base(optimizer=optimizer, learning_rate=RATES[optimizer], activation=act, loss=loss)
+             for act in MATRIX_ACTIVATIONS for loss in BINARY_LOSSES]  # fmt: skip
+    assert len(cases) == 3 * 5
+    check_cases(cases, tmp_path)
+
+
+def test_penalties_clipping_schedules_and_problems_reproduce(tmp_path):
+    cases = [
+        base(regularization="l1", regularization_rate=0.01),
+        base(regularization="l2", regularization_rate=0.01),
+        base(clip={"mode": "value", "value": 0.01}, learning_rate=0.3),
+        base(clip={"mode": "norm", "value": 0.05}, learning_rate=0.3),
+        *[base(schedule={"name": name}, learning_rate=0.2) for name in SCHEDULES if name != "constant"],
+        base(schedule={"name": "step", "step_size": 7, "gamma": 0.5}, learning_rate=0.3),
+        base(schedule={"name": "cyclical", "max_lr": 0.5, "step_size": 5}),
+        base(dataset="spiral_k", classes=3, loss="softmax_ce", optimizer="adam", learning_rate=0.01),
+        *[base(dataset="multi_gauss", loss=loss, learning_rate=0.05) for loss in ("mse", "mae", "huber")],
+        base(features=list(FEATURES), activation=["leaky_relu", "elu"], leaky_slope=0.2),
+        base(activation=["gelu", "swish"]),
+        base(activation=["softplus", "linear"]),
+        base(shuffle=False, order="sorted"),
+        base(shuffle=False),
+        base(optimizer="rmsprop", optimizer_params={"momentum": 0.9, "weight_decay": 0.01}, learning_rate=0.002),
+        base(optimizer="adamw", optimizer_params={"weight_decay": 0.1}, learning_rate=0.01),
+        base(optimizer="sgd", optimizer_params={"weight_decay": 0.05}),
+        base(layers=[], loss="bce"),
+        base(dataset="blobs_k", classes=5, loss="softmax_ce", activation="elu"),
+        base(batch_size=7),  # the last batch of each pass is short
+    ]
+    check_cases(cases, tmp_path)
+
+
+def test_every_registry_entry_has_code():
+    for name, act in ACTIVATIONS.items():
+        assert act.formula and all(act.code), name
+    for name, loss in LOSSES.items():
+        assert loss.formula and loss.value and loss.grad, name
+    for name, cls in OPTIMIZERS.items():
+        rule = cls().code()
+        assert rule.formula and rule.body, name
+    for name, schedule in SCHEDULES.items():
+        assert schedule.formula and schedule.code, name
+    for name, feature in FEATURES.items():
+        assert feature.code, name
+    assert set(PENALTY_CODE) == {"l1", "l2"} and set(CLIP_CODE) == {"value", "norm"}
+
+
+def test_fragments_compute_what_the_engine_computes():
+    z = np.linspace(-4, 4, 101, dtype=np.float32).reshape(-1, 1)
+    for name, act in ACTIVATIONS.items():
+        a = act(z)
+        ns = {"np": np, "z": z, "a": a}
+        np.testing.assert_allclose(eval(act.code[0], ns), a, rtol=1e-6, atol=1e-7, err_msg=name)
+        np.testing.assert_allclose(eval(act.code[1], ns), act.grad(z, a), rtol=1e-5, atol=1e-6, err_msg=name)
+    points = np.random.default_rng(1).uniform(-6, 6, (50, 2))
+    for name, feature in FEATURES.items():
+        x, y = points[:, 0], points[:, 1]
+        expected = feature.fn(x, y)
+        got = eval(feature.code, {"np": np, "x": x, "y": y, "DOMAIN": DOMAIN})
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+def test_refuses_dropout_and_unknown_formats():
+    trainer = Trainer(base(dropout=0.2))
+    with pytest.raises(ExportError) as info:
+        run_of(trainer)
+    assert info.value.field == "dropout"
+    with pytest.raises(ExportError) as info:
+        export(run_of(Trainer(base())), "pdf")
+    assert info.value.field == "format" and all(f in info.value.message for f in FORMATS)
