@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from engine.activations import ACTIVATIONS
-from engine.export import FORMATS, ExportError, export, run_of
 from engine.datasets import DOMAIN
+from engine.export import FORMATS, ExportError, export, run_of
 from engine.features import FEATURES
 from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
