@@ -9,6 +9,7 @@ biases into one matrix product and rearranges Adam's ε, so the last bits differ
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -173,3 +174,138 @@ def test_refuses_dropout_and_unknown_formats():
     with pytest.raises(ExportError) as info:
         export(run_of(Trainer(base())), "pdf")
     assert info.value.field == "format" and all(f in info.value.message for f in FORMATS)
+
+
+NOTEBOOK_DRIVER = textwrap.dedent("""
+    import contextlib, io, json, sys
+
+    import numpy as np
+
+    notebook = json.load(open(sys.argv[1], encoding="utf-8"))
+    ns, gradcheck, ran, plots = {"__name__": "notebook"}, None, [], []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source, (tag,) = "".join(cell["source"]), cell["metadata"]["tags"]
+        if tag.startswith("plot_"):  # matplotlib is not installed here: these cells are only compiled
+            compile(source, tag, "exec")
+            plots.append(tag)
+            continue
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(source, ns)
+            if tag == "gradcheck":
+                gradcheck = ns["gradient_check"]()
+        ran.append(tag)
+    flat = lambda ws, bs: np.concatenate([np.concatenate([w.ravel(), v]) for w, v in zip(ws, bs)]).tolist()
+    print(json.dumps({"end": flat(ns["W"], ns["b"]), "playground": flat(ns["PLAYGROUND_W"], ns["PLAYGROUND_B"]),
+                      "gradcheck": gradcheck, "ran": ran, "plots": plots}))
+""")
+
+
+@pytest.mark.parametrize("config", [base(), base(optimizer="nadam", learning_rate=0.01, activation="relu",
+                                                 loss="softmax_ce", schedule={"name": "cosine", "t_max": 50})])
+def test_the_notebook_runs_cell_by_cell_to_the_same_numbers(config, tmp_path):
+    trainer = Trainer(config)
+    trainer.train(STEPS)
+    name, text = export(run_of(trainer), "notebook")
+    assert name.endswith(".ipynb")
+    notebook = json.loads(text)
+    assert notebook["nbformat"] == 4
+    cells = notebook["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert all(cells[cells.index(c) - 1]["cell_type"] == "markdown" for c in code[1:]), "a text before each cell"
+    path = tmp_path / name
+    path.write_text(text)
+    done = subprocess.run([sys.executable, "-I", "-c", NOTEBOOK_DRIVER, str(path)], capture_output=True, text=True,
+                          check=True, timeout=120)  # fmt: skip
+    result = json.loads(done.stdout)
+    assert result["ran"] == ["imports", "data", "network", "forward", "backward", "gradcheck", "update", "train",
+                             "compare", "run"]  # fmt: skip
+    assert result["plots"] == ["plot_data", "plot_boundary"]
+    np.testing.assert_array_equal(np.float32(result["playground"]), trainer.network.params)
+    np.testing.assert_allclose(np.float32(result["end"]), trainer.network.params, rtol=RTOL, atol=ATOL)
+    assert len(result["gradcheck"]) == len(trainer.network.W) and max(result["gradcheck"]) < 1e-6
+
+
+def saved_run(trainer: Trainer) -> dict:
+    """What the page's "Save run" writes (static/js/files.js exportRun)."""
+    return {"format": "backprop-playground-run", "version": 1, "config": {**trainer.config, "speed": "max", "fps": 60},
+            "step": trainer.step, "epoch": trainer.epoch, "params": trainer.network.params.astype(float).tolist()}
+
+
+def test_the_command_line_exports_a_saved_run(tmp_path):
+    trainer = Trainer(base(optimizer="momentum", learning_rate=0.05))
+    trainer.train(STEPS)
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps(saved_run(trainer)))
+    out = tmp_path / "run.py"
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-m", "engine.export", str(saved), "-o", str(out)], cwd=root, check=True,
+                   timeout=60)  # fmt: skip
+    (result,) = run_scripts([(out, STEPS)])
+    np.testing.assert_array_equal(np.float32(result["playground"]), trainer.network.params)
+    np.testing.assert_allclose(np.float32(result["end"]), trainer.network.params, rtol=RTOL, atol=ATOL)
+    printed = subprocess.run([sys.executable, "-I", str(out), "--steps", str(STEPS + 10)], capture_output=True,
+                             text=True, check=True, timeout=60).stdout  # fmt: skip
+    assert f"step {STEPS + 10:6d}" in printed and f"the playground had trained {STEPS} steps" in printed
+    saved.write_text(json.dumps({"config": {"optimizer": "lbfgs"}, "params": []}))
+    failed = subprocess.run([sys.executable, "-m", "engine.export", str(saved)], cwd=root, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert failed.returncode == 2 and "optimizer" in failed.stderr
+
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ({"layers": [4, 2], "activation": "tanh", "optimizer": "sgd", "learning_rate": 0.1}, 1000)
+FINAL_BLOCK = re.compile(r"PLAYGROUND_W = \[\n.*?\n\]\nPLAYGROUND_B = \[\n.*?\n\]\n", re.S)
+DATA_LINE = re.compile(r"^\s+(\[|np\.array\(\[|\], np\.float32\),|np\.zeros\()")
+
+
+def test_the_docs_example_is_what_the_exporter_writes_and_reads_well(tmp_path):
+    config, steps = EXAMPLE
+    trainer = Trainer(config)
+    trainer.train(steps)
+    text = export(run_of(trainer), "python")[1]
+    path = ROOT / "docs" / "example-run.py"
+    on_disk = path.read_text()
+    # The playground's final weights carry this CPU's float32 rounding: compared by value, the rest as text.
+    assert FINAL_BLOCK.sub("", on_disk) == FINAL_BLOCK.sub("", text), "regenerate docs/example-run.py"
+    final = {}
+    exec(FINAL_BLOCK.search(on_disk).group(0), {"np": np}, final)
+    flat = np.concatenate([np.concatenate([w.ravel(), v]) for w, v in zip(final["PLAYGROUND_W"], final["PLAYGROUND_B"],
+                                                                           strict=True)])  # fmt: skip
+    np.testing.assert_allclose(flat, trainer.network.params, rtol=RTOL, atol=ATOL)
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(path)], capture_output=True,
+                          text=True, cwd=ROOT)  # fmt: skip
+    assert lint.returncode == 0, lint.stdout
+    program = [line for line in on_disk.splitlines() if line.strip() and not DATA_LINE.match(line)]
+    assert len(program) <= 150, len(program)
+    for name in re.findall(r"^def (\w+)\(", on_disk, re.M):
+        assert len(re.findall(rf"\b{name}\b", on_disk)) > 1, f"{name} is never used"
+    assert "momentum" not in on_disk.lower() and "adam" not in on_disk.lower()  # only the pieces this run uses
+
+
+def readme_predict() -> str:
+    """The README's `predict` snippet, without its last line (the example call)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    (snippet,) = [b for b in blocks if "def predict(model" in b]
+    return snippet.rstrip("\n").rsplit("\n", 1)[0]
+
+
+@pytest.mark.parametrize("config", [base(), base(activation="relu", loss="bce"),
+                                    base(dataset="spiral_k", classes=3, loss="softmax_ce", activation="sigmoid"),
+                                    base(dataset="plane", features=["x1", "x2", "x1_x2", "x2_sq"])])
+def test_the_readme_predict_reads_an_exported_model(config, tmp_path):
+    trainer = Trainer(config)
+    trainer.train(STEPS)
+    name, text = export(run_of(trainer), "model")
+    (tmp_path / name).write_text(text)
+    snippet = readme_predict()
+    assert len(snippet.splitlines()) <= 20
+    points = trainer.data.test_points
+    call = f"predict(json.load(open({name!r})), np.array({points.tolist()}))"
+    program = snippet + f"\nprint(json.dumps({call}.tolist()))\n"
+    done = subprocess.run([sys.executable, "-I", "-c", program], capture_output=True, text=True, check=True,
+                          cwd=tmp_path, timeout=60)  # fmt: skip
+    x = trainer.data.inputs(trainer.config["features"])[1]
+    expected = trainer.loss.predict(trainer.network.forward(x).copy())
+    np.testing.assert_allclose(np.array(json.loads(done.stdout)), expected, rtol=1e-4, atol=1e-5)
