@@ -1,6 +1,7 @@
 // Wires the widgets together; draws nothing itself.
 import { Charts } from "./charts.js";
 import { Controls } from "./controls.js";
+import { ExportCode } from "./export-code.js";
 import { GradientCheck } from "./gradcheck.js";
 import { bindKeys } from "./keyboard.js";
 import { Heatmap } from "./heatmap.js";
@@ -88,6 +89,7 @@ playground.probe = {
   benchmark: (n = 200) => loop.benchmark(n),
 };
 const gradcheck = new GradientCheck($("#tools"), { send });
+const exportCode = new ExportCode($("#tools"), { send });
 const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {
@@ -110,9 +112,10 @@ function receive(message) {
     case "layout": return layout(message);
     case "data": return data(message);
     case "event": return event(message);
-    case "error": return files.answer(message) || resume.answer(message) || error(message);
+    case "error": return files.answer(message) || resume.answer(message) || exportCode.refused(message) || error(message);
     case "gradcheck": playground.gradcheck = message; return gradcheck.show(message);
     case "csv": return files.csv(message);
+    case "export": return exportCode.show(message);
     case "claim": playground.claim = message; return presets.claim(message);
     default: return undefined;
   }
