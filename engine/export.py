@@ -28,7 +28,7 @@ from engine.losses import SOFTMAX_CODE, BoundLoss
 from engine.optimizers import make_optimizer
 from engine.regularization import CLIP_CODE, PENALTY_CODE
 from engine.schedules import SCHEDULES
-from engine.trainer import SHUFFLE_STREAM, Trainer
+from engine.trainer import DROPOUT_STREAM, SHUFFLE_STREAM, Trainer
 
 FORMATS = {"python": "backprop-run.py", "notebook": "backprop-run.ipynb", "model": "backprop-model.json"}
 MODEL_FORMAT = "backprop-playground-model"
@@ -70,8 +70,6 @@ def layers(trainer: Trainer, params: np.ndarray | None = None) -> Layers:
 def run_of(trainer: Trainer, params: np.ndarray | None = None, steps: int | None = None) -> Run:
     """The trainer's run: its config, data and loss, the seed's weights for its network, and its weights now."""
     c = trainer.config
-    if any(c["dropout"]) if isinstance(c["dropout"], list) else c["dropout"]:
-        raise ExportError("dropout", "a run with dropout cannot be exported yet: set dropout to 0")
     start = Trainer(c, trainer.limits)  # the same seed draws the same weights for the same network
     if start.network.sizes != trainer.network.sizes:
         raise ExportError("layers", "the network no longer matches what its settings draw: reset it first")
@@ -162,35 +160,77 @@ def pieces(run: Run) -> dict[str, tuple[str, str]]:
         + "W = [\n" + "".join(f"    {array32(W, '    ')},\n" for W, _ in run.initial) + "]\n"
         + "b = [\n" + "".join(f"    {array32(b, '    ')},\n" for _, b in run.initial) + "]\n",
     )
-    out["forward"] = (
-        "Forward: each layer computes z = a_prev·W + b and, if hidden, a = f(z); the output layer's z is the logit.",
-        "def forward(x):\n"
-        '    """Every layer\'s z and every layer\'s input a for a batch x (n, inputs); the last z is the output."""\n'
-        "    zs, acts = [], [x]\n"
-        "    for layer in range(len(W)):\n"
-        "        z = acts[-1] @ W[layer] + b[layer]  # (n, fan_out)\n"
-        "        zs.append(z)\n"
-        "        if layer < len(W) - 1:\n"
-        "            acts.append(ACTIVATION[layer](z))\n"
-        "    return zs, acts\n\n\n" + loss_code(loss),
-    )
-    out["backward"] = (
-        "Backward: the chain rule from the output's δ = ∂L/∂z down, one layer at a time.",
-        "def backward(zs, acts, delta):\n"
-        '    """∂L/∂W and ∂L/∂b of every layer from δ = ∂L/∂z at the output, last layer first (the chain rule):\n'
-        "    ∂L/∂W = a_prevᵀ·δ and ∂L/∂b = Σ δ over the batch; the layer below gets δ_prev = (δ·Wᵀ) ⊙ f′(z_prev).\n"
-        '    """\n'
-        "    dW, db = [None] * len(W), [None] * len(W)\n"
-        "    for layer in reversed(range(len(W))):\n"
-        "        dW[layer] = acts[layer].T @ delta  # (fan_in, fan_out)\n"
-        "        db[layer] = delta.sum(axis=0)  # (fan_out,)\n"
-        "        if layer:\n"
-        "            delta = (delta @ W[layer].T) * DERIVATIVE[layer - 1](zs[layer - 1], acts[layer])\n"
-        "    return dW, db\n",
-    )
+    out["forward"] = forward_piece(run, loss_code(loss))
+    out["backward"] = backward_piece(run)
     out["update"] = update_piece(run)
     out["train"] = train_piece(run)
     return out
+
+
+def dropout_rates(run: Run) -> list[float] | None:
+    """The dropout rate of each hidden layer, or None when the run has no dropout."""
+    rates, hidden = run.config["dropout"], len(run.sizes) - 2
+    rates = [float(r) for r in rates] if isinstance(rates, list) else [float(rates)] * hidden
+    return rates if any(rates) else None
+
+
+def forward_piece(run: Run, loss: str) -> tuple[str, str]:
+    """forward(x), with inverted dropout while training when the run has it; then the loss."""
+    text = "Forward: each layer computes z = a_prev·W + b and, if hidden, a = f(z); the output layer's z is the logit."
+    rates = dropout_rates(run)
+    if rates is None:
+        return text, (
+            "def forward(x):\n"
+            + docstring("Every layer's z and every layer's input a for a batch x (n, inputs); the last z is the output")
+            + "    zs, acts = [], [x]\n"
+            "    for layer in range(len(W)):\n"
+            "        z = acts[-1] @ W[layer] + b[layer]  # (n, fan_out)\n"
+            "        zs.append(z)\n"
+            "        if layer < len(W) - 1:\n"
+            "            acts.append(ACTIVATION[layer](z))\n"
+            "    return zs, acts\n\n\n" + loss
+        )
+    text += (" While training, inverted dropout keeps each hidden unit with probability 1 − p and scales it by "
+             "1/(1 − p), drawn from the playground's own dropout stream, so the same units drop.")  # fmt: skip
+    return text, (
+        f"DROPOUT = [{', '.join(map(repr, rates))}]  # p, the share of each hidden layer's units dropped in training\n"
+        f"\n\ndef forward(x, rng=None):\n"
+        + docstring("Every layer's z, its input a and the dropout mask on a (ones when not training, rng None); "
+                    "the last z is the output.")
+        + "    zs, acts, masks = [], [x], [np.ones_like(x)]\n"
+        "    for layer in range(len(W)):\n"
+        "        z = (acts[-1] * masks[-1]) @ W[layer] + b[layer]  # (n, fan_out)\n"
+        "        zs.append(z)\n"
+        "        if layer < len(W) - 1:\n"
+        "            acts.append(ACTIVATION[layer](z))\n"
+        "            keep = 1 - DROPOUT[layer]\n"
+        "            if rng is None or keep == 1:\n"
+        "                masks.append(np.ones_like(z))\n"
+        "            else:  # kept with probability keep, then scaled by 1/keep\n"
+        "                masks.append((rng.random(z.shape, dtype=np.float32) < keep).astype(np.float32) * (1 / keep))\n"
+        "    return zs, acts, masks\n\n\n" + loss
+    )
+
+
+def backward_piece(run: Run) -> tuple[str, str]:
+    """backward(): the chain rule, through the dropout masks when the run has them."""
+    mask, masked = ("", "acts[layer]") if dropout_rates(run) is None else (", masks", "(acts[layer] * masks[layer])")
+    return (
+        "Backward: the chain rule from the output's δ = ∂L/∂z down, one layer at a time.",
+        f"def backward(zs, acts{mask}, delta):\n"
+        '    """∂L/∂W and ∂L/∂b of every layer from δ = ∂L/∂z at the output, last layer first (the chain rule):\n'
+        "    ∂L/∂W = a_prevᵀ·δ and ∂L/∂b = Σ δ over the batch; the layer below gets δ_prev = (δ·Wᵀ) ⊙ f′(z_prev)"
+        + (".\n" if not mask else ",\n    times the dropout mask that multiplied a_prev.\n")
+        + '    """\n'
+        "    dW, db = [None] * len(W), [None] * len(W)\n"
+        "    for layer in reversed(range(len(W))):\n"
+        f"        dW[layer] = {masked}.T @ delta  # (fan_in, fan_out)\n"
+        "        db[layer] = delta.sum(axis=0)  # (fan_out,)\n"
+        "        if layer:\n"
+        f"            delta = (delta @ W[layer].T){' * masks[layer]' if mask else ''} * "
+        "DERIVATIVE[layer - 1](zs[layer - 1], acts[layer])\n"
+        "    return dW, db\n",
+    )
 
 
 def activation_code(run: Run, name: str) -> str:
@@ -279,7 +319,12 @@ def update_piece(run: Run) -> tuple[str, str]:
         code += (f'\n\ndef new_state(params):\n    """The optimizer\'s memory of every array: {names}."""\n'
                  + "".join(f"    {name} = [{init} for p in params]\n" for name, init in rule.state.items())
                  + f"    return [{names}]\n")  # fmt: skip
-    lines = ["zs, acts = forward(x)", "loss, delta = loss_and_delta(zs[-1], y)", "dW, db = backward(zs, acts, delta)"]
+    if dropout_rates(run) is None:
+        lines = ["zs, acts = forward(x)", "loss, delta = loss_and_delta(zs[-1], y)",
+                 "dW, db = backward(zs, acts, delta)"]  # fmt: skip
+    else:
+        lines = ["zs, acts, masks = forward(x, rng)", "loss, delta = loss_and_delta(zs[-1], y)",
+                 "dW, db = backward(zs, acts, masks, delta)"]  # fmt: skip
     if reg != "none":
         formula, value, grad = PENALTY_CODE[reg]
         lines += [f"# {formula} (weights only, not biases)",
@@ -292,7 +337,8 @@ def update_piece(run: Run) -> tuple[str, str]:
     lr = "LEARNING_RATE" if constant else "learning_rate(t - 1)"
     lines += [f"update({args.replace('params', '[*W, *b]').replace('lr', lr)})", "return loss"]
     has_state, needs_t = signature(run)
-    step_args = ", ".join(["x", "y", *(["state"] if has_state else []), *(["t"] if needs_t else [])])
+    step_args = ", ".join(["x", "y", *(["state"] if has_state else []), *(["t"] if needs_t else []),
+                           *(["rng"] if dropout_rates(run) else [])])  # fmt: skip
     code += (f"\n\ndef train_step({step_args}):\n"
              '    """One mini-batch: forward, loss, backward, then the update of W and b in place."""\n'
              + "".join(f"    {line}\n" for line in lines))  # fmt: skip
@@ -306,18 +352,20 @@ def train_piece(run: Run) -> tuple[str, str]:
     """The batch order and the training loop."""
     c = run.config
     has_state, needs_t = signature(run)
-    step_args = ", ".join(["x[rows]", "y[rows]", *(["state"] if has_state else []), *(["t"] if needs_t else [])])
+    dropout = dropout_rates(run) is not None
+    step_args = ", ".join(["x[rows]", "y[rows]", *(["state"] if has_state else []), *(["t"] if needs_t else []),
+                           *(["dropout_rng"] if dropout else [])])  # fmt: skip
     if c["shuffle"]:
         order_doc = ("each pass a fresh permutation from the playground's own shuffle stream, NumPy's default "
                      f"generator from SeedSequence(SEED, spawn_key=({SHUFFLE_STREAM},)), so in the playground's order")
         setup = f"    rng = np.random.default_rng(np.random.SeedSequence(SEED, spawn_key=({SHUFFLE_STREAM},)))\n"
         order = "rng.permutation(n)"
-        head = f"SEED = {c['seed']}\n"
     elif c["order"] == "sorted":
-        order_doc, setup, head = "every pass in the same order, sorted by label", "", ""
+        order_doc, setup = "every pass in the same order, sorted by label", ""
         order = 'np.argsort(TRAIN[:, 2], kind="stable")'
     else:
-        order_doc, setup, head, order = "every pass in the points' stored order", "", "", "np.arange(n)"
+        order_doc, setup, order = "every pass in the points' stored order", "", "np.arange(n)"
+    head = f"SEED = {c['seed']}\n" if c["shuffle"] or dropout else ""
     code = (
         head + f"STEPS = {run.steps}  # the steps the playground had trained\nBATCH_SIZE = {c['batch_size']}\n\n\n"
         "def batches(n):\n"
@@ -337,6 +385,8 @@ def train_piece(run: Run) -> tuple[str, str]:
         '    """Train W and b in place for `steps` steps, printing the losses every so often."""\n'
         "    x, y = features(TRAIN), targets(TRAIN[:, 2])\n"
         + ("    state = new_state([*W, *b])\n" if has_state else "")
+        + (f"    dropout_rng = np.random.default_rng(np.random.SeedSequence(SEED, spawn_key=({DROPOUT_STREAM},)))\n"
+           if dropout else "")
         + "    report_every = report_every or max(1, steps // 10)\n"
         "    for t, rows in zip(range(1, steps + 1), batches(len(x)), strict=False):\n"
         f"        loss = train_step({step_args})\n"
@@ -412,7 +462,8 @@ def script(run: Run) -> str:
 
 
 def docstring(text: str, indent: str = "    ") -> str:
-    """A docstring line (or lines, wrapped within WIDTH) at an indent."""
+    """A docstring line (or lines, wrapped within WIDTH) at an indent; a full stop ends it."""
+    text = text if text.endswith(".") else text + "."
     one = f'{indent}"""{text}"""\n'
     if len(one) <= WIDTH:
         return one
@@ -489,9 +540,13 @@ NOTEBOOK_EXTRA = {
 def notebook(run: Run) -> str:
     """The same program as a Jupyter notebook (nbformat 4 JSON): a short text before each cell."""
     parts = pieces(run)
+    gradcheck_text, gradcheck = NOTEBOOK_EXTRA["gradcheck"]
+    if dropout_rates(run) is not None:  # checked without dropout: forward without rng gives masks of ones
+        gradcheck = gradcheck.replace("zs, acts = forward(x)", "zs, acts, masks = forward(x)").replace(
+            "backward(zs, acts, ", "backward(zs, acts, masks, ")
     order = [("data", parts["data"]), ("plot_data", NOTEBOOK_EXTRA["plot_data"]), ("network", parts["network"]),
              ("forward", parts["forward"]), ("backward", parts["backward"]),
-             ("gradcheck", NOTEBOOK_EXTRA["gradcheck"]), ("update", parts["update"]), ("train", parts["train"]),
+             ("gradcheck", (gradcheck_text, gradcheck)), ("update", parts["update"]), ("train", parts["train"]),
              ("compare", ("The weights the playground had, to compare with.", playground_code(run) + "\n\n"
                           + distance_code())),
              ("run", NOTEBOOK_EXTRA["run"]), ("plot_boundary", NOTEBOOK_EXTRA["plot_boundary"])]  # fmt: skip

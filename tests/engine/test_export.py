@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 import subprocess
 import sys
 import textwrap
@@ -132,6 +133,8 @@ def test_penalties_clipping_schedules_and_problems_reproduce(tmp_path):
         base(layers=[], loss="bce"),
         base(dataset="blobs_k", classes=5, loss="softmax_ce", activation="elu"),
         base(batch_size=7),  # the last batch of each pass is short
+        base(dropout=0.2),
+        base(dropout=[0.0, 0.3], optimizer="adam", learning_rate=0.01, shuffle=False, activation="relu"),
     ]
     check_cases(cases, tmp_path)
 
@@ -166,11 +169,7 @@ def test_fragments_compute_what_the_engine_computes():
         np.testing.assert_array_equal(got, expected, err_msg=name)
 
 
-def test_refuses_dropout_and_unknown_formats():
-    trainer = Trainer(base(dropout=0.2))
-    with pytest.raises(ExportError) as info:
-        run_of(trainer)
-    assert info.value.field == "dropout"
+def test_refuses_unknown_formats():
     with pytest.raises(ExportError) as info:
         export(run_of(Trainer(base())), "pdf")
     assert info.value.field == "format" and all(f in info.value.message for f in FORMATS)
@@ -203,7 +202,8 @@ NOTEBOOK_DRIVER = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("config", [base(), base(optimizer="nadam", learning_rate=0.01, activation="relu",
-                                                 loss="softmax_ce", schedule={"name": "cosine", "t_max": 50})])
+                                                 loss="softmax_ce", schedule={"name": "cosine", "t_max": 50}),
+                                    base(dropout=[0.2, 0.1], loss="bce")])
 def test_the_notebook_runs_cell_by_cell_to_the_same_numbers(config, tmp_path):
     trainer = Trainer(config)
     trainer.train(STEPS)
@@ -309,3 +309,25 @@ def test_the_readme_predict_reads_an_exported_model(config, tmp_path):
     x = trainer.data.inputs(trainer.config["features"])[1]
     expected = trainer.loss.predict(trainer.network.forward(x).copy())
     np.testing.assert_allclose(np.array(json.loads(done.stdout)), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("config", [base(batch_size=7), base(shuffle=False, order="sorted"), base(shuffle=False),
+                                    base(dataset="spiral_k", classes=3, loss="softmax_ce"), base(dataset="plane")])
+def test_data_targets_and_batch_order_are_the_engines_bit_for_bit(config, tmp_path):
+    trainer = Trainer(config)
+    path = tmp_path / "run.py"
+    path.write_text(export(run_of(trainer), "python")[1])
+    script = runpy.run_path(str(path), run_name="exported")
+    x_train, x_test = trainer.data.inputs(trainer.config["features"])
+    x = script["features"](script["TRAIN"])
+    assert x.dtype == np.float32 and x.tobytes() == x_train.tobytes()
+    assert script["features"](script["TEST"]).tobytes() == x_test.tobytes()
+    y = script["targets"](script["TRAIN"][:, 2])
+    assert y.tobytes() == trainer.loss.encode(trainer.data.train_labels).tobytes()
+    batches = script["batches"](len(x))
+    n_batches = -(-len(x) // trainer.config["batch_size"])
+    for _ in range(2 * n_batches):  # two passes: the second permutation too
+        rows = next(batches)
+        trainer.train(1)
+        start = trainer._cursor - len(rows)  # the rows the engine's last step trained on
+        assert x[rows].tobytes() == trainer._x_epoch[start : trainer._cursor].tobytes()
