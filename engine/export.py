@@ -70,6 +70,8 @@ def layers(trainer: Trainer, params: np.ndarray | None = None) -> Layers:
 def run_of(trainer: Trainer, params: np.ndarray | None = None, steps: int | None = None) -> Run:
     """The trainer's run: its config, data and loss, the seed's weights for its network, and its weights now."""
     c = trainer.config
+    if not len(trainer.data.train_labels):
+        raise ExportError("points", "there are no training points to export: add some or regenerate the data")
     start = Trainer(c, trainer.limits)  # the same seed draws the same weights for the same network
     if start.network.sizes != trainer.network.sizes:
         raise ExportError("layers", "the network no longer matches what its settings draw: reset it first")
@@ -137,7 +139,7 @@ def pieces(run: Run) -> dict[str, tuple[str, str]]:
     out = {}
     points = run.data
     out["data"] = (
-        f"The data: {DATASETS[c['dataset']].title if c['dataset'] in DATASETS else c['dataset']}, "
+        f"The data: {DATASETS[c['dataset']].title}, "
         f"{len(points.train_labels)} training and {len(points.test_labels)} test points, each (x, y, label) in the "
         f"square ±{DOMAIN:g}. The network sees the features {', '.join(names)}, each scaled into [−1, 1].",
         f"TRAIN = {point_rows(points.train_points, points.train_labels)}\n"
@@ -155,8 +157,8 @@ def pieces(run: Run) -> dict[str, tuple[str, str]]:
         f"The network {desc}: hidden layers {act_text}; the output z goes through {loss.output} in the loss. "
         f"Its weights at step 0 are the playground's {c['init']} draw from seed {c['seed']}, float32 as there.",
         "".join(activation_code(run, a) for a in dict.fromkeys(acts))
-        + (f"ACTIVATION = [{', '.join(acts)}]  # per hidden layer\n"
-           f"DERIVATIVE = [{', '.join(a + '_prime' for a in acts)}]\n" if acts else "")
+        + f"ACTIVATION = [{', '.join(acts)}]  # per hidden layer\n"
+        f"DERIVATIVE = [{', '.join(a + '_prime' for a in acts)}]\n"
         + "W = [\n" + "".join(f"    {array32(W, '    ')},\n" for W, _ in run.initial) + "]\n"
         + "b = [\n" + "".join(f"    {array32(b, '    ')},\n" for _, b in run.initial) + "]\n",
     )
@@ -482,7 +484,7 @@ def text_comment(text: str, prefix: str = "# ") -> str:
 
 
 NOTEBOOK_EXTRA = {
-    "plot_data": ("A plot of the data: training points filled, test points hollow.",
+    "plot_data": ("A plot of the data: the training points, and the test points faded.",
                   "import matplotlib.pyplot as plt\n\n"
                   "fig, ax = plt.subplots(figsize=(5, 5))\n"
                   "ax.scatter(TRAIN[:, 0], TRAIN[:, 1], c=TRAIN[:, 2], cmap='coolwarm', s=12)\n"
@@ -550,20 +552,21 @@ def notebook(run: Run) -> str:
              ("compare", ("The weights the playground had, to compare with.", playground_code(run) + "\n\n"
                           + distance_code())),
              ("run", NOTEBOOK_EXTRA["run"]), ("plot_boundary", NOTEBOOK_EXTRA["plot_boundary"])]  # fmt: skip
-    cells = [markdown(f"# Backprop Playground: the run as code\n\n{title(run).capitalize()}, exported at step "
-                      f"{run.steps}. Run the cells in order; only NumPy is needed, and matplotlib for the plots."),
+    heading = (f"# Backprop Playground: the run as code\n\n{title(run).capitalize()}, exported at step {run.steps}. "
+               "Run the cells in order; only NumPy is needed, and matplotlib for the plots.")
+    cells = [markdown(heading, "title"),
              code_cell(("import math\n\n" if "math." in parts["update"][1] else "") + "import numpy as np\n",
                        "imports")]  # fmt: skip
     for name, (text, code) in order:
-        cells += [markdown(text), code_cell(code, name)]
+        cells += [markdown(text, name), code_cell(code, name)]
     return json.dumps({"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                        "language": "python"}, "language_info": {"name": "python"}}, "nbformat": 4,
                        "nbformat_minor": 5}, indent=1, ensure_ascii=False) + "\n"  # fmt: skip
 
 
-def markdown(text: str) -> dict[str, Any]:
-    """A markdown cell."""
-    return {"cell_type": "markdown", "id": f"text-{abs(hash(text)) % 10**8}", "metadata": {},
+def markdown(text: str, name: str) -> dict[str, Any]:
+    """A markdown cell, named for the code cell it introduces."""
+    return {"cell_type": "markdown", "id": f"{name}-text", "metadata": {},
             "source": text.splitlines(keepends=True)}  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from engine.regularization import CLIP_CODE, PENALTY_CODE
 from engine.schedules import SCHEDULES
 from engine.trainer import Trainer
 
+ROOT = Path(__file__).resolve().parents[2]
 STEPS = 40
 # |script − engine| ≤ ATOL + RTOL·|engine| per weight after STEPS steps: float32 rounding (ε ≈ 6e-8 per operation)
 # carried through 40 steps of these small networks; measured worst case is recorded in the test below.
@@ -85,6 +86,13 @@ def check_cases(cases: list[dict], tmp_path: Path) -> list[float]:
         jobs += [(at_zero, 0), (at_zero, STEPS), (at_n, STEPS)]
         engines.append((start, trainer.network.params.copy()))
     results = run_scripts(jobs)
+    paths = sorted({str(path) for path, _ in jobs})
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--config",
+                           str(ROOT / "pyproject.toml"), *paths], capture_output=True, text=True)  # fmt: skip
+    assert lint.returncode == 0, lint.stdout  # every exported script is ruff-clean, like docs/example-run.py
+    for path in paths:  # and needs nothing but NumPy and the standard library's argparse and math
+        imports = set(re.findall(r"^(?:import|from) (\w+)", Path(path).read_text(), re.M))
+        assert imports <= {"argparse", "math", "numpy"}, (path, imports)
     gaps = []
     for i, (config, (start, end)) in enumerate(zip(cases, engines, strict=True)):
         zero_idle, zero_trained, n_trained = results[3 * i : 3 * i + 3]
@@ -169,10 +177,15 @@ def test_fragments_compute_what_the_engine_computes():
         np.testing.assert_array_equal(got, expected, err_msg=name)
 
 
-def test_refuses_unknown_formats():
+def test_refuses_unknown_formats_and_a_run_without_training_points():
+    trainer = Trainer(base())
     with pytest.raises(ExportError) as info:
-        export(run_of(Trainer(base())), "pdf")
+        export(run_of(trainer), "pdf")
     assert info.value.field == "format" and all(f in info.value.message for f in FORMATS)
+    trainer.erase_points(0.0, 0.0, 100.0)
+    with pytest.raises(ExportError) as info:
+        run_of(trainer)
+    assert info.value.field == "points"
 
 
 NOTEBOOK_DRIVER = textwrap.dedent("""
@@ -254,7 +267,6 @@ def test_the_command_line_exports_a_saved_run(tmp_path):
     assert failed.returncode == 2 and "optimizer" in failed.stderr
 
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ({"layers": [4, 2], "activation": "tanh", "optimizer": "sgd", "learning_rate": 0.1}, 1000)
 FINAL_BLOCK = re.compile(r"PLAYGROUND_W = \[\n.*?\n\]\nPLAYGROUND_B = \[\n.*?\n\]\n", re.S)
 DATA_LINE = re.compile(r"^\s+(\[|np\.array\(\[|\], np\.float32\),|np\.zeros\()")
