@@ -7,10 +7,12 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from engine.export import FORMATS
 from tests.app.test_protocol import Client
 from tests.engine.test_export import ATOL, RTOL, run_scripts
 
@@ -55,3 +57,11 @@ def test_notebook_and_model_formats_and_an_unknown_one(server):
         assert all(name in error["message"] for name in ("python", "notebook", "model"))
         c.send(type="ping", id="alive")
         assert c.json("pong")["id"] == "alive"
+
+
+def test_the_protocol_doc_names_every_export_format_and_file():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    (request,) = [line for line in doc.splitlines() if line.startswith("| `export_code` |")]
+    (answer,) = [line for line in doc.splitlines() if line.startswith("| `export` |")]
+    for fmt, filename in FORMATS.items():
+        assert f'`"{fmt}"`' in request and f"`{filename}`" in answer
