@@ -17,7 +17,7 @@ def download(pg: Playground, button: str):
     return info.value.suggested_filename, open(path, encoding="utf-8").read()
 
 
-def test_the_export_buttons_download_the_run_as_code(playground):
+def test_the_export_buttons_download_the_run_as_code(playground, artifacts):
     pg = playground.open()
     pg.page.click("#step")
     pg.wait("__playground.step >= 1")
@@ -39,6 +39,7 @@ def test_the_export_buttons_download_the_run_as_code(playground):
     flat = np.concatenate([np.concatenate([np.ravel(w), b]) for w, b in zip(model["W"], model["b"], strict=True)])
     assert flat.tolist() == pg.get("__playground.lastParams")
     pg.wait("document.querySelector('#export-code-result').textContent.includes('backprop-model.json')")
+    pg.page.locator("[data-name='export-code']").screenshot(path=str(artifacts / "export-code.png"))
 
 
 def test_a_refused_export_is_explained_beside_the_buttons(playground):
