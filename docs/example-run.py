@@ -335,7 +335,9 @@ def loss_and_delta(z, y):
     n = len(z)
     y_hat = predict(z)
     r = y_hat - y
-    return 0.5 * np.sum(r * r) / n, r / n * (1 - y_hat * y_hat)  # ∂L/∂ŷ · f′(z)
+    loss = 0.5 * np.sum(r * r) / n
+    delta = r / n * (1 - y_hat * y_hat)  # ∂L/∂ŷ · f′(z)
+    return loss, delta
 
 
 # Backward: the chain rule from the output's δ = ∂L/∂z down, one layer at a time.

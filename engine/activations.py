@@ -20,7 +20,8 @@ class Activation:
     """f(z) and f'(z): `fn(z, out)` writes a into out; `deriv(z, a, out)` writes f'(z) into out (out is never z).
 
     `formula` and `code` are the same function for an exported run (engine.export): the formula in words, and two
-    plain NumPy expressions, f(z) of `z` and f'(z) of `z` and `a` = f(z).
+    plain NumPy fragments, f(z) of `z` and f'(z) of `z` and `a` = f(z): an expression, or statements and then the
+    expression on the last line.
     """
 
     name: str
@@ -169,8 +170,8 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("gelu", _gelu, _gelu_d,
                    "f(z) = ½z·(1 + tanh(u)), u = √(2/π)·(z + 0.044715·z³); f′(z) = ½(1 + tanh u) + ½z·(1 − tanh²u)·u′",
                    (f"0.5 * z * (1 + np.tanh({_GELU_C!r} * (z + {_GELU_K!r} * z**3)))",
-                    f"0.5 * (1 + (t := np.tanh({_GELU_C!r} * (z + {_GELU_K!r} * z**3)))) + 0.5 * z * (1 - t * t) * "
-                    f"{_GELU_C!r} * (1 + {3 * _GELU_K!r} * z * z)")),
+                    f"t = np.tanh({_GELU_C!r} * (z + {_GELU_K!r} * z**3))\n"
+                    f"0.5 * (1 + t) + 0.5 * z * (1 - t * t) * {_GELU_C!r} * (1 + {3 * _GELU_K!r} * z * z)")),
         Activation("swish", _swish, _swish_d, "f(z) = z·σ(z); f′(z) = a + σ(z)·(1 − a)",
                    ("z * (0.5 + 0.5 * np.tanh(0.5 * z))", "a + (0.5 + 0.5 * np.tanh(0.5 * z)) * (1 - a)")),
     )

@@ -123,6 +123,28 @@ def number(value: float) -> str:
     return str(value) if isinstance(value, int) else repr(float(value))
 
 
+def columns(codes: list[str]) -> str:
+    """The return line of features(): the columns stacked as float32, wrapped within WIDTH."""
+    one = f"    return np.column_stack([{', '.join(codes)}]).astype(np.float32)\n"
+    if len(one) <= WIDTH:
+        return one
+    return f"    return np.column_stack([\n        {wrap(codes, '        ')},\n    ]).astype(np.float32)\n"
+
+
+def returning(fragment: str, indent: str = "    ") -> str:
+    """A registry fragment as a function body: its statements, then `return` its last line."""
+    *statements, value = fragment.split("\n")
+    return "".join(f"{indent}{line}\n" for line in statements) + f"{indent}return {value}\n"
+
+
+def listing(name: str, items: list[str], comment: str = "") -> str:
+    """NAME = [items] within WIDTH, one line when it fits."""
+    one = f"{name} = [{', '.join(items)}]" + (f"  # {comment}" if comment else "")
+    if len(one) <= WIDTH:
+        return one + "\n"
+    return f"{name} = [" + (f"  # {comment}" if comment else "") + "\n    " + wrap(items, "    ") + ",\n]\n"
+
+
 def constants(names: dict[str, Any], code: str) -> str:
     """NAME = value lines for the names the code uses."""
     return "".join(f"{k} = {number(v)}\n" for k, v in names.items() if re.search(rf"\b{k}\b", code))
@@ -145,10 +167,11 @@ def pieces(run: Run) -> dict[str, tuple[str, str]]:
         f"TRAIN = {point_rows(points.train_points, points.train_labels)}\n"
         f"TEST = {point_rows(points.test_points, points.test_labels)}\n"
         f"DOMAIN = {DOMAIN!r}\n\n\n"
-        f"def features(points):\n"
-        f'    """The inputs (n, {len(names)}) as float32: {", ".join(f"{n} = {FEATURES[n].code}" for n in names)}."""\n'
-        f"    x, y = points[:, 0], points[:, 1]\n"
-        f"    return np.column_stack([{', '.join(FEATURES[n].code for n in names)}]).astype(np.float32)\n\n\n"
+        "def features(points):\n"
+        + docstring(f"The inputs (n, {len(names)}) as float32: "
+                    + ", ".join(f"{n} = {FEATURES[n].code}" for n in names))
+        + "    x, y = points[:, 0], points[:, 1]\n"
+        + columns([FEATURES[n].code for n in names]) + "\n\n"
         + targets_code(loss)
     )
     desc = "-".join(map(str, sizes))
@@ -157,8 +180,7 @@ def pieces(run: Run) -> dict[str, tuple[str, str]]:
         f"The network {desc}: hidden layers {act_text}; the output z goes through {loss.output} in the loss. "
         f"Its weights at step 0 are the playground's {c['init']} draw from seed {c['seed']}, float32 as there.",
         "".join(activation_code(run, a) for a in dict.fromkeys(acts))
-        + f"ACTIVATION = [{', '.join(acts)}]  # per hidden layer\n"
-        f"DERIVATIVE = [{', '.join(a + '_prime' for a in acts)}]\n"
+        + listing("ACTIVATION", acts, "per hidden layer") + listing("DERIVATIVE", [a + "_prime" for a in acts])
         + "W = [\n" + "".join(f"    {array32(W, '    ')},\n" for W, _ in run.initial) + "]\n"
         + "b = [\n" + "".join(f"    {array32(b, '    ')},\n" for _, b in run.initial) + "]\n",
     )
@@ -238,8 +260,8 @@ def backward_piece(run: Run) -> tuple[str, str]:
 def activation_code(run: Run, name: str) -> str:
     """f and f′ of a hidden activation from its registry entry (leaky ReLU with this run's slope)."""
     act = get_activation(name, run.config["leaky_slope"])
-    return (f"def {name}(z):\n{docstring(act.formula + '.')}    return {act.code[0]}\n\n\n"
-            f'def {name}_prime(z, a):\n    """f′(z), given a = f(z)."""\n    return {act.code[1]}\n\n\n')  # fmt: skip
+    return (f"def {name}(z):\n{docstring(act.formula)}{returning(act.code[0])}\n\n"
+            f'def {name}_prime(z, a):\n    """f′(z), given a = f(z)."""\n{returning(act.code[1])}\n\n')  # fmt: skip
 
 
 def targets_code(loss: BoundLoss) -> str:
@@ -276,7 +298,7 @@ def loss_code(loss: BoundLoss) -> str:
         f"def loss_and_delta(z, y):\n"
         + docstring(f"{spec.name}: {spec.formula}; the output is ŷ = {loss.output}(z).")
         +         "    n = len(z)\n    y_hat = predict(z)\n" + ("    r = y_hat - y\n" if uses_r else "")
-        + f"    return {spec.value} / n, {delta}\n"
+        + f"    loss = {spec.value} / n\n    delta = {delta}\n    return loss, delta\n"
     )
 
 
@@ -307,8 +329,8 @@ def update_piece(run: Run) -> tuple[str, str]:
         code += f"CLIP = {number(c['clip']['value'])}\n"
     constant = schedule.name == "constant"
     if not constant:
-        code += (f"\n\ndef learning_rate(step):\n    \"\"\"The rate after `step` steps: {schedule.formula}.\"\"\"\n"
-                 f"    return {schedule.code}\n")  # fmt: skip
+        code += (f"\n\ndef learning_rate(step):\n{docstring(f'The rate after `step` steps: {schedule.formula}')}"
+                 + returning(schedule.code))  # fmt: skip
     uses_t = bool(re.search(r"\bt\b", rule.body))
     args = ", ".join(["params", "grads", *(["state"] if rule.state else []), "lr", *(["t"] if uses_t else [])])
     loop_vars = ", ".join(["p", "g", *rule.state])

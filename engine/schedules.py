@@ -41,7 +41,8 @@ class Schedule:
     """A named schedule: lr = schedule(step, base_lr, **params).
 
     `formula` and `code` are the schedule for an exported run (engine.export): the formula in words, and the same
-    arithmetic as a Python expression of `step`, LEARNING_RATE and the parameters as UPPER_CASE names.
+    arithmetic in Python of `step`, LEARNING_RATE and the parameters as UPPER_CASE names: an expression, or
+    statements and then the expression on the last line.
     """
 
     name: str
@@ -71,8 +72,8 @@ SCHEDULES: dict[str, Schedule] = {
                  "MIN_LR + (LEARNING_RATE - MIN_LR) * (1 + math.cos(math.pi * step / T_MAX)) / 2",
                  {"t_max": Param(2000, 1, 1_000_000, True), "min_lr": Param(0.0, 0.0, 10.0)}),
         Schedule("cyclical", cyclical, "a triangle from η₀ up to η_max and back every 2·step_size steps",
-                 "LEARNING_RATE + (MAX_LR - LEARNING_RATE) * max(0.0, 1 - abs(step / STEP_SIZE - 2 * "
-                 "math.floor(1 + step / (2 * STEP_SIZE)) + 1))",
+                 "cycle = math.floor(1 + step / (2 * STEP_SIZE))\nx = abs(step / STEP_SIZE - 2 * cycle + 1)\n"
+                 "LEARNING_RATE + (MAX_LR - LEARNING_RATE) * max(0.0, 1 - x)",
                  {"max_lr": Param(0.3, 1e-6, 10.0), "step_size": Param(200, 1, 100_000, True)}),
     )
 }  # fmt: skip

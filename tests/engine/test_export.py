@@ -9,6 +9,7 @@ biases into one matrix product and rearranges Adam's ε, so the last bits differ
 from __future__ import annotations
 
 import json
+import math
 import re
 import runpy
 import subprocess
@@ -162,19 +163,31 @@ def test_every_registry_entry_has_code():
     assert set(PENALTY_CODE) == {"l1", "l2"} and set(CLIP_CODE) == {"value", "norm"}
 
 
+def value_of(fragment: str, names: dict):
+    """A registry fragment's value: its statements run, then its last line evaluated."""
+    *statements, last = fragment.split("\n")
+    exec("\n".join(statements), names)
+    return eval(last, names)
+
+
 def test_fragments_compute_what_the_engine_computes():
     z = np.linspace(-4, 4, 101, dtype=np.float32).reshape(-1, 1)
     for name, act in ACTIVATIONS.items():
         a = act(z)
         ns = {"np": np, "z": z, "a": a}
-        np.testing.assert_allclose(eval(act.code[0], ns), a, rtol=1e-6, atol=1e-7, err_msg=name)
-        np.testing.assert_allclose(eval(act.code[1], ns), act.grad(z, a), rtol=1e-5, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(value_of(act.code[0], ns), a, rtol=1e-6, atol=1e-7, err_msg=name)
+        np.testing.assert_allclose(value_of(act.code[1], ns), act.grad(z, a), rtol=1e-5, atol=1e-6, err_msg=name)
     points = np.random.default_rng(1).uniform(-6, 6, (50, 2))
     for name, feature in FEATURES.items():
         x, y = points[:, 0], points[:, 1]
         expected = feature.fn(x, y)
         got = eval(feature.code, {"np": np, "x": x, "y": y, "DOMAIN": DOMAIN})
         np.testing.assert_array_equal(got, expected, err_msg=name)
+    for name, schedule in SCHEDULES.items():  # the same arithmetic: the same rate to the last bit
+        params = schedule.defaults()
+        for step in (0, 1, 199, 200, 201, 777, 5000):
+            ns = {"math": math, "step": step, "LEARNING_RATE": 0.05, **{k.upper(): v for k, v in params.items()}}
+            assert value_of(schedule.code, ns) == schedule(step, 0.05, **params), (name, step)
 
 
 def test_refuses_unknown_formats_and_a_run_without_training_points():
