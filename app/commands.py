@@ -13,7 +13,8 @@ from engine.config import ConfigError
 
 log = logging.getLogger("playground.session")
 
-READ_ONLY = (protocol.ExportCsv, protocol.Trace, protocol.GradCheck)  # answered without changing what a frame shows
+# Answered without changing what a frame shows.
+READ_ONLY = (protocol.ExportCsv, protocol.ExportCode, protocol.Trace, protocol.GradCheck)
 RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch on it ends
     protocol.Reset: "the network was reset", protocol.Regenerate: "new data was drawn",
     protocol.AddPoint: "a point was added", protocol.ErasePoints: "points were erased",
@@ -144,6 +145,9 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
             trainer.load_csv(message.csv)
         case protocol.ExportCsv():
             out.append({"type": "csv", "id": message.id, "csv": trainer.export_csv()})
+        case protocol.ExportCode():
+            out.append({"type": "export", "id": message.id, "format": message.format,
+                        **trainer.export_code(message.format)})
         case protocol.SetWeight():
             trainer.set_weight(message.layer, message.row, message.col, message.value)
         case protocol.SetParams():

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from app.presets import PRESETS
 from engine.datasets import DOMAIN
+from engine.export import FORMATS as EXPORT_FORMATS
 from engine.schema import SETTINGS, Limits, Setting
 
 PROTOCOL_VERSION = 1
@@ -222,6 +223,13 @@ class ExportCsv(Message):
     type: Literal["export_csv"]
 
 
+class ExportCode(Message):
+    """Ask for the run as code: a NumPy script, a notebook or the model as JSON; answered by an `export` message."""
+
+    type: Literal["export_code"]
+    format: Literal[tuple(EXPORT_FORMATS)]  # type: ignore[valid-type]
+
+
 class SetWeight(Message):
     """Set one weight W[layer][row, col], or the bias of neuron `row` when `col` is null."""
 
@@ -292,6 +300,7 @@ ClientMessage = Annotated[
     | ErasePoints
     | LoadCsv
     | ExportCsv
+    | ExportCode
     | SetWeight
     | SetParams
     | GradCheck
@@ -303,7 +312,7 @@ ClientMessage = Annotated[
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
-    "export_csv", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "ping",
+    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 

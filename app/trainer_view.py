@@ -11,6 +11,7 @@ import numpy as np
 from app.frames import Shape, shown_range
 from app.settings import Settings
 from engine.datasets import DATASETS
+from engine.export import ExportError, export, run_of
 from engine.lesson import trace
 from engine.losses import LOSSES
 from engine.trainer import ConfigError, Limits, Trainer
@@ -106,6 +107,14 @@ class TrainerView:
     def export_csv(self) -> str:
         """The points as CSV text."""
         return self.trainer.export_csv()
+
+    def export_code(self, fmt: str) -> dict[str, Any]:
+        """The run as code (engine.export): `filename`, `text` and the `step` it was exported at."""
+        try:
+            filename, text = export(run_of(self.trainer), fmt)
+        except ExportError as exc:
+            raise ConfigError(exc.field, exc.message) from exc
+        return {"filename": filename, "text": text, "step": self.trainer.step}
 
     def set_weight(self, layer: int, row: int, col: int | None, value: float) -> None:
         """Set one weight (or a bias when col is None)."""

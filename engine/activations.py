@@ -21,11 +21,17 @@ class Activation:
 
     `range` is the interval its outputs stay in (None: unbounded); a unit that `can_die` can stop passing gradient
     for good (never active); a `leaky` one takes the leaky_slope setting.
+
+    `formula` and `code` are the same function for an exported run (engine.export): the formula in words, and two
+    plain NumPy fragments, f(z) of `z` and f'(z) of `z` and `a` = f(z): an expression, or statements and then the
+    expression on the last line.
     """
 
     name: str
     fn: Callable[[Array, Array], Array]
     deriv: Callable[[Array, Array, Array], Array]
+    formula: str
+    code: tuple[str, str]
     range: tuple[float, float] | None = None
     can_die: bool = False
     leaky: bool = False
@@ -75,7 +81,9 @@ def leaky_relu(slope: float) -> Activation:
         out += slope
         return out
 
-    return Activation("leaky_relu", fn, deriv, can_die=True, leaky=True)
+    formula = f"f(z) = max(z, {slope:g}·z); f′(z) = 1 for z > 0, else {slope:g}"
+    code = (f"np.maximum(z, {slope!r} * z)", f"(z > 0) * (1 - {slope!r}) + {slope!r}")
+    return Activation("leaky_relu", fn, deriv, formula, code, can_die=True, leaky=True)
 
 
 def _elu(z: Array, out: Array) -> Array:
@@ -154,15 +162,25 @@ def _swish_d(z: Array, a: Array, out: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("linear", _linear, _linear_d),
-        Activation("relu", _relu, _relu_d, can_die=True),
+        Activation("linear", _linear, _linear_d, "f(z) = z; f′(z) = 1", ("z", "np.ones_like(z)")),
+        Activation("relu", _relu, _relu_d, "f(z) = max(z, 0); f′(z) = 1 for z > 0, else 0",
+                   ("np.maximum(z, 0)", "(z > 0).astype(z.dtype)"), can_die=True),
         leaky_relu(0.01),
-        Activation("elu", _elu, _elu_d),
-        Activation("sigmoid", _sigmoid, _sigmoid_d, range=(0.0, 1.0)),
-        Activation("tanh", _tanh, _tanh_d, range=(-1.0, 1.0)),
-        Activation("softplus", _softplus, _softplus_d),
-        Activation("gelu", _gelu, _gelu_d),
-        Activation("swish", _swish, _swish_d),
+        Activation("elu", _elu, _elu_d, "f(z) = z for z > 0, else eᶻ − 1; f′(z) = 1 for z > 0, else a + 1",
+                   ("np.where(z > 0, z, np.expm1(np.minimum(z, 0)))", "np.minimum(a, 0) + 1")),
+        Activation("sigmoid", _sigmoid, _sigmoid_d, "σ(z) = 1 / (1 + e⁻ᶻ) = ½ + ½·tanh(z/2); σ′(z) = a·(1 − a)",
+                   ("0.5 + 0.5 * np.tanh(0.5 * z)", "a * (1 - a)"), range=(0.0, 1.0)),
+        Activation("tanh", _tanh, _tanh_d, "f(z) = tanh(z); f′(z) = 1 − a²", ("np.tanh(z)", "1 - a * a"),
+                   range=(-1.0, 1.0)),
+        Activation("softplus", _softplus, _softplus_d, "f(z) = log(1 + eᶻ); f′(z) = σ(z)",
+                   ("np.logaddexp(z, 0)", "0.5 + 0.5 * np.tanh(0.5 * z)")),
+        Activation("gelu", _gelu, _gelu_d,
+                   "f(z) = ½z·(1 + tanh(u)), u = √(2/π)·(z + 0.044715·z³); f′(z) = ½(1 + tanh u) + ½z·(1 − tanh²u)·u′",
+                   (f"0.5 * z * (1 + np.tanh({_GELU_C!r} * (z + {_GELU_K!r} * z**3)))",
+                    f"t = np.tanh({_GELU_C!r} * (z + {_GELU_K!r} * z**3))\n"
+                    f"0.5 * (1 + t) + 0.5 * z * (1 - t * t) * {_GELU_C!r} * (1 + {3 * _GELU_K!r} * z * z)")),
+        Activation("swish", _swish, _swish_d, "f(z) = z·σ(z); f′(z) = a + σ(z)·(1 − a)",
+                   ("z * (0.5 + 0.5 * np.tanh(0.5 * z))", "a + (0.5 + 0.5 * np.tanh(0.5 * z)) * (1 - a)")),
     )
 }
 

@@ -13,23 +13,25 @@ from engine.datasets import DOMAIN
 
 @dataclass(frozen=True)
 class Feature:
-    """A named input column `fn(x, y)` of raw coordinates, with the label the page shows."""
+    """A named input column `fn(x, y)` of raw coordinates, with the label the page shows; `code` is the same
+    column as a NumPy expression of x and y for an exported run (engine.export)."""
 
     name: str
     title: str
     fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    code: str
 
 
 FEATURES: dict[str, Feature] = {
     f.name: f
     for f in [
-        Feature("x1", "X₁", lambda x, y: x / DOMAIN),
-        Feature("x2", "X₂", lambda x, y: y / DOMAIN),
-        Feature("x1_sq", "X₁²", lambda x, y: (x / DOMAIN) ** 2),
-        Feature("x2_sq", "X₂²", lambda x, y: (y / DOMAIN) ** 2),
-        Feature("x1_x2", "X₁X₂", lambda x, y: (x / DOMAIN) * (y / DOMAIN)),
-        Feature("sin_x1", "sin(X₁)", lambda x, y: np.sin(x)),
-        Feature("sin_x2", "sin(X₂)", lambda x, y: np.sin(y)),
+        Feature("x1", "X₁", lambda x, y: x / DOMAIN, "x / DOMAIN"),
+        Feature("x2", "X₂", lambda x, y: y / DOMAIN, "y / DOMAIN"),
+        Feature("x1_sq", "X₁²", lambda x, y: (x / DOMAIN) ** 2, "(x / DOMAIN) ** 2"),
+        Feature("x2_sq", "X₂²", lambda x, y: (y / DOMAIN) ** 2, "(y / DOMAIN) ** 2"),
+        Feature("x1_x2", "X₁X₂", lambda x, y: (x / DOMAIN) * (y / DOMAIN), "(x / DOMAIN) * (y / DOMAIN)"),
+        Feature("sin_x1", "sin(X₁)", lambda x, y: np.sin(x), "np.sin(x)"),
+        Feature("sin_x2", "sin(X₂)", lambda x, y: np.sin(y), "np.sin(y)"),
     ]
 }
 

@@ -30,6 +30,20 @@ def _softmax(z: Array) -> Array:
     return e / e.sum(axis=1, keepdims=True)
 
 
+# The softmax output for an exported run (engine.export), the same shift as `_softmax` and `BoundLoss.value`.
+SOFTMAX_CODE = '''def softmax(z):
+    """ŷ = eᶻ / Σₖ eᶻ (z shifted by its row's maximum, so that e never overflows)."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_softmax(z):
+    """log ŷ = z − log Σₖ eᶻ, shifted the same way."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+'''
+
+
 def _huber(r: Array) -> float:
     a = np.abs(r)
     return float(np.where(a <= 1.0, 0.5 * r * r, a - 0.5).sum())
@@ -45,10 +59,18 @@ _RESIDUAL: dict[str, tuple[Callable[[Array], float], Callable[[Array], object]]]
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss: which problems it suits and the output activation it implies for each."""
+    """A loss: which problems it suits and the output activation it implies for each.
+
+    `formula`, `value` and `grad` are the loss for an exported run (engine.export): the formula in words, the sum over
+    the batch as a NumPy expression of z, y, ŷ (`y_hat`) and r = ŷ − y, and its derivative per example: ∂/∂z for a
+    loss computed from the logits (sigmoid, softmax outputs), else ∂/∂ŷ (the export multiplies in the output's f′).
+    """
 
     name: str
     outputs: dict[str, str]  # problem -> output activation
+    formula: str
+    value: str
+    grad: str
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -166,11 +188,19 @@ class BoundLoss:
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("mse", {"binary": "tanh", "regression": "linear"}),
-        Loss("mae", {"binary": "tanh", "regression": "linear"}),
-        Loss("huber", {"binary": "tanh", "regression": "linear"}),
-        Loss("bce", {"binary": "sigmoid"}),
-        Loss("softmax_ce", {"binary": "softmax", "multiclass": "softmax"}),
+        Loss("mse", {"binary": "tanh", "regression": "linear"}, "L = mean of ½(ŷ − y)²; ∂L/∂ŷ = (ŷ − y) / n",
+             "0.5 * np.sum(r * r)", "r"),
+        Loss("mae", {"binary": "tanh", "regression": "linear"}, "L = mean of |ŷ − y|; ∂L/∂ŷ = sign(ŷ − y) / n",
+             "np.sum(np.abs(r))", "np.sign(r)"),
+        Loss("huber", {"binary": "tanh", "regression": "linear"},
+             "L = mean of ½r² for |r| ≤ 1, else |r| − ½ (r = ŷ − y); ∂L/∂ŷ = clip(r, −1, 1) / n",
+             "np.sum(np.where(np.abs(r) <= 1, 0.5 * r * r, np.abs(r) - 0.5))", "np.clip(r, -1, 1)"),
+        Loss("bce", {"binary": "sigmoid"},
+             "L = mean of −y·log ŷ − (1 − y)·log(1 − ŷ) = log(1 + eᶻ) − y·z, ŷ = σ(z); ∂L/∂z = (ŷ − y) / n",
+             "np.sum(np.logaddexp(0, z) - y * z)", "y_hat - y"),
+        Loss("softmax_ce", {"binary": "softmax", "multiclass": "softmax"},
+             "L = mean of −Σₖ yₖ·log ŷₖ, ŷ = softmax(z); ∂L/∂z = (ŷ − y) / n",
+             "-np.sum(y * log_softmax(z))", "y_hat - y"),
     )
 }
 

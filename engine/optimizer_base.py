@@ -29,6 +29,17 @@ class Param:
         return {"default": self.default, "min": self.low, "max": self.high, "type": "int" if self.integer else "float"}
 
 
+@dataclass(frozen=True)
+class Code:
+    """An update rule for an exported run (engine.export): the formula in words, the state each parameter array
+    keeps (name -> NumPy expression that creates it from `p`), and the update of one array `p` from its gradient `g`
+    as plain NumPy statements (`lr` the rate, `t` the step counted from 1, hyper-parameters as UPPER_CASE names)."""
+
+    formula: str
+    state: dict[str, str]
+    body: str
+
+
 class Optimizer:
     """Lazily created state rows over the flat vector, a step counter, remap and snapshot/restore."""
 
@@ -85,6 +96,14 @@ class Optimizer:
 
     def update(self, params: np.ndarray, grads: np.ndarray, lr: float, *state: np.ndarray) -> None:
         raise NotImplementedError
+
+    def code(self) -> Code:
+        """This rule with these hyper-parameters as plain NumPy (engine.export): only the terms they use."""
+        raise NotImplementedError
+
+    def decay_code(self) -> str:
+        """The coupled L2 term's line, empty when weight decay is off."""
+        return "g = g + WEIGHT_DECAY * p  # coupled weight decay: g ← g + λ·p\n" if self.weight_decay else ""
 
     def with_decay(self, params: np.ndarray, grads: np.ndarray) -> np.ndarray:
         """grads + weight_decay · params (PyTorch's coupled L2), without touching grads."""

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.optimizer_base import Optimizer, Param
+from engine.optimizer_base import Code, Optimizer, Param
 
 EPS = Param(1e-8, 1e-12, 1.0)
 DECAY = Param(0.0, 0.0, 1.0)
 BETA1 = Param(0.9, 0.0, 0.999)
 BETA2 = Param(0.999, 0.0, 0.99999)
+ADAM_FORMULA = "m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; m̂ = m/(1 − β1ᵗ); v̂ = v/(1 − β2ᵗ); p ← p − η·m̂/(√v̂ + ε)"
 
 
 class SGD(Optimizer):
@@ -25,6 +26,9 @@ class SGD(Optimizer):
         g = self.with_decay(params, grads)
         np.multiply(g, -lr, out=self.scratch)
         params += self.scratch
+
+    def code(self) -> Code:
+        return Code("gradient descent: p ← p − η·∂L/∂p", {}, self.decay_code() + "p -= lr * g")
 
 
 class Momentum(Optimizer):
@@ -45,6 +49,13 @@ class Momentum(Optimizer):
         else:
             np.multiply(velocity, -lr, out=self.scratch)
         params += self.scratch
+
+    def code(self) -> Code:
+        if self.nesterov:
+            return Code("Nesterov momentum: b ← μ·b + g; p ← p − η·(g + μ·b)", {"b": "np.zeros_like(p)"},
+                        self.decay_code() + "b *= MOMENTUM\nb += g\np -= lr * (b * MOMENTUM + g)")
+        return Code("momentum: b ← μ·b + g; p ← p − η·b", {"b": "np.zeros_like(p)"},
+                    self.decay_code() + "b *= MOMENTUM\nb += g\np -= lr * b")
 
 
 class Nesterov(Momentum):
@@ -68,6 +79,10 @@ class Adagrad(Optimizer):
         np.divide(g, s, out=s)
         s *= -lr
         params += s
+
+    def code(self) -> Code:
+        return Code("AdaGrad: s ← s + g²; p ← p − η·g / (√s + ε)", {"s": "np.zeros_like(p)"},
+                    self.decay_code() + "s += g * g\np -= lr * (g / (np.sqrt(s) + EPS))")
 
 
 class RMSprop(Optimizer):
@@ -94,6 +109,16 @@ class RMSprop(Optimizer):
         else:
             s *= -lr
         params += s
+
+    def code(self) -> Code:
+        state = {"v": "np.zeros_like(p)"}
+        body = self.decay_code() + "v *= ALPHA\nv += (1 - ALPHA) * (g * g)\n"
+        if not self.momentum:
+            return Code("RMSprop: v ← α·v + (1 − α)·g²; p ← p − η·g / (√v + ε)", state,
+                        body + "p -= lr * (g / (np.sqrt(v) + EPS))")
+        return Code("RMSprop with momentum: v ← α·v + (1 − α)·g²; b ← μ·b + g / (√v + ε); p ← p − η·b",
+                    {**state, "b": "np.zeros_like(p)"},
+                    body + "b *= MOMENTUM\nb += g / (np.sqrt(v) + EPS)\np -= lr * b")
 
 
 class Adam(Optimizer):
@@ -128,6 +153,14 @@ class Adam(Optimizer):
         s *= step
         params += s
 
+    MOMENTS = ("m *= BETA1\nm += (1 - BETA1) * g\nv *= BETA2\nv += (1 - BETA2) * (g * g)\n"
+               "m_hat = m / (1 - BETA1**t)\nv_hat = v / (1 - BETA2**t)\n")
+    STATE = {"m": "np.zeros_like(p)", "v": "np.zeros_like(p)"}
+
+    def code(self) -> Code:
+        return Code("Adam: " + ADAM_FORMULA, self.STATE,
+                    self.decay_code() + self.MOMENTS + "p -= lr * (m_hat / (np.sqrt(v_hat) + EPS))")
+
     def factors_at(self, t: float, lr: float) -> tuple[float, float]:
         """(eps·√bc2, -lr·√bc2/bc1): (√v/√bc2 + eps) = (√v + eps·√bc2)/√bc2, the same update with one call fewer."""
         root_bc2 = (1 - self.beta2**t) ** 0.5
@@ -143,6 +176,11 @@ class AdamW(Adam):
         if self.weight_decay:
             params *= 1 - lr * self.weight_decay
         self.adam(params, grads, lr, exp_avg, exp_avg_sq)
+
+    def code(self) -> Code:
+        decay = "p *= 1 - lr * WEIGHT_DECAY  # decoupled weight decay: p ← p·(1 − η·λ)\n" if self.weight_decay else ""
+        return Code("AdamW: p ← p·(1 − η·λ), then Adam without L2: " + ADAM_FORMULA, self.STATE,
+                    decay + self.MOMENTS + "p -= lr * (m_hat / (np.sqrt(v_hat) + EPS))")
 
 
 class Adamax(Optimizer):
@@ -164,6 +202,12 @@ class Adamax(Optimizer):
         (step,) = self.factors_at(self.t, lr) if self.groups is None else self.grouped(self.factors_at, (self.t,), lr)
         s *= step
         params += s
+
+    def code(self) -> Code:
+        return Code("Adamax: m ← β1·m + (1 − β1)·g; u ← max(β2·u, |g| + ε); p ← p − η/(1 − β1ᵗ)·m/u",
+                    {"m": "np.zeros_like(p)", "u": "np.zeros_like(p)"},
+                    self.decay_code() + "m *= BETA1\nm += (1 - BETA1) * g\nu *= BETA2\n"
+                    "np.maximum(u, np.abs(g) + EPS, out=u)\np -= lr / (1 - BETA1**t) * (m / u)")
 
     def factors_at(self, t: float, lr: float) -> tuple[float]:
         """-lr/(1-β1ᵗ)."""
@@ -196,6 +240,18 @@ class NAdam(Adam):
         np.divide(exp_avg, denom, out=s)
         s *= c_avg
         params += s
+
+    def code(self) -> Code:
+        return Code("NAdam: Adam's m and v with a momentum schedule μₜ = β1·(1 − ½·0.96^(t·ψ)); "
+                    "p ← p − η·(1 − μₜ)/(1 − Πμ)·g/d − η·μₜ₊₁/(1 − Πμ·μₜ₊₁)·m/d, d = √(v/(1 − β2ᵗ)) + ε",
+                    {"m": "np.zeros_like(p)", "v": "np.zeros_like(p)", "mu_product": "np.ones(1)"},
+                    self.decay_code() + "mu = BETA1 * (1 - 0.5 * 0.96 ** (t * MOMENTUM_DECAY))\n"
+                    "mu_next = BETA1 * (1 - 0.5 * 0.96 ** ((t + 1) * MOMENTUM_DECAY))\n"
+                    "mu_product *= mu\nproduct = float(mu_product[0])\n"
+                    "m *= BETA1\nm += (1 - BETA1) * g\nv *= BETA2\nv += (1 - BETA2) * (g * g)\n"
+                    "d = np.sqrt(v / (1 - BETA2**t)) + EPS\n"
+                    "p -= lr * (1 - mu) / (1 - product) * (g / d)\n"
+                    "p -= lr * mu_next / (1 - product * mu_next) * (m / d)")
 
     def momentum_at(self, t: float) -> float:
         """μt = β1·(1 - ½·0.96^(t·ψ))."""

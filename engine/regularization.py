@@ -53,3 +53,16 @@ def clip(grads: np.ndarray, mode: str, value: float) -> None:
         clip_by_value(grads, value)
     elif mode == "norm":
         clip_by_norm(grads, value)
+
+# The penalties and clipping for an exported run (engine.export): (formula, the penalty of one weight array `w` as a
+# NumPy expression, its gradient) and (formula, statement over the list `grads` with the limit CLIP).
+PENALTY_CODE = {
+    "l1": ("L1: L += λ·Σ|w|; ∂L/∂w += λ·sign(w)", "np.sum(np.abs(w))", "np.sign(w)"),
+    "l2": ("L2: L += λ·½Σw²; ∂L/∂w += λ·w", "0.5 * np.sum(w * w)", "w"),
+}
+CLIP_CODE = {
+    "value": ("clip every gradient component to [−c, c]", "grads = [np.clip(g, -CLIP, CLIP) for g in grads]"),
+    "norm": ("scale the gradient so its global norm ‖g‖ is at most c (PyTorch clip_grad_norm_)",
+             "norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads))\n"
+             "if CLIP / (norm + 1e-6) < 1:\n    grads = [g * (CLIP / (norm + 1e-6)) for g in grads]"),
+}

@@ -38,10 +38,17 @@ def cyclical(step: int, base_lr: float, max_lr: float = 0.3, step_size: int = 20
 
 @dataclass(frozen=True)
 class Schedule:
-    """A named schedule: lr = schedule(step, base_lr, **params)."""
+    """A named schedule: lr = schedule(step, base_lr, **params).
+
+    `formula` and `code` are the schedule for an exported run (engine.export): the formula in words, and the same
+    arithmetic in Python of `step`, LEARNING_RATE and the parameters as UPPER_CASE names: an expression, or
+    statements and then the expression on the last line.
+    """
 
     name: str
     fn: Callable[..., float]
+    formula: str
+    code: str
     params: dict[str, Param] = field(default_factory=dict)
 
     def __call__(self, step: int, base_lr: float, **params: float) -> float:
@@ -55,10 +62,18 @@ class Schedule:
 SCHEDULES: dict[str, Schedule] = {
     s.name: s
     for s in (
-        Schedule("constant", constant),
-        Schedule("step", step_decay, {"step_size": Param(500, 1, 100_000, True), "gamma": Param(0.5, 0.01, 1.0)}),
-        Schedule("exponential", exponential, {"gamma": Param(0.999, 0.9, 1.0)}),
-        Schedule("cosine", cosine, {"t_max": Param(2000, 1, 1_000_000, True), "min_lr": Param(0.0, 0.0, 10.0)}),
-        Schedule("cyclical", cyclical, {"max_lr": Param(0.3, 1e-6, 10.0), "step_size": Param(200, 1, 100_000, True)}),
+        Schedule("constant", constant, "η = η₀", "LEARNING_RATE"),
+        Schedule("step", step_decay, "step decay: η = η₀·γ^⌊step / step_size⌋",
+                 "LEARNING_RATE * GAMMA ** (step // STEP_SIZE)",
+                 {"step_size": Param(500, 1, 100_000, True), "gamma": Param(0.5, 0.01, 1.0)}),
+        Schedule("exponential", exponential, "exponential decay: η = η₀·γ^step", "LEARNING_RATE * GAMMA**step",
+                 {"gamma": Param(0.999, 0.9, 1.0)}),
+        Schedule("cosine", cosine, "cosine annealing: η = η_min + (η₀ − η_min)·(1 + cos(π·step / T)) / 2",
+                 "MIN_LR + (LEARNING_RATE - MIN_LR) * (1 + math.cos(math.pi * step / T_MAX)) / 2",
+                 {"t_max": Param(2000, 1, 1_000_000, True), "min_lr": Param(0.0, 0.0, 10.0)}),
+        Schedule("cyclical", cyclical, "a triangle from η₀ up to η_max and back every 2·step_size steps",
+                 "cycle = math.floor(1 + step / (2 * STEP_SIZE))\nx = abs(step / STEP_SIZE - 2 * cycle + 1)\n"
+                 "LEARNING_RATE + (MAX_LR - LEARNING_RATE) * max(0.0, 1 - x)",
+                 {"max_lr": Param(0.3, 1e-6, 10.0), "step_size": Param(200, 1, 100_000, True)}),
     )
-}
+}  # fmt: skip

@@ -25,6 +25,7 @@ from engine.stats import TrainPass, layer_bounds, measure, step_stats, train_pas
 __all__ = ["DEFAULT_CONFIG", "ConfigError", "Limits", "Trainer", "options"]
 
 STOPS = ("diverged", "early_stopped")
+INIT_STREAM, SHUFFLE_STREAM, DROPOUT_STREAM = 2, 3, 4  # children of SeedSequence(seed); 0 and 1 draw the data
 
 
 class Trainer(LiveEdits):
@@ -49,8 +50,10 @@ class Trainer(LiveEdits):
     def reset(self) -> None:
         """Fresh initialisation from the seed (same data): new weights, optimizer state and counters."""
         c = self.config
-        streams = np.random.SeedSequence(c["seed"]).spawn(5)[2:]  # children 0 and 1 draw the data's points and split
-        self._init_rng, self._shuffle_rng, self._dropout_rng = (np.random.default_rng(s) for s in streams)
+        streams = np.random.SeedSequence(c["seed"]).spawn(DROPOUT_STREAM + 1)
+        self._init_rng, self._shuffle_rng, self._dropout_rng = (
+            np.random.default_rng(streams[i]) for i in (INIT_STREAM, SHUFFLE_STREAM, DROPOUT_STREAM)
+        )
         self.loss = self._bind_loss()
         self.network = Network(
             len(c["features"]), c["layers"], self.loss.n_outputs, self._activations(), leaky_slope=c["leaky_slope"],

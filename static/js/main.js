@@ -1,6 +1,7 @@
 // Wires the widgets together; draws nothing itself.
 import { Charts } from "./charts.js";
 import { Controls } from "./controls.js";
+import { ExportCode } from "./export-code.js";
 import { GradientCheck } from "./gradcheck.js";
 import { bindKeys } from "./keyboard.js";
 import { Heatmap } from "./heatmap.js";
@@ -90,6 +91,7 @@ playground.probe = {
 };
 const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
+const exportCode = new ExportCode($("#tools"), { send });
 const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {
@@ -111,9 +113,10 @@ function receive(message) {
     case "layout": return layout(message);
     case "data": return data(message);
     case "event": return event(message);
-    case "error": return files.answer(message) || resume.answer(message) || error(message);
+    case "error": return files.answer(message) || resume.answer(message) || exportCode.refused(message) || error(message);
     case "gradcheck": playground.gradcheck = message; return gradcheck.show(message);
     case "csv": return files.csv(message);
+    case "export": return exportCode.show(message);
     case "claim": playground.claim = message; return presets.claim(message);
     case "server_load": playground.serverLoad = message; return serverLoad.show(message);
     default: return undefined;
