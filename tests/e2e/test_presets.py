@@ -246,6 +246,8 @@ def test_browser_slow_motion_shows_every_single_step(page, server):
     page.evaluate("""() => { window.__steps = new Set(); window.__stepTimer = setInterval(() => {
         const f = __playground.lastFrame; if (f) __steps.add(f.step); }, 10); }""")
     verdict = wait_verdict(page)  # 5 steps at 2 a second
+    # The verdict is sent just before the frame of the step that decided it: wait for that frame too.
+    page.wait_for_function("__steps.has(5)")
     seen = page.evaluate("[...__steps].sort((a, b) => a - b)")
     assert verdict["held"] and verdict["step"] == 5
     first = min(s for s in seen if s > 0)
