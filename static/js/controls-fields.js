@@ -125,12 +125,17 @@ function featureBox(names, options) {
   return box;
 }
 
-/** The speed slider: steps of √10 from the spec's min to max, then "full speed"; `onChange(speed)` on release. */
+/** The speed slider: round steps/s (1, 2, 5 × 10^k) from the spec's min to max, then "full speed"; `onChange(speed)` on release. */
 export function speedField(s, help, onChange) {
   const lo = s.min ?? 1;
   const hi = s.max ?? 1000;
   const speeds = [];
-  for (let v = lo; v < hi * 1.001; v *= Math.sqrt(10)) speeds.push(Math.round(v * 100) / 100);
+  for (let k = Math.floor(Math.log10(lo)); 10 ** k <= hi; k++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** k).toPrecision(1));
+      if (v >= lo && v <= hi) speeds.push(v);
+    }
+  }
   speeds.push("max");
   const { box, id } = wrapper("speed", "Speed", help);
   const input = document.createElement("input");

@@ -1,0 +1,118 @@
+"""Issue 14, a page a teacher can trust: each test names the numbered problem it covers."""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.request
+
+
+def api_options(server) -> dict:
+    with urllib.request.urlopen(server.url + "/api/options") as response:
+        return json.load(response)
+
+
+def other_value(key: str, spec: dict, options: dict):
+    """A valid value of one setting that differs from its default, derived from its spec in /api/options."""
+    default = spec["default"]
+    kind = spec.get("type")
+    if key == "dataset":
+        return "moons"  # binary like the default, so the default loss still suits it
+    if key == "loss":
+        return "bce"
+    if key == "layers":
+        return [3, 5]
+    if key == "optimizer_params":
+        return {"weight_decay": 0.001}
+    if key == "schedule":
+        name = next(n for n in options["schedules"] if n != default["name"])
+        return {"name": name}
+    if key == "clip":
+        return {"mode": spec["mode"]["values"][-1], "value": 2.5}
+    if key == "early_stopping":
+        return {"enabled": not default["enabled"], "patience": default["patience"] + 25}
+    if kind == "choice":
+        return next(v for v in spec["values"] if v != default)
+    if kind == "subset":
+        return [*default, next(v for v in spec["values"] if v not in default)]
+    if kind == "bool":
+        return not default
+    if kind == "int":
+        return int(default + 1 if default + 1 <= spec["max"] else default - 1) if default else spec["min"] + 7
+    value = default * 1.5 if default else (spec["min"] + spec["max"]) / 4
+    return min(round(value, 4), spec["max"])
+
+
+# -- #1 links keep every setting ----------------------------------------------------------------------------------
+
+
+def test_issue14_1_every_setting_survives_the_link_reload_and_a_fresh_tab(playground, server, browser):
+    """Every setting of the schema (and speed, fps) set to a non-default value, then the page reloaded and the link
+    opened in another tab: the same applied config, and no "could not be used" notice."""
+    options = api_options(server)["options"]
+    patch = {key: other_value(key, spec, options) for key, spec in options["config"].items()}
+    patch.update(speed=20, fps=25)
+    pg = playground.open()
+    pg.page.evaluate("(p) => __playground.send({type: 'config', ...p})", patch)
+    pg.wait("__playground.config.fps === 25 && location.hash.includes('fps=25')")
+    before = pg.get("__playground.config")
+    for key, value in patch.items():
+        assert before[key] == value or (isinstance(value, dict) and value.items() <= before[key].items()), key
+    url = pg.get("location.href")
+    pg.page.reload()
+    pg.wait("__playground.connected && __playground.config && __playground.config.fps === 25")
+    pg.wait("(c) => JSON.stringify(__playground.config) === JSON.stringify(c)", before)
+    assert pg.get("document.querySelector('#notices').textContent") .find("could not be used") < 0
+    other = browser.new_page()
+    try:
+        other.goto(url)
+        other.wait_for_function("(c) => window.__playground && __playground.connected && "
+                                "JSON.stringify(__playground.config) === JSON.stringify(c)", arg=before)
+        assert "could not be used" not in other.locator("#notices").inner_text()
+    finally:
+        other.close()
+
+
+def test_issue14_1_a_preset_link_reloads_at_the_presets_speed(playground):
+    pg = playground.open("#preset=xor")
+    pg.wait("__playground.preset !== null || location.hash.includes('speed=')")
+    pg.wait("typeof __playground.config.speed === 'number' && location.hash.includes('speed=')")
+    speed = pg.config("speed")
+    pg.page.reload()
+    pg.wait("window.__playground && __playground.connected && __playground.framesReceived > 0")
+    pg.wait(f"__playground.config.speed === {speed}")
+    assert "could not be used" not in pg.page.locator("#notices").inner_text()
+
+
+# -- #2 a watchable default pace, the slider in real steps/s ------------------------------------------------------
+
+
+def test_issue14_2_the_page_trains_at_a_watchable_pace_and_full_speed_is_one_step_away(playground, server):
+    """A fresh page trains at the server's `page_default` pace (a number, not "max"); the slider's stops are round
+    numbers of steps per second (1, 2, 5 × 10^k) and the last one is full speed."""
+    speed_spec = api_options(server)["options"]["speed"]
+    pace = speed_spec["page_default"]
+    assert isinstance(pace, float) and speed_spec["min"] <= pace <= speed_spec["max"]
+    pg = playground.open()
+    pg.wait(f"__playground.config.speed === {pace}")
+    assert pg.page.locator('output[for="speed"]').inner_text() == f"{pace:g} steps/s"
+    assert f"speed={pace:g}" in pg.get("location.hash")
+    labels = pg.get("""(() => {
+        const s = document.querySelector('#speed'); const out = [];
+        for (let k = Number(s.min); k <= Number(s.max); k++) {
+            s.value = k; s.dispatchEvent(new Event('input'));
+            out.push(document.querySelector('output[for="speed"]').textContent);
+        }
+        return out; })()""")
+    assert labels[-1] == "full speed"
+    values = [float(label.removesuffix(" steps/s")) for label in labels[:-1]]
+    assert values == sorted(values) and values[0] >= speed_spec["min"] and values[-1] <= speed_spec["max"]
+    for v in values:
+        mantissa = v / 10 ** math.floor(math.log10(v) + 1e-9)
+        assert round(mantissa, 6) in (1, 2, 5), v
+    assert f"{pace:g} steps/s" in labels
+    pg.page.focus("#speed")
+    pg.page.keyboard.press("ArrowLeft")  # the loop above left the slider on its last stop
+    pg.wait(f"__playground.config.speed === {values[-1]}")
+    pg.page.keyboard.press("End")
+    pg.wait("__playground.config.speed === 'max'")
