@@ -191,6 +191,19 @@ export class Controls {
     return true;
   }
 
+  /** A short line beside the control `field` names (what a live change did, a warning about it); null clears it. */
+  note(field, text) {
+    const entry = this.inputs.get(field);
+    if (!entry) return false;
+    let line = entry.box.querySelector(".control-note");
+    if (!line) {
+      line = Object.assign(document.createElement("p"), { className: "control-note" });
+      entry.box.append(line);
+    }
+    line.textContent = text || "";
+    return true;
+  }
+
   clearErrors() {
     for (const { box, input } of this.inputs.values()) {
       if (!box.classList.contains("has-error")) continue;

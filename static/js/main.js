@@ -121,6 +121,7 @@ function receive(message) {
 function hello(message) {
   playground.options = message.options || {};
   playground.limits = message.limits || {};
+  for (const kind of [...noted.keys(), ...STALE_AFTER_RESET]) notices.dismiss(kind);  // a new session: old news
   playground.protocol = message.protocol;
   if (!controls.options) {
     controls.build(playground.options, message.config);
@@ -157,6 +158,7 @@ function layout(message) {
   playground.layout = message;
   heatmap.setOutput(message.grids?.output || {});
   loop.forget();
+  good = null;  // another network shape: its old weights cannot come back
   layoutDiagram();
 }
 
@@ -175,12 +177,58 @@ function data(message) {
 }
 
 const QUIET_EVENTS = new Set(["reset"]);
+const FIELD_OF = { diverged: "learning_rate", saturated_units: "learning_rate", dead_units: "learning_rate", loss_changed: "loss", reinitialized: "layers" };
+const STALE_AFTER_RESET = ["diverged", "saturated_units", "dead_units", "applies_on_reset"];
+const noted = new Map();  // notice kind → the control it is also shown beside
+let pendingLoss = [];  // changes whose notice gets the loss a few frames later
+let good = null;  // the lowest-loss weights of this network shape so far: a roll-back after a divergence
+
+/** The one-click ways out a notice offers. */
+function actionsFor(kind) {
+  if (kind === "applies_on_reset") return [["Reset now", buttons["#reset"]]];
+  if (!STALE_AFTER_RESET.includes(kind)) return [];
+  const out = [["Fresh weights", buttons["#reset"]]];
+  const snapshot = good;
+  if (snapshot) {  // the event comes before the frame of the steps that caused it
+    out.unshift([`Back to step ${snapshot.step} (loss ${snapshot.loss.toPrecision(3)})`, () => {
+      send({ type: "set_params", params: Array.from(snapshot.params), step: snapshot.step, epoch: snapshot.epoch });
+      for (const k of STALE_AFTER_RESET) notices.dismiss(k);
+    }]);
+  }
+  return out;
+}
 
 function event(message) {
   playground.events.push(message);
   if (playground.events.length > 100) playground.events.shift();
-  if (!QUIET_EVENTS.has(message.kind)) notices.event(message);
   if (message.kind === "diverged") divergedAt = playground.config?.learning_rate ?? Infinity;
+  if (QUIET_EVENTS.has(message.kind)) return;
+  const kind = message.kind === "changed" ? `changed-${message.field}` : message.kind;
+  const text = notices.event({ ...message, kind }, actionsFor(kind));
+  const field = message.field || FIELD_OF[kind];
+  if (field && text && controls.note(field, text)) noted.set(kind, field);
+  if (message.kind === "changed") {
+    const before = playground.lastFrame?.train_loss;
+    if (Number.isFinite(before)) pendingLoss.push({ kind, before, at: playground.framesReceived + 20 });
+  }
+}
+
+notices.onDismiss = (kind) => {
+  const field = noted.get(kind);
+  noted.delete(kind);
+  if (field && ![...noted.values()].includes(field)) controls.note(field, null);
+};
+
+/** A change's notice gets what the loss did after it. */
+function followLoss(f) {
+  pendingLoss = pendingLoss.filter(({ kind, before, at }) => {
+    if (playground.framesReceived < at) return true;
+    const sentence = `Loss ${before.toPrecision(2)} → ${f.train_loss.toPrecision(2)}.`;
+    notices.append(kind, sentence);
+    const field = noted.get(kind);
+    if (field && notices.has(kind)) controls.note(field, notices.text(kind));
+    return false;
+  });
 }
 
 function error(message) {
@@ -196,6 +244,10 @@ function frame(f, frameLayout) {
   playground.step = f.step;
   charts.addFrame(f);
   loop.receive(f, playground.framesReceived);
+  if (f.params && Number.isFinite(f.train_loss) && (!good || good.params.length !== f.params.length || f.train_loss <= good.loss)) {
+    good = { step: f.step, epoch: f.epoch, loss: f.train_loss, params: Float32Array.from(f.params) };
+  }
+  if (pendingLoss.length) followLoss(f);
   if (frameLayout !== playground.layout) playground.layout = frameLayout;
 }
 
@@ -205,7 +257,13 @@ const buttons = {
   "#play": () => { wantPlaying = playground.state !== "training"; send({ type: wantPlaying ? "play" : "pause" }); },
   "#step": () => send({ type: "step", n: 1 }),
   "#epoch": () => send({ type: "epoch" }),
-  "#reset": () => { send({ type: "reset" }); charts.clear(); notices.dismiss("diverged"); divergedAt = null; },
+  "#reset": () => {
+    send({ type: "reset" });
+    charts.clear();
+    for (const kind of STALE_AFTER_RESET) notices.dismiss(kind);
+    divergedAt = null;
+    good = null;
+  },
   "#regenerate": () => send({ type: "regenerate" }),
   "#add-layer": () => {
     const layers = playground.config.layers;

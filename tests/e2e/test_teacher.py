@@ -6,6 +6,8 @@ import json
 import math
 import urllib.request
 
+import pytest
+
 
 def api_options(server) -> dict:
     with urllib.request.urlopen(server.url + "/api/options") as response:
@@ -116,3 +118,68 @@ def test_issue14_2_the_page_trains_at_a_watchable_pace_and_full_speed_is_one_ste
     pg.wait(f"__playground.config.speed === {values[-1]}")
     pg.page.keyboard.press("End")
     pg.wait("__playground.config.speed === 'max'")
+
+
+# -- #3, #4 every live change explained where the user looks -------------------------------------------------------
+
+
+def note_of(pg, field: str) -> str:
+    return pg.get(f"document.querySelector('[data-name=\"{field}\"] .control-note')?.textContent || ''")
+
+
+def test_issue14_3_live_changes_say_what_happened_to_the_weights_and_the_loss(playground):
+    pg = playground.open("#speed=max")
+    pg.page.click("#play")
+    pg.wait("__playground.step > 500")
+    pg.page.select_option("#activation", "relu")
+    pg.wait("document.querySelector('#notices').textContent.includes('now use relu instead of tanh')")
+    assert "The weights were kept" in note_of(pg, "activation")
+    pg.wait("document.querySelector('#notices').textContent.includes('Loss ')")  # what the loss did after it
+    assert "→" in note_of(pg, "activation")
+    pg.page.click("#add-layer")
+    pg.wait("document.querySelector('#notices').textContent.includes('Hidden layer 3 (2 neurons) was added')")
+    assert "every other weight was kept" in note_of(pg, "layers")
+    notices = pg.page.locator("#notices").inner_text()
+    assert "weights were reset" not in notices and "fresh random values because" not in notices  # no contradiction
+    pg.page.select_option("#init", "he")
+    pg.wait("document.querySelector('#notices').textContent.includes('applies at the next Reset')")
+    assert "applies at the next Reset" in note_of(pg, "init")
+    pg.page.click("#notices .notice-action:text('Reset now')")
+    pg.wait("__playground.events.some((e) => e.kind === 'reset')")
+    pg.wait("!document.querySelector('#notices').textContent.includes('applies at the next Reset')")
+    assert note_of(pg, "init") == ""
+
+
+def test_issue14_3_a_fresh_multiclass_link_does_not_warn_about_reinitialising(playground):
+    pg = playground.open("#dataset=spiral_k&loss=softmax_ce")
+    pg.wait("__playground.config.dataset === 'spiral_k'")
+    pg.page.wait_for_timeout(500)  # any event of the change has arrived with its config
+    assert "re-initialised" not in pg.page.locator("#notices").inner_text()
+
+
+def test_issue14_4_and_5_a_too_high_rate_is_explained_beside_it_in_view_and_can_be_rolled_back(playground):
+    pg = playground.open("#speed=max")
+    pg.page.click("#play")
+    pg.wait("__playground.step > 3000")
+    pg.page.locator("#learning_rate").scroll_into_view_if_needed()
+    pg.set("learning_rate", "10")
+    pg.wait("__playground.events.some((e) => e.kind === 'saturated_units' || e.kind === 'diverged')")
+    pg.wait("document.querySelector('[data-name=\"learning_rate\"] .control-note')?.textContent.length > 0")
+    viewport = pg.get("({w: innerWidth, h: innerHeight})")
+    for selector in ("#notices li", '[data-name="learning_rate"] .control-note', "#learning_rate"):
+        box = pg.page.locator(selector).first.bounding_box()
+        assert box and 0 <= box["y"] and box["y"] + box["height"] <= viewport["h"], selector  # all in view at once
+    back = pg.page.locator("#notices .notice-action", has_text="Back to step")
+    back.first.wait_for()
+    label = back.first.inner_text()
+    step = int(label.split("Back to step ")[1].split(" ")[0])
+    if pg.get("__playground.state") == "training":
+        pg.page.click("#play")
+    pg.wait("__playground.state !== 'training'")
+    pg.set("learning_rate", "0.03")
+    pg.wait("__playground.config.learning_rate === 0.03")
+    back.first.click()
+    pg.wait(f"__playground.lastFrame.step === {step}")  # the good weights are back, counters with them
+    loss = float(label.split("(loss ")[1].rstrip(")"))
+    assert pg.get("__playground.lastFrame.train_loss") == pytest.approx(loss, rel=1e-2)  # label shows 3 digits
+    assert "stuck at their limits" not in pg.page.locator("#notices").inner_text()
