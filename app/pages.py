@@ -10,6 +10,13 @@ from app import __version__
 from app.paths import TEMPLATES_DIR
 
 router = APIRouter()
+
+# The parts of the playground page `?hide=` may name besides its settings (their `data-section` / `data-name`):
+# panels, the view options, tool blocks, the diagram's +/− buttons (layers and neurons), the speed slider.
+PAGE_PARTS: tuple[str, ...] = (
+    "run", "presets", "data", "network", "training", "regularisation", "view", "tools", "by-hand",
+    "show_test", "discretize", "flow", "log_loss", "gradcheck", "csv", "run-files", "layer-buttons", "speed",
+)
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 

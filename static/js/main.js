@@ -57,6 +57,7 @@ const heatmap = new Heatmap($("#heatmap"), {
 });
 const diagram = new NetworkDiagram($("#diagram"), {
   onToggleFeature: (name) => {
+    if (controls.hidden?.has("features")) return;  // hidden for the class: no other way to change them either
     const active = playground.config.features;
     const next = active.includes(name) ? active.filter((f) => f !== name) : [...active, name];
     if (next.length) send({ type: "config", features: featureOrder().filter((f) => next.includes(f)) });
@@ -125,7 +126,10 @@ function hello(message) {
   playground.protocol = message.protocol;
   if (!controls.options) {
     controls.build(playground.options, message.config);
-    controls.hide(hiddenNames());
+    const unknown = controls.hide(hiddenNames(), message.hide);
+    if (unknown.length) {
+      notices.show("hide", `The link's ?hide= names ${unknown.map((n) => `"${n}"`).join(", ")}, which the page does not have; it can hide: ${message.hide.join(", ")}.`, "warning");
+    }
   }
   applied(message.config, true);
   if (message.state) training(message.state);

@@ -19,3 +19,10 @@ def test_readme_opens_with_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     first_block = readme.split("```")[1]
     assert "make run" in first_block and "make test" in first_block
+
+
+def test_every_hide_name_of_the_page_is_in_readme():
+    from app.pages import PAGE_PARTS
+
+    section = (ROOT / "README.md").read_text().split("## Hiding controls for a class")[1].split("\n## ")[0]
+    assert [name for name in PAGE_PARTS if f"`{name}`" not in section] == []

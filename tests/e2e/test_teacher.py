@@ -183,3 +183,40 @@ def test_issue14_4_and_5_a_too_high_rate_is_explained_beside_it_in_view_and_can_
     loss = float(label.split("(loss ")[1].rstrip(")"))
     assert pg.get("__playground.lastFrame.train_loss") == pytest.approx(loss, rel=1e-2)  # label shows 3 digits
     assert "stuck at their limits" not in pg.page.locator("#notices").inner_text()
+
+
+# -- #7 ?hide= ----------------------------------------------------------------------------------------------------
+
+VISIBLE = "(s) => [...document.querySelectorAll(s)].some((e) => e.offsetParent !== null)"
+
+
+def test_issue14_7_hide_names_match_what_they_hide_and_close_every_other_way(playground):
+    pg = playground.open("?hide=layer-buttons")
+    assert pg.page.is_visible("#diagram canvas.diagram") and not pg.page.is_visible("#add-layer")
+    assert not pg.get(f"({VISIBLE})('.layer-box .layer-buttons')")  # the neurons' +/− too
+    pg = playground.open("?hide=layers,activation,dropout")
+    pg.wait("document.querySelectorAll('.layer-box').length === 2")
+    assert not pg.page.is_visible("#layers") and not pg.page.is_visible("#add-layer")
+    for selector in (".layer-box .layer-buttons", ".layer-activation", ".layer-dropout"):
+        assert not pg.get(f"({VISIBLE})({selector!r})"), selector
+    assert pg.page.is_visible("#diagram canvas.diagram") and pg.page.is_visible("#learning_rate")
+
+
+def test_issue14_7_unknown_hide_names_are_reported_with_the_valid_ones(playground, server):
+    valid = api_options(server)["hide"]
+    assert {"learning_rate", "layers", "clip.value", "momentum", "tools", "layer-buttons"} <= set(valid)
+    pg = playground.open("?hide=learning_rate,lerning_rate")
+    text = pg.page.locator("#notices").inner_text()
+    assert '"lerning_rate"' in text and all(name in text for name in valid)
+    assert not pg.page.is_visible("#learning_rate")
+
+
+def test_issue14_7_every_page_part_hide_lists_hides_something(playground):
+    from app.pages import PAGE_PARTS
+
+    pg = playground.open("?hide=" + ",".join(PAGE_PARTS))
+    assert pg.page.locator("#notices").inner_text().find("does not have") < 0
+    for name in PAGE_PARTS:
+        found = pg.get(f"[...document.querySelectorAll('[data-name=\"{name}\"], [data-section=\"{name}\"]')]"
+                       ".map((e) => e.hidden)")
+        assert found and all(found), name
