@@ -36,6 +36,7 @@ export function wrapper(path, label, help) {
   helpButton.textContent = "?";
   helpButton.setAttribute("aria-label", `What is ${label}?`);
   helpButton.setAttribute("aria-expanded", "false");
+  helpButton.tabIndex = -1;  // not a tab stop each: the field reads its help (aria-describedby), ? or F1 shows it
   const text = document.createElement("p");
   text.className = "help";
   text.id = `help-${id}`;
@@ -51,6 +52,11 @@ export function wrapper(path, label, help) {
   error.setAttribute("role", "alert");
   head.append(lab, helpButton);
   box.append(head, text, error);
+  box.addEventListener("keydown", (e) => {
+    if (e.key !== "F1" && !(e.key === "?" && e.target.type !== "text")) return;
+    e.preventDefault();
+    helpButton.click();
+  });
   return { box, id, head, help: text };
 }
 
@@ -108,6 +114,16 @@ export function suggest(box, input, { min = 1e-5, max = 10 }) {
   }
   input.setAttribute("list", list.id);
   box.append(list);
+  input.addEventListener("keydown", (e) => {  // ↑/↓ step along the same 1, 3 × 10^k ladder, not by ±1
+    if ((e.key !== "ArrowUp" && e.key !== "ArrowDown") || e.altKey) return;
+    e.preventDefault();
+    const stops = [...list.options].map((o) => Number(o.value));
+    const v = Number(input.value);
+    const next = e.key === "ArrowUp" ? stops.find((x) => x > v * 1.001) : stops.findLast((x) => x < v / 1.001);
+    if (next === undefined) return;
+    input.value = String(next);
+    input.dispatchEvent(new Event("change"));
+  });
 }
 
 function featureBox(names, options) {

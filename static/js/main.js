@@ -258,7 +258,15 @@ function frame(f, frameLayout) {
 loop.start();
 
 const buttons = {
-  "#play": () => { wantPlaying = playground.state !== "training"; send({ type: wantPlaying ? "play" : "pause" }); },
+  "#play": () => {
+    if (!playground.connected) {  // an outage: remember the wish, the new session's hello acts on it
+      wantPlaying = !wantPlaying;
+      notices.show("play-later", wantPlaying ? "Training starts as soon as the server is back." : "Training stays paused when the server is back.", "info");
+      return;
+    }
+    wantPlaying = playground.state !== "training";
+    send({ type: wantPlaying ? "play" : "pause" });
+  },
   "#step": () => send({ type: "step", n: 1 }),
   "#epoch": () => send({ type: "epoch" }),
   "#reset": () => {

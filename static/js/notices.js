@@ -88,6 +88,7 @@ export class Notices {
     const words = { open: "connected", connecting: "connecting…", reconnecting: "reconnecting…", closed: "disconnected" };
     this.setStatus({ connection: words[state] || state });
     this.fields.connection.dataset.state = state;
+    if (state !== "open") this.setStatus({ steps_per_second: "–", fps: "–" });  // no stale rates during an outage
     if (state === "closed") {
       const why = detail.reason ? ` (${detail.reason})` : "";
       const wait = Math.round(detail.delay / 100) / 10;

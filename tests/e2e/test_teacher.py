@@ -220,3 +220,77 @@ def test_issue14_7_every_page_part_hide_lists_hides_something(playground):
         found = pg.get(f"[...document.querySelectorAll('[data-name=\"{name}\"], [data-section=\"{name}\"]')]"
                        ".map((e) => e.hidden)")
         assert found and all(found), name
+
+
+# -- #10 keyboard and outage --------------------------------------------------------------------------------------
+
+
+def tabs_to(page, selector: str, limit: int = 200) -> int:
+    """How many Tab presses from a freshly opened page until `selector` has the focus."""
+    for n in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement === document.querySelector({selector!r})"):
+            return n
+    return limit + 1
+
+
+def test_issue14_10_the_rate_steps_multiplicatively_and_help_is_no_tab_stop(playground):
+    pg = playground.open()
+    stops_before = tabs_to(pg.page, "#learning_rate")
+    help_buttons = pg.get("document.querySelectorAll('.help-toggle').length")
+    # Without the "?" stops, the rate is as many stops away as there are other focusable fields before it.
+    others = pg.get("""(() => { const all = [...document.querySelectorAll('a[href], button, input, select, canvas[tabindex], [tabindex="0"]')]
+        .filter((e) => e.tabIndex >= 0 && !e.disabled && e.offsetParent !== null);
+        return all.indexOf(document.querySelector('#learning_rate')) + 1; })()""")
+    assert help_buttons > 10 and stops_before == others
+    pg.wait("__playground.config.learning_rate === 0.03")
+    pg.page.focus("#learning_rate")
+    pg.page.keyboard.press("ArrowUp")
+    pg.wait("__playground.config.learning_rate === 0.1")
+    pg.page.keyboard.press("ArrowDown")
+    pg.page.keyboard.press("ArrowDown")
+    pg.wait("__playground.config.learning_rate === 0.01")
+    assert pg.get("[...document.querySelectorAll('.help-toggle')].every((b) => b.tabIndex === -1)")
+    pg.page.keyboard.press("F1")
+    assert pg.page.is_visible("#help-learning_rate")
+
+
+def test_issue14_10_a_skip_link_leads_to_the_settings(playground):
+    pg = playground.open()
+    pg.page.keyboard.press("Tab")
+    assert pg.get("document.activeElement.textContent") == "Skip to the settings"
+    pg.page.keyboard.press("Enter")
+    pg.page.keyboard.press("Tab")
+    assert pg.get("document.querySelector('#controls').contains(document.activeElement)")
+
+
+def test_issue14_10_weights_and_neurons_can_be_reached_and_edited_from_the_keyboard(playground):
+    pg = playground.open()
+    pg.page.focus("#diagram canvas.diagram")
+    pg.page.keyboard.press("ArrowRight")
+    assert pg.get("document.querySelector('#diagram .hover-card').textContent").startswith("Neuron") or \
+        "neuron" in pg.get("document.querySelector('#diagram .hover-card').textContent").lower()
+    step = pg.get("__playground.step")
+    pg.page.keyboard.press("ArrowRight")  # its bias
+    pg.page.keyboard.press("ArrowRight")  # the link from input 1 into neuron 1 of layer 1
+    assert pg.get("__playground.step") == step  # → walked the diagram, it did not train
+    pg.page.keyboard.press("Enter")
+    assert pg.get("document.activeElement.classList.contains('weight-editor')")
+    pg.page.keyboard.press("Control+A")
+    pg.page.keyboard.type("0.625")
+    pg.page.keyboard.press("Enter")
+    pg.wait("__playground.probe.value(0, 0, 0) === 0.625")  # exact in float32
+
+
+def test_issue14_10_during_an_outage_play_is_remembered_and_the_rates_are_not_stale(make_server, page):
+    from tests.e2e.conftest import Playground
+
+    first = make_server()
+    pg = Playground(page, first.url).open()
+    first.stop()
+    pg.wait("!__playground.connected")
+    assert pg.page.locator("[data-status=steps_per_second]").inner_text() == "–"
+    assert pg.page.locator("[data-status=fps]").inner_text() == "–"
+    pg.page.click("#play")
+    assert "Training starts as soon as the server is back" in pg.page.locator("#notices").inner_text()
+    page.errors.clear()  # Chromium logs the refused reconnects
