@@ -241,6 +241,20 @@ function error(message) {
   if (!field || !controls.showError(field, message.message)) notices.show(`error-${field || message.code}`, message.message, "error");
 }
 
+const SUMMARY_SECONDS = 5;  // a screen reader hears the run every few seconds, not at the frame rate
+let summarised = { at: 0, state: null };
+
+/** The canvases' text alternative, read politely: the state, step, loss, accuracy and the network's shape. */
+function summarise(f, force = false) {
+  const now = performance.now() / 1000;
+  if (!force && now - summarised.at < SUMMARY_SECONDS && summarised.state === playground.state) return;
+  summarised = { at: now, state: playground.state };
+  const shape = diagram.sizes?.length ? diagram.sizes.join("-") : "";
+  const accuracy = Number.isFinite(f.train_accuracy) ? `, accuracy ${Math.round(f.train_accuracy * 100)} %` : "";
+  $("#summary").textContent = `${playground.state === "training" ? "Training" : "Paused"} at step ${f.step}: `
+    + `loss ${Number.isFinite(f.train_loss) ? f.train_loss.toPrecision(3) : "not a number"}${accuracy}; network ${shape}.`;
+}
+
 function frame(f, frameLayout) {
   if (resume.active) return;  // the new session's fresh state, about to be replaced by the restored run
   playground.framesReceived += 1;
@@ -252,6 +266,7 @@ function frame(f, frameLayout) {
     good = { step: f.step, epoch: f.epoch, loss: f.train_loss, params: Float32Array.from(f.params) };
   }
   if (pendingLoss.length) followLoss(f);
+  summarise(f);
   if (frameLayout !== playground.layout) playground.layout = frameLayout;
 }
 
