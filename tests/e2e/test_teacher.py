@@ -239,7 +239,8 @@ def test_issue14_10_the_rate_steps_multiplicatively_and_help_is_no_tab_stop(play
     stops_before = tabs_to(pg.page, "#learning_rate")
     help_buttons = pg.get("document.querySelectorAll('.help-toggle').length")
     # Without the "?" stops, the rate is as many stops away as there are other focusable fields before it.
-    others = pg.get("""(() => { const all = [...document.querySelectorAll('a[href], button, input, select, canvas[tabindex], [tabindex="0"]')]
+    others = pg.get("""(() => { const all = [...document.querySelectorAll(
+        'a[href], button, input, select, canvas[tabindex], [tabindex="0"]')]
         .filter((e) => e.tabIndex >= 0 && !e.disabled && e.offsetParent !== null);
         return all.indexOf(document.querySelector('#learning_rate')) + 1; })()""")
     assert help_buttons > 10 and stops_before == others
