@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
-from app.paths import TEMPLATES_DIR
+from app.paths import STATIC_DIR, TEMPLATES_DIR
 
 router = APIRouter()
 
@@ -20,10 +23,28 @@ PAGE_PARTS: tuple[str, ...] = (
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
+IMPORT = re.compile(r'^import\b[^;]*?from\s+"\./([\w-]+\.js)"', re.MULTILINE)
+
+
+@cache
+def modules(entry: str) -> tuple[str, ...]:
+    """Every ES module `entry` (in static/js) imports, directly or not, in the order found: the page preloads them
+    all at once (`<link rel="modulepreload">`) instead of discovering them one import level at a time."""
+    found: list[str] = []
+    todo = [entry]
+    while todo:
+        name = todo.pop(0)
+        for child in IMPORT.findall((STATIC_DIR / "js" / name).read_text()):
+            if child not in found and child != entry:
+                found.append(child)
+                todo.append(child)
+    return tuple(found)
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
     """The playground page."""
-    return templates.TemplateResponse(request, "index.html", {"version": __version__})
+    return templates.TemplateResponse(request, "index.html", {"version": __version__, "modules": modules("main.js")})
 
 
 @router.get("/healthz")

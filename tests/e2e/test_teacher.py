@@ -295,3 +295,16 @@ def test_issue14_10_during_an_outage_play_is_remembered_and_the_rates_are_not_st
     pg.page.click("#play")
     assert "Training starts as soon as the server is back" in pg.page.locator("#notices").inner_text()
     page.errors.clear()  # Chromium logs the refused reconnects
+
+
+# -- #12 the first frame (its time is measured by bench/first_frame.py, not here) ----------------------------------
+
+
+def test_issue14_12_the_page_preloads_every_module_it_loads_and_marks_its_first_frame(playground):
+    pg = playground.open()
+    pg.wait("performance.getEntriesByName('first-frame').length === 1")
+    loaded = set(pg.get("performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname)"
+                        ".filter((p) => p.endsWith('.js'))"))
+    preloaded = set(pg.get("[...document.querySelectorAll('link[rel=modulepreload]')]"
+                           ".map((l) => l.getAttribute('href'))"))
+    assert len(loaded) > 20 and loaded <= preloaded  # fetched at once, not one import level at a time
