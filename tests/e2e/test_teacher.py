@@ -308,3 +308,27 @@ def test_issue14_12_the_page_preloads_every_module_it_loads_and_marks_its_first_
     preloaded = set(pg.get("[...document.querySelectorAll('link[rel=modulepreload]')]"
                            ".map((l) => l.getAttribute('href'))"))
     assert len(loaded) > 20 and loaded <= preloaded  # fetched at once, not one import level at a time
+
+
+# -- #9 /lesson states its loss convention up front --------------------------------------------------------------
+
+
+def test_issue14_9_the_lesson_states_its_convention_first_and_explains_the_half_at_the_delta(page, server):
+    from tests.e2e.test_lesson_page import open_lesson
+
+    open_lesson(page, server)
+    convention = page.locator("#convention")
+    assert "L = ½(ŷ − y)²" in convention.inner_text() and "δ₂ = ŷ − y" in convention.inner_text()
+    first = page.evaluate("""[...document.querySelector('#lesson').children]
+        .findIndex((e) => e.id === 'convention' || e.querySelector?.('#convention'))""")
+    walk = page.evaluate("[...document.querySelector('#lesson').children].findIndex((e) => e.contains("
+                         "document.querySelector('#worked-walk')))")
+    assert 0 <= first < walk  # before the first step
+    while page.evaluate("document.querySelector('#worked-walk .step-card')?.dataset.key") != "delta2[0]":
+        page.click('#worked-walk [data-action="next"]')
+    card = page.locator("#worked-walk .step-card")
+    assert "the ½ is there so that its derivative" in card.inner_text()
+    card.locator('[data-action="other-delta"]').click()  # the alternative, one click away where δ is computed
+    page.wait_for_function("window.__lesson.delta === 'mse'")
+    assert "(ŷ − y) · ŷ(1 − ŷ)" in convention.inner_text()
+    assert page.errors == []
