@@ -213,7 +213,7 @@ function event(message) {
   if (field && text && controls.note(field, text)) noted.set(kind, field);
   if (message.kind === "changed") {
     const before = playground.lastFrame?.train_loss;
-    if (Number.isFinite(before)) pendingLoss.push({ kind, before, at: playground.framesReceived + 20 });
+    if (Number.isFinite(before)) pendingLoss.push({ kind, before, at: playground.framesReceived + 1 });  // the frame right after the change
   }
 }
 

@@ -42,7 +42,10 @@ export class NetworkDiagram {
     this.canvas.addEventListener("click", (e) => this.click(e));
     this.canvas.tabIndex = 0;  // the keyboard's way in: arrows walk neurons, biases and links, Enter edits
     this.canvas.addEventListener("keydown", (e) => this.key(e));
-    this.canvas.addEventListener("blur", () => this.setHover(null));
+    this.canvas.addEventListener("blur", (e) => {  // the keyboard's card goes with the focus (not to the editor)
+      if (this.keyboard && e.relatedTarget !== this.editor.el) this.setHover(null);
+    });
+    this.canvas.addEventListener("mousemove", () => { this.keyboard = false; });
     new ResizeObserver(() => { this.geometryDirty = true; }).observe(this.canvas);
   }
 
@@ -202,6 +205,7 @@ export class NetworkDiagram {
     if (move) {
       const list = this.targets();
       this.cursor = ((this.cursor ?? -1) + move + list.length) % list.length;
+      this.keyboard = true;
       this.setHover(list[this.cursor]);
     } else if (event.key === "Enter" && (this.hover?.kind === "link" || this.hover?.kind === "bias")) {
       this.editor.open(this, this.hover);

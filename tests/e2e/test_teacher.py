@@ -332,3 +332,30 @@ def test_issue14_9_the_lesson_states_its_convention_first_and_explains_the_half_
     page.wait_for_function("window.__lesson.delta === 'mse'")
     assert "(ŷ − y) · ŷ(1 − ŷ)" in convention.inner_text()
     assert page.errors == []
+
+
+# -- #8 the phone layout ------------------------------------------------------------------------------------------
+
+
+def test_issue14_8_on_a_phone_the_map_stays_in_view_beside_the_rate_and_taps_are_44_px(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/")
+        page.wait_for_function("window.__playground && __playground.connected && __playground.framesReceived >= 1")
+        page.locator("#learning_rate").scroll_into_view_if_needed()
+        page.wait_for_timeout(100)
+        height = page.evaluate("innerHeight")
+        for selector in ("#heatmap canvas.points", "#learning_rate"):
+            box = page.locator(selector).bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, selector  # on screen together
+        rate, heatmap = (page.locator(s).bounding_box() for s in ("#learning_rate", "#heatmap"))
+        assert rate["y"] >= heatmap["y"] + heatmap["height"]  # not under the map
+        small = page.evaluate("""[...document.querySelectorAll(
+            '.layer-box button, .layer-count button, .help-toggle, .runbar button')]
+            .filter((b) => b.offsetParent !== null).map((b) => b.getBoundingClientRect())
+            .filter((r) => r.width < 44 || r.height < 44).length""")
+        assert small == 0
+    finally:
+        context.close()
