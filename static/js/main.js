@@ -89,7 +89,14 @@ playground.probe = {
   benchmark: (n = 200) => loop.benchmark(n),
 };
 const gradcheck = new GradientCheck($("#tools"), { send });
-const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
+const byHand = mountTrace($("#by-hand"), {
+  send,
+  pick: (callback) => {
+    $("#heatmap").scrollIntoView({ block: "nearest" });  // the map the student is asked to click, in view
+    heatmap.pick(callback);
+  },
+  onTrace: (point) => heatmap.mark(point),
+});
 
 function featureOrder() {
   const f = playground.options?.features;

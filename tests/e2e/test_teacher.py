@@ -359,3 +359,25 @@ def test_issue14_8_on_a_phone_the_map_stays_in_view_beside_the_rate_and_taps_are
         assert small == 0
     finally:
         context.close()
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def test_issue14_12_the_weight_editor_leaves_the_card_readable_and_picking_shows_the_map(playground):
+    pg = playground.open()
+    point = pg.get("__playground.probe.linkPoint(0, 1, 0)")
+    pg.page.mouse.move(point["x"], point["y"])
+    card = pg.page.locator("#diagram .hover-card")
+    card.wait_for(state="visible")
+    pg.page.mouse.click(point["x"], point["y"])
+    editor = pg.page.locator("#diagram .weight-editor")
+    editor.wait_for(state="visible")
+    assert not overlap(editor.bounding_box(), card.bounding_box())
+    editor.press("Escape")
+    pg.page.locator("#by-hand").scroll_into_view_if_needed()
+    pg.page.click("#by-hand button:text('pick a point on the map')")
+    box = pg.page.locator("#heatmap canvas.points").bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= pg.get("innerHeight")
