@@ -86,6 +86,7 @@ playground.probe = {
   sizes: () => diagram.sizes,
   marked: () => heatmap.marked,
   chartRange: (name) => charts[name].range(),
+  chartLast: (name) => charts[name].series.map((s) => s.ys[charts[name].n - 1]),
   benchmark: (n = 200) => loop.benchmark(n),
 };
 const gradcheck = new GradientCheck($("#tools"), { send });

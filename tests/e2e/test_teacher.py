@@ -381,3 +381,21 @@ def test_issue14_12_the_weight_editor_leaves_the_card_readable_and_picking_shows
     pg.page.click("#by-hand button:text('pick a point on the map')")
     box = pg.page.locator("#heatmap canvas.points").bounding_box()
     assert 0 <= box["y"] and box["y"] + box["height"] <= pg.get("innerHeight")
+
+
+# -- #6 presets show what they promise -----------------------------------------------------------------------------
+
+
+def test_issue14_6_the_vanishing_preset_shows_the_first_layers_line_below_the_others(playground):
+    """The card says the first layer's line lies far below the output's; each frame's norm jumps by orders of
+    magnitude, so the chart averages in log space and the lines keep the order the claim measures."""
+    from app.presets import PRESETS
+
+    assert "line" in PRESETS["vanishing"].look_at and "bar" not in PRESETS["vanishing"].look_at
+    pg = playground.open("#preset=vanishing")
+    pg.wait("__playground.claim && __playground.claim.status === 'shown'", timeout=90_000)
+    for _ in range(5):  # at several moments, not one lucky frame
+        last = pg.get("__playground.probe.chartLast('gradients')")
+        assert len(last) == 7 and last[0] < min(last[1:]) and last[0] < last[-1] / 100, last
+        step = pg.get("__playground.step")
+        pg.wait(f"__playground.step > {step + 30}")
