@@ -123,7 +123,7 @@ function render(changed) {
   walk.load(lesson, { changed });
   const [ce, mse] = [state.both.cross_entropy.values, state.both.mse.values];
   ui.summary.replaceChildren(
-    h("tr", {}, h("th", {}, ""), h("th", {}, "cross-entropy δ₂ = ŷ − y"), h("th", {}, "exact ½(ŷ − y)² δ₂")),
+    h("tr", {}, h("td", {}, ""), h("th", {}, "cross-entropy δ₂ = ŷ − y"), h("th", {}, "exact ½(ŷ − y)² δ₂")),
     ...SUMMARY.map(([label, key]) => h("tr", { "data-key": key, class: show(ce[key]) === show(mse[key]) ? "" : "differs" },
       h("th", {}, label), h("td", { "data-delta": "cross_entropy" }, show(ce[key])),
       h("td", { "data-delta": "mse" }, show(mse[key])))));

@@ -1,6 +1,6 @@
-"""Issue 14 #11: axe-core (npm, `make test` installs it into .tools/) finds no critical or serious violation on the
-playground and the lesson page, in the light and the dark theme; a summary of the run (the canvases' text
-alternative) is announced politely every few seconds, not at the frame rate of the status line."""
+"""Issue 14 #11: axe-core (npm, `make test` installs it into .tools/) finds no violation (critical, serious,
+moderate or minor) on the playground and the lesson page, in the light and the dark theme; a summary of the run
+(the canvases' text alternative) is announced politely every few seconds, not at the frame rate of the status line."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ AXE = Path(__file__).resolve().parents[2] / ".tools/node_modules/axe-core/axe.mi
 
 
 def violations(page) -> list[dict]:
-    """axe-core's critical and serious violations of the page as it is now (WCAG 2.x A and AA rules)."""
+    """axe-core's violations of the page as it is now (WCAG 2.x A and AA rules and best practices)."""
     page.evaluate(AXE.read_text())
     result = page.evaluate("""axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',
         'wcag21aa', 'best-practice']}}).then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact,
         nodes: v.nodes.map((n) => n.target.join(' ') + ': ' + n.failureSummary).slice(0, 3)})))""")
-    return [v for v in result if v["impact"] in ("critical", "serious")]
+    return result  # none at all: the issue asks for no critical or serious one, the moderate and minor are gone too
 
 
 @pytest.fixture(scope="module", autouse=True)
