@@ -104,7 +104,7 @@ export class LineChart {
     const ctx = this.ctx;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const font = this.presenter ? 14 : 10;
+    const font = this.presenter ? 17 : 10;  // about the page's presenter type (19 px) on a projector
     ctx.font = `${font}px system-ui, sans-serif`;
     const left = font * 4.2;
     const right = 6;

@@ -399,3 +399,20 @@ def test_issue14_6_the_vanishing_preset_shows_the_first_layers_line_below_the_ot
         assert len(last) == 7 and last[0] < min(last[1:]) and last[0] < last[-1] / 100, last
         step = pg.get("__playground.step")
         pg.wait(f"__playground.step > {step + 30}")
+
+
+def test_issue14_12_presenter_mode_shows_the_whole_diagram_at_1280x800_with_bigger_layer_controls(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/#presenter=true&layers=4,4,2")
+        page.wait_for_function("window.__playground && __playground.connected && __playground.framesReceived >= 1 "
+                               "&& document.querySelectorAll('.layer-box').length === 3")
+        box = page.locator("#diagram canvas.diagram").bounding_box()
+        assert box["y"] + box["height"] <= 800  # the whole diagram on the projected screen
+        sizes = page.evaluate("[...document.querySelectorAll('.layer-box select, .layer-box input')]"
+                              ".map((e) => parseFloat(getComputedStyle(e).fontSize))")
+        base = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert base == 19 and min(sizes) >= 0.8 * base, sizes
+    finally:
+        context.close()
