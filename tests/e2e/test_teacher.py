@@ -416,3 +416,17 @@ def test_issue14_12_presenter_mode_shows_the_whole_diagram_at_1280x800_with_bigg
         assert base == 19 and min(sizes) >= 0.8 * base, sizes
     finally:
         context.close()
+
+
+def test_issue14_12_the_walk_through_follows_the_dark_theme_and_stays_readable(playground):
+    from tests.e2e.test_accessibility import violations
+
+    pg = playground.open("#theme=dark")
+    pg.page.locator("#by-hand").scroll_into_view_if_needed()
+    pg.page.click("#by-hand button:text('walk through this point')")
+    pg.page.locator("#by-hand .diagram-box").wait_for()
+    pg.page.click('#by-hand [data-action="next"]')
+    pg.page.locator("#by-hand .step-card").wait_for()
+    for selector in ("#by-hand .diagram-box", "#by-hand .step-card"):
+        assert pg.page.locator(selector).evaluate("(e) => getComputedStyle(e).backgroundColor") != "rgb(255, 255, 255)"
+    assert violations(pg.page) == []  # every text of it keeps its contrast on the dark card
