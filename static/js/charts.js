@@ -51,6 +51,13 @@ export class LineChart {
     this.dirty = true;
   }
 
+  /** Forget the points after step `x` (the run went back: a rolled-back step, weights restored from a snapshot). */
+  truncate(x) {
+    while (this.n > 0 && this.xs[this.n - 1] > x) this.n -= 1;
+    this.dirty = true;
+    this.urgent = true;
+  }
+
   /** Halve the stored points (keep every other one) and from now on keep every other pushed point too. */
   compact() {
     const keep = (a) => { for (let i = 0; 2 * i < this.n; i++) a[i] = a[2 * i]; };
@@ -259,9 +266,12 @@ export class Charts {
       this.continuing = false;
       this.run = frame.run;
     }
-    if (frame.run !== this.run || frame.step < this.lastStep) {
+    if (frame.run !== this.run) {
       this.clear();
       this.run = frame.run;
+    } else if (frame.step < this.lastStep) {  // the same run went back: keep what led there
+      for (const chart of this.all) chart.truncate(frame.step);
+      this.lastStep = frame.step;
     }
     const history = frame.history;
     const width = frame.historyWidth;

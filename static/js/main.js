@@ -87,6 +87,10 @@ playground.probe = {
   marked: () => heatmap.marked,
   chartRange: (name) => charts[name].range(),
   chartLast: (name) => charts[name].series.map((s) => s.ys[charts[name].n - 1]),
+  chartSeries: (name) => {  // [steps, values of each series] as plotted
+    const c = charts[name];
+    return [Array.from(c.xs.subarray(0, c.n)), ...c.series.map((s) => Array.from(s.ys.subarray(0, c.n)))];
+  },
   benchmark: (n = 200) => loop.benchmark(n),
 };
 const gradcheck = new GradientCheck($("#tools"), { send });

@@ -430,3 +430,15 @@ def test_issue14_12_the_walk_through_follows_the_dark_theme_and_stays_readable(p
     for selector in ("#by-hand .diagram-box", "#by-hand .step-card"):
         assert pg.page.locator(selector).evaluate("(e) => getComputedStyle(e).backgroundColor") != "rgb(255, 255, 255)"
     assert violations(pg.page) == []  # every text of it keeps its contrast on the dark card
+
+
+def test_issue14_6_the_too_large_rate_preset_keeps_the_loss_curve_that_shoots_up(playground):
+    """The diverged step is rolled back, so the next frame's step is one less: that used to clear every chart, leaving
+    one point ("step 4 … 5", no line). Now the charts drop only what came after the step the run went back to."""
+    pg = playground.open("#preset=lr-too-large")
+    pg.wait("__playground.events.some((e) => e.kind === 'diverged')", timeout=90_000)
+    diverged = pg.get("__playground.events.find((e) => e.kind === 'diverged').step")
+    pg.wait(f"__playground.lastFrame.step === {diverged - 1}")  # the rolled-back frame has arrived
+    steps, train, _ = pg.get("__playground.probe.chartSeries('loss')")
+    assert len(steps) >= 3 and steps[-1] == diverged - 1 and steps == sorted(steps)
+    assert train[-1] > 100 * train[0]  # the line climbs by orders of magnitude: what the card promises
