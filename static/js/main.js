@@ -134,7 +134,7 @@ function receive(message) {
 function hello(message) {
   playground.options = message.options || {};
   playground.limits = message.limits || {};
-  for (const kind of [...noted.keys(), ...STALE_AFTER_RESET]) notices.dismiss(kind);  // a new session: old news
+  for (const kind of [...noted.keys(), ...RECOVERABLE, ...STALE_AFTER_RESET]) notices.dismiss(kind);  // a new session: old news
   playground.protocol = message.protocol;
   if (!controls.options) {
     controls.build(playground.options, message.config);
@@ -194,7 +194,9 @@ function data(message) {
 
 const QUIET_EVENTS = new Set(["reset"]);
 const FIELD_OF = { diverged: "learning_rate", saturated_units: "learning_rate", dead_units: "learning_rate", loss_changed: "loss", reinitialized: "layers" };
-const STALE_AFTER_RESET = ["diverged", "saturated_units", "dead_units", "applies_on_reset"];
+const RECOVERABLE = ["diverged", "saturated_units", "dead_units"];  // notices that offer a way back
+// Reset ends these (the server counts dead units afresh; a saturation it clears itself with `saturation_cleared`).
+const STALE_AFTER_RESET = ["diverged", "dead_units", "applies_on_reset"];
 const noted = new Map();  // notice kind → the control it is also shown beside
 let pendingLoss = [];  // changes whose notice gets the loss a few frames later
 let good = null;  // the lowest-loss weights of this network shape so far: a roll-back after a divergence
@@ -202,13 +204,13 @@ let good = null;  // the lowest-loss weights of this network shape so far: a rol
 /** The one-click ways out a notice offers. */
 function actionsFor(kind) {
   if (kind === "applies_on_reset") return [["Reset now", buttons["#reset"]]];
-  if (!STALE_AFTER_RESET.includes(kind)) return [];
+  if (!RECOVERABLE.includes(kind)) return [];
   const out = [["Fresh weights", buttons["#reset"]]];
   const snapshot = good;
   if (snapshot) {  // the event comes before the frame of the steps that caused it
     out.unshift([`Back to step ${snapshot.step} (loss ${snapshot.loss.toPrecision(3)})`, () => {
       send({ type: "set_params", params: Array.from(snapshot.params), step: snapshot.step, epoch: snapshot.epoch });
-      for (const k of STALE_AFTER_RESET) notices.dismiss(k);
+      for (const k of STALE_AFTER_RESET) notices.dismiss(k);  // a saturation: the server says when it has cleared
     }]);
   }
   return out;

@@ -182,7 +182,10 @@ def test_issue14_4_and_5_a_too_high_rate_is_explained_beside_it_in_view_and_can_
     pg.wait(f"__playground.lastFrame.step === {step}")  # the good weights are back, counters with them
     loss = float(label.split("(loss ")[1].rstrip(")"))
     assert pg.get("__playground.lastFrame.train_loss") == pytest.approx(loss, rel=1e-2)  # label shows 3 digits
-    assert "stuck at their limits" not in pg.page.locator("#notices").inner_text()
+    pg.page.click("#play")  # and the lower rate now works: the loss stays down, the warning clears itself
+    pg.wait(f"__playground.lastFrame.step > {step + 500}")
+    assert pg.get("__playground.lastFrame.train_loss") < 0.1
+    pg.wait("!document.querySelector('#notices').textContent.includes('stuck at their limits')")
 
 
 # -- #7 ?hide= ----------------------------------------------------------------------------------------------------
@@ -442,3 +445,38 @@ def test_issue14_6_the_too_large_rate_preset_keeps_the_loss_curve_that_shoots_up
     steps, train, _ = pg.get("__playground.probe.chartSeries('loss')")
     assert len(steps) >= 3 and steps[-1] == diverged - 1 and steps == sorted(steps)
     assert train[-1] > 100 * train[0]  # the line climbs by orders of magnitude: what the card promises
+
+
+# -- #5 old notices go when they stop being true -------------------------------------------------------------------
+
+
+def test_issue14_5_unit_warnings_go_when_no_longer_true_and_with_a_server_restart(make_server, page):
+    """A saturation warning goes when fresh weights at a sane rate are no longer stuck (the server's
+    `saturation_cleared`), beside the control too; a restarted server's new session judges the restored weights
+    afresh, so the old session's warning goes with it."""
+    from tests.conftest import start_server
+    from tests.e2e.conftest import Playground
+
+    saturated = "document.querySelector('#notices [data-kind=saturated_units]')"
+    note = "document.querySelector('[data-name=\"learning_rate\"] .control-note')?.textContent || ''"
+    first = make_server()
+    pg = Playground(page, first.url).open("#speed=max&learning_rate=10")
+    pg.page.click("#play")
+    pg.wait(f"{saturated} !== null && ({note}).includes('stuck')")
+    pg.set("learning_rate", "0.03")
+    pg.page.click("#reset")  # fresh weights at a sane rate: no longer true, so it goes, beside the rate too
+    pg.wait(f"{saturated} === null && !({note}).includes('stuck')")
+    pg.set("learning_rate", "10")
+    pg.wait(f"{saturated} !== null")
+    pg.page.click("#play")
+    pg.wait("__playground.state !== 'training'")
+    frames = pg.get("__playground.framesReceived")
+    first.stop()
+    pg.wait("!__playground.connected")
+    second = start_server(port=int(first.url.rsplit(":", 1)[1]))
+    try:
+        pg.wait(f"__playground.connected && __playground.framesReceived > {frames}", timeout=60_000)
+        assert pg.get(f"{saturated} === null")  # the new session has not judged these weights yet
+    finally:
+        second.stop()
+    page.errors.clear()  # Chromium logs the refused reconnects during the outage
