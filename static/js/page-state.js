@@ -127,6 +127,7 @@ export class PageState {
       const hash = readHash();
       for (const key of PAGE_KEYS) if (key in hash && key !== "preset") this.set(key, pageValue(key, hash[key]));
       const patch = hashPatch(hash, this.playground.config);
+      for (const key of Object.keys(patch)) if (this.controls.hidden?.has(key)) delete patch[key];  // hidden: fixed
       if (Object.keys(patch).length) this.send({ type: "config", ...patch });
     });
   }

@@ -480,3 +480,12 @@ def test_issue14_5_unit_warnings_go_when_no_longer_true_and_with_a_server_restar
     finally:
         second.stop()
     page.errors.clear()  # Chromium logs the refused reconnects during the outage
+
+
+def test_issue14_7_a_hidden_setting_is_kept_from_the_link_and_cannot_be_edited_through_the_hash(playground):
+    """The teacher's link sets and hides the rate; a student editing the address bar changes nothing hidden."""
+    pg = playground.open("?hide=learning_rate#learning_rate=0.3")
+    pg.wait("__playground.config.learning_rate === 0.3")
+    pg.page.evaluate("location.hash = location.hash.replace('learning_rate=0.3', 'learning_rate=5') + '&noise=0.2'")
+    pg.wait("__playground.config.noise === 0.2")  # a visible setting still follows the hash
+    assert pg.config("learning_rate") == 0.3
