@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
 
 .PHONY: run test test-image lint bench clean
+# axe-core for the accessibility test (tests/e2e/test_accessibility.py), from npm into a git-ignored folder.
+AXE_VERSION := 4.11.0
+AXE := .tools/node_modules/axe-core/axe.min.js
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +27,10 @@ run: $(VENV)/.run-installed
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check app engine tests bench
 
-test: $(VENV)/.test-installed lint
+$(AXE):
+	npm install --prefix .tools --no-save --no-audit --no-fund axe-core@$(AXE_VERSION)
+
+test: $(VENV)/.test-installed lint $(AXE)
 	@CHROMIUM="$(CHROMIUM)" $(PY) tests/browser_check.py
 	CHROMIUM="$(CHROMIUM)" $(PY) -m pytest
 	@# The claims again under other CPUs' BLAS kernels (their float32 rounding), each one this CPU can run.
@@ -44,4 +50,4 @@ bench: $(VENV)/.run-installed
 	$(PY) bench/stream.py
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .hypothesis test-artifacts
+	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .hypothesis test-artifacts .tools

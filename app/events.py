@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-CRITICAL_EVENTS = frozenset({"diverged", "early_stopped", "reinitialized", "loss_changed"})
+CRITICAL_EVENTS = frozenset(
+    {"diverged", "early_stopped", "reinitialized", "loss_changed", "changed", "applies_on_reset"})
 STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
 EVENT_REPEAT_SECONDS = 5.0
 CHANGED_TEXT_SECONDS = 1.0

@@ -25,6 +25,7 @@ PROTOCOL_VERSION = 1
 SPEED_RANGE = (0.1, 100_000.0)  # training steps per second; or "max"
 FPS_RANGE = (1.0, 60.0)
 DEFAULT_SPEED = "max"
+WATCH_SPEED = 500.0  # the page's pace: the default circle's boundary forms over a few seconds (1,000-7,000 steps)
 DEFAULT_FPS = 60.0
 SERVER_OPTIONS_TEXT = {
     "speed": f"a number from {SPEED_RANGE[0]:g} to {SPEED_RANGE[1]:g} (training steps per second) or 'max'",
@@ -319,7 +320,8 @@ CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 
 SERVER_OPTIONS: dict[str, Any] = {
     "speed": {"type": "speed", "min": SPEED_RANGE[0], "max": SPEED_RANGE[1], "values": ["max"],
-              "default": DEFAULT_SPEED, "unit": "training steps per second, or 'max'", "label": "Speed",
+              "default": DEFAULT_SPEED, "page_default": WATCH_SPEED, "unit": "training steps per second, or 'max'",
+              "label": "Speed",
               "help": "How many training steps per second: slow motion lets you watch single updates; full speed "
                       "trains as fast as the server can."},
     "fps": {"type": "float", "min": FPS_RANGE[0], "max": FPS_RANGE[1], "default": DEFAULT_FPS,

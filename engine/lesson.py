@@ -27,14 +27,23 @@ LEARNING_RATE = 0.5
 DELTAS = {
     "cross_entropy": {
         "formula": "ŷ − y",
-        "why": "With a sigmoid output and binary cross-entropy, σ'(z) cancels against the loss's own derivative, "
-        "so the output delta is just ŷ − y. This is the delta the tutorial's table uses.",
+        "why": "The loss above is ½(ŷ − y)²: the ½ is there so that its derivative ∂L/∂ŷ is ŷ − y, without a 2. Its "
+        "exact delta would also multiply by the sigmoid's slope σ'(z) = ŷ(1 − ŷ). The tutorial's table leaves that "
+        "factor out: ŷ − y is the exact delta of binary cross-entropy with a sigmoid output, where σ'(z) cancels "
+        "against the loss's own derivative.",
     },
     "mse": {
         "formula": "(ŷ − y) · ŷ(1 − ŷ)",
-        "why": "For L = ½(ŷ − y)² the chain rule gives ∂L/∂ŷ = ŷ − y, times the sigmoid's slope σ'(z) = ŷ(1 − ŷ). "
+        "why": "For L = ½(ŷ − y)² the chain rule gives ∂L/∂ŷ = ŷ − y (the ½ cancels the square's 2), times the "
+        "sigmoid's slope σ'(z) = ŷ(1 − ŷ). "
         "The slope is small when the output saturates, so every gradient below is smaller than with cross-entropy.",
     },
+}
+
+CONVENTION = {
+    "cross_entropy": "Convention: the loss shown is L = ½(ŷ − y)², and the output delta is the tutorial's δ₂ = ŷ − y "
+    "(exact for cross-entropy; the exact ½(ŷ − y)² delta is one click away).",
+    "mse": "Convention: the loss is L = ½(ŷ − y)² and the output delta is its exact δ₂ = (ŷ − y) · ŷ(1 − ŷ).",
 }
 
 NOTE = (
@@ -113,7 +122,7 @@ def worked_example(w1=W1, b1=B1, w2=W2, b2=B2, x=X, y=Y, learning_rate=LEARNING_
                    "x": x.tolist(), "y": y, "learning_rate": eta, "delta": delta},
         "weights": {"W": [W.tolist() for W in Ws], "b": [b.tolist() for b in bs]},
         "sizes": [2, 2, 1], "activations": ["sigmoid", "sigmoid"], "delta": delta, "delta_formula": spec["formula"],
-        "why": spec["why"], "note": NOTE, "values": values, "steps": walk.steps,
+        "why": spec["why"], "convention": CONVENTION[delta], "note": NOTE, "values": values, "steps": walk.steps,
     }
 
 

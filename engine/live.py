@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.changes import describe
 from engine.config import ConfigError, Limits, layer_map, validate
 from engine.data import TrainingData
 from engine.datasets import DATASETS, MAX_SEED
@@ -76,7 +77,7 @@ class LiveEdits:
         if data_changed or changed.intersection(PASS_KEYS):
             self._bind_data()
         self._refresh()
-        return events
+        return events + describe(old, new, trained=self.step > 0)
 
     def _edit_network(self, old: dict[str, Any]) -> list[dict[str, Any]]:
         """Carry the network across an architecture edit, keeping every weight whose units survive."""
@@ -93,6 +94,7 @@ class LiveEdits:
         if n_out != old_out:
             new.W[-1][...] = new.draw(*new.W[-1].shape, self._init_rng)
             new.b[-1][...] = 0.0
+        if n_out != old_out and self.step > 0:  # before any training a fresh output layer is no news
             events.append(event("reinitialized", f"The output layer went from {old_out} to {n_out} units, so its "
                                 "weights were re-initialised; the hidden layers were kept.", layer=len(new.W) - 1))
         if new.sizes != net.sizes:

@@ -173,8 +173,8 @@ PRESETS: dict[str, Preset] = {
             "A sigmoid's slope is at most ¼, and backprop multiplies one such slope per layer. After six layers the "
             "gradient reaching the first layer is thousands of times smaller than at the last, so the first layers "
             "barely learn.",
-            "The gradient-norm chart: the first layer's bar is tiny next to the last layer's.",
-            "Load the ReLU + He fix and compare the bars.",
+            "The gradient-norm chart: the first layer's line (L1, blue) lies far below the output's.",
+            "Load the ReLU + He fix and compare the lines.",
             speed=100, related=("vanishing-fixed",),
         ),
         Preset(
@@ -182,7 +182,7 @@ PRESETS: dict[str, Preset] = {
             {**_DEEP, "activation": "relu", "init": "he", "optimizer": "sgd", "learning_rate": 0.05},
             "ReLU's slope is exactly 1 wherever a unit is active, and He initialisation scales the weights so the "
             "signal keeps its size through each layer. The gradient reaches the first layer at a similar size.",
-            "The gradient-norm bars are of similar height for all layers.",
+            "The gradient-norm lines of all layers lie close together.",
             "Switch back to sigmoid with the same initialisation and see which change mattered.",
             speed=100, related=("vanishing",),
         ),
@@ -192,7 +192,7 @@ PRESETS: dict[str, Preset] = {
             "Weights drawn too large multiply the signal by more than one at every layer, forwards and backwards. "
             "Six layers later the gradient norm is in the hundreds or thousands, the first steps throw the weights "
             "far away, and training diverges at once.",
-            "The gradient-norm chart's huge bars, then the 'diverged' message.",
+            "The gradient-norm chart's lines high up, then the 'diverged' message.",
             "Load the clipped version: the same network, with gradient clipping.",
             speed=5, related=("exploding-clipped",),
         ),

@@ -51,6 +51,13 @@ export class LineChart {
     this.dirty = true;
   }
 
+  /** Forget the points after step `x` (the run went back: a rolled-back step, weights restored from a snapshot). */
+  truncate(x) {
+    while (this.n > 0 && this.xs[this.n - 1] > x) this.n -= 1;
+    this.dirty = true;
+    this.urgent = true;
+  }
+
   /** Halve the stored points (keep every other one) and from now on keep every other pushed point too. */
   compact() {
     const keep = (a) => { for (let i = 0; 2 * i < this.n; i++) a[i] = a[2 * i]; };
@@ -104,7 +111,7 @@ export class LineChart {
     const ctx = this.ctx;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const font = this.presenter ? 14 : 10;
+    const font = this.presenter ? 17 : 10;  // about the page's presenter type (19 px) on a projector
     ctx.font = `${font}px system-ui, sans-serif`;
     const left = font * 4.2;
     const right = 6;
@@ -201,6 +208,8 @@ export class LineChart {
   }
 }
 
+const GRADIENT_FRAMES = 10;
+
 /** All the charts of the page, fed from frames (header values) and their history blocks. */
 export class Charts {
   constructor(root) {
@@ -219,6 +228,7 @@ export class Charts {
   setLayerCount(count) {
     if (count === this.layerCount) return;
     this.layerCount = count;
+    this.gradientMean = null;
     const series = [...Array(count).keys()].map((k) => [
       k === count - 1 ? `layer ${k + 1} (output)` : `layer ${k + 1}`, LAYER_COLORS[k % LAYER_COLORS.length],
       k === count - 1 ? "out" : `L${k + 1}`,
@@ -230,6 +240,19 @@ export class Charts {
   clear() {
     for (const chart of this.all) chart.clear();
     this.lastStep = -1;
+    this.gradientMean = null;
+  }
+
+  /** Each layer's gradient norm averaged in log space over about GRADIENT_FRAMES frames: one batch's norm jumps by
+   *  orders of magnitude, and the layers' noisy lines would cross; their averages keep their order. */
+  smoothed(norms) {
+    const previous = this.gradientMean?.length === norms.length ? this.gradientMean : null;
+    const weight = 1 / GRADIENT_FRAMES;
+    this.gradientMean = Array.from(norms, (v, l) => {
+      const p = previous?.[l];
+      return v > 0 && p > 0 ? Math.exp((1 - weight) * Math.log(p) + weight * Math.log(v)) : v;
+    });
+    return this.gradientMean;
   }
 
   /** A run restored on a new session (after a server restart): its frames go on with the same lines. */
@@ -243,9 +266,12 @@ export class Charts {
       this.continuing = false;
       this.run = frame.run;
     }
-    if (frame.run !== this.run || frame.step < this.lastStep) {
+    if (frame.run !== this.run) {
       this.clear();
       this.run = frame.run;
+    } else if (frame.step < this.lastStep) {  // the same run went back: keep what led there
+      for (const chart of this.all) chart.truncate(frame.step);
+      this.lastStep = frame.step;
     }
     const history = frame.history;
     const width = frame.historyWidth;
@@ -259,7 +285,7 @@ export class Charts {
       if (Number.isFinite(frame.train_accuracy)) this.accuracy.push(frame.step, [frame.train_accuracy, frame.test_accuracy]);
       if (frame.grad_norm) {
         this.setLayerCount(frame.grad_norm.length);
-        this.gradients.push(frame.step, frame.grad_norm);
+        this.gradients.push(frame.step, this.smoothed(frame.grad_norm));
       }
       if (frame.update_ratio) this.updates.push(frame.step, frame.update_ratio); // log scale: a ratio of 0 is not drawn
     }

@@ -32,6 +32,7 @@ export function wrapper(path, label, help) {
   helpButton.textContent = "?";
   helpButton.setAttribute("aria-label", `What is ${label}?`);
   helpButton.setAttribute("aria-expanded", "false");
+  helpButton.tabIndex = -1;  // not a tab stop each: the field reads its help (aria-describedby), ? or F1 shows it
   const text = document.createElement("p");
   text.className = "help";
   text.id = `help-${id}`;
@@ -47,6 +48,11 @@ export function wrapper(path, label, help) {
   error.setAttribute("role", "alert");
   head.append(lab, helpButton);
   box.append(head, text, error);
+  box.addEventListener("keydown", (e) => {
+    if (e.key !== "F1" && !(e.key === "?" && e.target.type !== "text")) return;
+    e.preventDefault();
+    helpButton.click();
+  });
   return { box, id, head, help: text };
 }
 
@@ -104,6 +110,16 @@ export function suggest(box, input, { min, max }) {
   }
   input.setAttribute("list", list.id);
   box.append(list);
+  input.addEventListener("keydown", (e) => {  // ↑/↓ step along the same 1, 3 × 10^k ladder, not by ±1
+    if ((e.key !== "ArrowUp" && e.key !== "ArrowDown") || e.altKey) return;
+    e.preventDefault();
+    const stops = [...list.options].map((o) => Number(o.value));
+    const v = Number(input.value);
+    const next = e.key === "ArrowUp" ? stops.find((x) => x > v * 1.001) : stops.findLast((x) => x < v / 1.001);
+    if (next === undefined) return;
+    input.value = String(next);
+    input.dispatchEvent(new Event("change"));
+  });
 }
 
 function featureBox(names, options) {
@@ -121,11 +137,16 @@ function featureBox(names, options) {
   return box;
 }
 
-/** The speed slider: steps of √10 from the spec's min to max, then "full speed"; `onChange(speed)` on release. */
+/** The speed slider: round steps/s (1, 2, 5 × 10^k) from the spec's min to max, then "full speed"; `onChange(speed)` on release. */
 export function speedField(s, onChange) {
   const { min: lo, max: hi, help } = s;
   const speeds = [];
-  for (let v = lo; v < hi * 1.001; v *= Math.sqrt(10)) speeds.push(Math.round(v * 100) / 100);
+  for (let k = Math.floor(Math.log10(lo)); 10 ** k <= hi; k++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** k).toPrecision(1));
+      if (v >= lo && v <= hi) speeds.push(v);
+    }
+  }
   speeds.push("max");
   const { box, id } = wrapper("speed", s.label, help);
   const input = document.createElement("input");

@@ -162,6 +162,19 @@ export class Controls {
     return true;
   }
 
+  /** A short line beside the control `field` names (what a live change did, a warning about it); null clears it. */
+  note(field, text) {
+    const entry = this.inputs.get(field);
+    if (!entry) return false;
+    let line = entry.box.querySelector(".control-note");
+    if (!line) {
+      line = Object.assign(document.createElement("p"), { className: "control-note" });
+      entry.box.append(line);
+    }
+    line.textContent = text || "";
+    return true;
+  }
+
   clearErrors() {
     for (const { box, input } of this.inputs.values()) {
       if (!box.classList.contains("has-error")) continue;
@@ -171,21 +184,24 @@ export class Controls {
     }
   }
 
-  /** Hide the controls named in `?hide=` (a config key or its last part, a section or an element id), now and after every rebuild. */
-  hide(names) {
-    this.hidden = new Set(names);
+  /** Hide what `?hide=` names (a setting, a field of one or its last part, a part of the page: `valid`, from
+   *  hello), now and after every rebuild; the page's CSS hides a setting's other controls (body[data-hide]).
+   *  Returns the names that are not valid. */
+  hide(names, valid = null) {
+    const known = valid ? names.filter((n) => valid.includes(n)) : names;
+    this.hidden = new Set(known);
+    document.body.dataset.hide = known.join(" ");
     this.applyHidden();
+    return names.filter((n) => !known.includes(n));
   }
 
   applyHidden() {
     for (const name of this.hidden || []) {
       for (const [path, entry] of this.inputs) {
-        if (path === name || path.split(".").pop() === name) entry.box.hidden = true;
+        const parts = path.split(".");
+        if (path === name || parts[0] === name || parts.at(-1) === name) entry.box.hidden = true;
       }
-      for (const el of document.querySelectorAll(`[data-name="${name}"], [data-section="${name}"], #${CSS.escape(name)}`)) {
-        const target = el.closest(".control, .control-group, section, button") || el;
-        target.hidden = true;
-      }
+      for (const el of document.querySelectorAll(`[data-name="${CSS.escape(name)}"], [data-section="${CSS.escape(name)}"]`)) el.hidden = true;
     }
   }
 }

@@ -19,7 +19,9 @@ export { h };
 
 export class Walkthrough {
   /** `container` gets the buttons, the diagram, the current step and the list; `onChange` hears every move. */
-  constructor(container, { id, runDelay = 120, onChange = () => {} }) {
+  /** `extra(step)`: more for a step's card (the lesson's switch to the other output delta), or null. */
+  constructor(container, { id, runDelay = 120, onChange = () => {}, extra = () => null }) {
+    this.extra = extra;
     this.lesson = null;
     this.index = -1;
     this.timer = null;
@@ -115,6 +117,7 @@ export class Walkthrough {
       step.before !== undefined ? h("p", { class: "aside loss-drop" },
         `The loss went from ${this.lesson.steps.find((s) => s.key === "loss").result} to ${step.result}.`) : null,
       before !== undefined ? h("p", { class: "aside changed-note", "data-role": "changed" },
-        `Changed by the delta switch: it was ${before}.`) : null);
+        `Changed by the delta switch: it was ${before}.`) : null,
+      this.extra(step));
   }
 }

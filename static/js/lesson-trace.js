@@ -16,7 +16,7 @@ export function mountTrace(container, { send = null, connect = null, standalone 
   let timer = null;
   const status = h("p", { class: "live-status", "data-role": "live-status" });
   const index = h("input", { type: "number", min: "0", value: "0", step: "1", name: "trace-index", "data-field": "trace-index" });
-  const split = h("select", { name: "trace-split" }, h("option", { value: "train" }, "training point"),
+  const split = h("select", { name: "trace-split", "aria-label": "Pick from the training or the test points" }, h("option", { value: "train" }, "training point"),
     h("option", { value: "test" }, "test point"));
   const message = h("p", { class: "live-message", "data-role": "live-message", role: "status" });
   const walkBox = h("div", {});

@@ -48,6 +48,7 @@ function build(root) {
     ...Object.entries(DELTA_LABELS).map(([value, label]) => h("label", {},
       h("input", { type: "radio", name: "delta", value, ...(value === state.delta ? { checked: "" } : {}),
         onchange: () => setDelta(value) }), " ", label)));
+  const convention = h("p", { class: "convention", id: "convention" });
   const why = h("p", { class: "why", id: "delta-why", "aria-live": "polite" });
   const note = h("p", { class: "note", id: "tutorial-note" });
   const form = h("form", { class: "inputs", id: "lesson-inputs", onsubmit: (e) => e.preventDefault() },
@@ -59,11 +60,11 @@ function build(root) {
   form.addEventListener("input", () => recompute());
   const walkBox = h("div", {});
   const summary = h("table", { class: "summary", id: "delta-summary" });
-  root.append(intro, h("div", { class: "lesson-controls" }, deltaBox, form), why, walkBox,
+  root.append(intro, convention, h("div", { class: "lesson-controls" }, deltaBox, form), why, walkBox,
     h("h2", {}, "Both deltas side by side"), summary, note);
   const live = h("section", { class: "live", id: "live" });
   root.append(live);
-  return { why, note, form, walkBox, summary, live };
+  return { convention, why, note, form, walkBox, summary, live };
 }
 
 const ui = build(document.getElementById("lesson"));
@@ -71,6 +72,13 @@ const walk = new Walkthrough(ui.walkBox, { id: "worked-walk", onChange: (w) => {
   state.index = w.index;
   state.total = w.lesson.steps.length;
   state.done = w.done;
+}, extra: (step) => {  // where δ₂ is computed, the other convention is one click away
+  if (!step.why || step.why !== state.lesson?.why) return null;
+  const other = state.delta === "cross_entropy" ? "mse" : "cross_entropy";
+  return h("button", { type: "button", "data-action": "other-delta", onclick: () => {
+    document.querySelector(`input[name=delta][value=${other}]`).checked = true;
+    setDelta(other);
+  } }, `Use the ${DELTA_LABELS[other].split(":")[0].toLowerCase()} instead`);
 } });
 
 function formValues() {
@@ -109,12 +117,13 @@ function render(changed) {
   const lesson = state.both[state.delta];
   state.values = lesson.values;
   state.lesson = lesson;
+  ui.convention.textContent = lesson.convention;
   ui.why.textContent = lesson.why;
   ui.note.textContent = lesson.note;
   walk.load(lesson, { changed });
   const [ce, mse] = [state.both.cross_entropy.values, state.both.mse.values];
   ui.summary.replaceChildren(
-    h("tr", {}, h("th", {}, ""), h("th", {}, "cross-entropy δ₂ = ŷ − y"), h("th", {}, "exact ½(ŷ − y)² δ₂")),
+    h("tr", {}, h("td", {}, ""), h("th", {}, "cross-entropy δ₂ = ŷ − y"), h("th", {}, "exact ½(ŷ − y)² δ₂")),
     ...SUMMARY.map(([label, key]) => h("tr", { "data-key": key, class: show(ce[key]) === show(mse[key]) ? "" : "differs" },
       h("th", {}, label), h("td", { "data-delta": "cross_entropy" }, show(ce[key])),
       h("td", { "data-delta": "mse" }, show(mse[key])))));

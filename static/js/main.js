@@ -59,6 +59,7 @@ const heatmap = new Heatmap($("#heatmap"), {
 });
 const diagram = new NetworkDiagram($("#diagram"), {
   onToggleFeature: (name) => {
+    if (controls.hidden?.has("features")) return;  // hidden for the class: no other way to change them either
     const active = playground.config.features;
     const next = active.includes(name) ? active.filter((f) => f !== name) : [...active, name];
     if (next.length) send({ type: "config", features: featureOrder().filter((f) => next.includes(f)) });
@@ -87,12 +88,24 @@ playground.probe = {
   sizes: () => diagram.sizes,
   marked: () => heatmap.marked,
   chartRange: (name) => charts[name].range(),
+  chartLast: (name) => charts[name].series.map((s) => s.ys[charts[name].n - 1]),
+  chartSeries: (name) => {  // [steps, values of each series] as plotted
+    const c = charts[name];
+    return [Array.from(c.xs.subarray(0, c.n)), ...c.series.map((s) => Array.from(s.ys.subarray(0, c.n)))];
+  },
   benchmark: (n = 200) => loop.benchmark(n),
 };
 const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
 const exportCode = new ExportCode($("#tools"), { send });
-const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
+const byHand = mountTrace($("#by-hand"), {
+  send,
+  pick: (callback) => {
+    $("#heatmap").scrollIntoView({ block: "nearest" });  // the map the student is asked to click, in view
+    heatmap.pick(callback);
+  },
+  onTrace: (point) => heatmap.mark(point),
+});
 
 function featureOrder() {
   return playground.options.config.features.values;
@@ -126,10 +139,14 @@ function receive(message) {
 function hello(message) {
   playground.options = message.options;
   playground.limits = message.limits;
+  for (const kind of [...noted.keys(), ...RECOVERABLE, ...STALE_AFTER_RESET]) notices.dismiss(kind);  // a new session: old news
   playground.protocol = message.protocol;
   if (!controls.options) {
     controls.build(playground.options, message.config);
-    controls.hide(hiddenNames());
+    const unknown = controls.hide(hiddenNames(), message.hide);
+    if (unknown.length) {
+      notices.show("hide", `The link's ?hide= names ${unknown.map((n) => `"${n}"`).join(", ")}, which the page does not have; it can hide: ${message.hide.join(", ")}.`, "warning");
+    }
   }
   applied(message.config, true);
   if (message.state) training(message.state);
@@ -162,6 +179,7 @@ function layout(message) {
   playground.layout = message;
   heatmap.setOutput(message.grids.output, message.grids.extent);
   loop.forget();
+  good = null;  // another network shape: its old weights cannot come back
   layoutDiagram();
 }
 
@@ -180,18 +198,80 @@ function data(message) {
 }
 
 const QUIET_EVENTS = new Set(["reset"]);
+const FIELD_OF = { diverged: "learning_rate", saturated_units: "learning_rate", dead_units: "learning_rate", loss_changed: "loss", reinitialized: "layers" };
+const RECOVERABLE = ["diverged", "saturated_units", "dead_units"];  // notices that offer a way back
+// Reset ends these (the server counts dead units afresh; a saturation it clears itself with `saturation_cleared`).
+const STALE_AFTER_RESET = ["diverged", "dead_units", "applies_on_reset"];
+const noted = new Map();  // notice kind → the control it is also shown beside
+let pendingLoss = [];  // changes whose notice gets the loss a few frames later
+let good = null;  // the lowest-loss weights of this network shape so far: a roll-back after a divergence
+
+/** The one-click ways out a notice offers. */
+function actionsFor(kind) {
+  if (kind === "applies_on_reset") return [["Reset now", buttons["#reset"]]];
+  if (!RECOVERABLE.includes(kind)) return [];
+  const out = [["Fresh weights", buttons["#reset"]]];
+  const snapshot = good;
+  if (snapshot) {  // the event comes before the frame of the steps that caused it
+    out.unshift([`Back to step ${snapshot.step} (loss ${snapshot.loss.toPrecision(3)})`, () => {
+      send({ type: "set_params", params: Array.from(snapshot.params), step: snapshot.step, epoch: snapshot.epoch });
+      for (const k of STALE_AFTER_RESET) notices.dismiss(k);  // a saturation: the server says when it has cleared
+    }]);
+  }
+  return out;
+}
 
 function event(message) {
   playground.events.push(message);
   if (playground.events.length > 100) playground.events.shift();
-  if (!QUIET_EVENTS.has(message.kind)) notices.event(message);
   if (message.kind === "diverged") divergedAt = playground.config?.learning_rate ?? Infinity;
+  if (QUIET_EVENTS.has(message.kind)) return;
+  const kind = message.kind === "changed" ? `changed-${message.field}` : message.kind;
+  const text = notices.event({ ...message, kind }, actionsFor(kind));
+  const field = message.field || FIELD_OF[kind];
+  if (field && text && controls.note(field, text)) noted.set(kind, field);
+  if (message.kind === "changed") {
+    const before = playground.lastFrame?.train_loss;
+    if (Number.isFinite(before)) pendingLoss.push({ kind, before, at: playground.framesReceived + 1 });  // the frame right after the change
+  }
+}
+
+notices.onDismiss = (kind) => {
+  const field = noted.get(kind);
+  noted.delete(kind);
+  if (field && ![...noted.values()].includes(field)) controls.note(field, null);
+};
+
+/** A change's notice gets what the loss did after it. */
+function followLoss(f) {
+  pendingLoss = pendingLoss.filter(({ kind, before, at }) => {
+    if (playground.framesReceived < at) return true;
+    const sentence = `Loss ${before.toPrecision(2)} → ${f.train_loss.toPrecision(2)}.`;
+    notices.append(kind, sentence);
+    const field = noted.get(kind);
+    if (field && notices.has(kind)) controls.note(field, notices.text(kind));
+    return false;
+  });
 }
 
 function error(message) {
   if (page.restoreFailed(message)) return;
   const field = message.field;
   if (!field || !controls.showError(field, message.message)) notices.show(`error-${field || message.code}`, message.message, "error");
+}
+
+const SUMMARY_SECONDS = 5;  // a screen reader hears the run every few seconds, not at the frame rate
+let summarised = { at: 0, state: null };
+
+/** The canvases' text alternative, read politely: the state, step, loss, accuracy and the network's shape. */
+function summarise(f, force = false) {
+  const now = performance.now() / 1000;
+  if (!force && now - summarised.at < SUMMARY_SECONDS && summarised.state === playground.state) return;
+  summarised = { at: now, state: playground.state };
+  const shape = diagram.sizes?.length ? diagram.sizes.join("-") : "";
+  const accuracy = Number.isFinite(f.train_accuracy) ? `, accuracy ${Math.round(f.train_accuracy * 100)} %` : "";
+  $("#summary").textContent = `${playground.state === "training" ? "Training" : "Paused"} at step ${f.step}: `
+    + `loss ${Number.isFinite(f.train_loss) ? f.train_loss.toPrecision(3) : "not a number"}${accuracy}; network ${shape}.`;
 }
 
 function frame(f, frameLayout) {
@@ -201,16 +281,35 @@ function frame(f, frameLayout) {
   playground.step = f.step;
   charts.addFrame(f);
   loop.receive(f, playground.framesReceived);
+  if (f.params && Number.isFinite(f.train_loss) && (!good || good.params.length !== f.params.length || f.train_loss <= good.loss)) {
+    good = { step: f.step, epoch: f.epoch, loss: f.train_loss, params: Float32Array.from(f.params) };
+  }
+  if (pendingLoss.length) followLoss(f);
+  summarise(f);
   if (frameLayout !== playground.layout) playground.layout = frameLayout;
 }
 
 loop.start();
 
 const buttons = {
-  "#play": () => { wantPlaying = playground.state !== "training"; send({ type: wantPlaying ? "play" : "pause" }); },
+  "#play": () => {
+    if (!playground.connected) {  // an outage: remember the wish, the new session's hello acts on it
+      wantPlaying = !wantPlaying;
+      notices.show("play-later", wantPlaying ? "Training starts as soon as the server is back." : "Training stays paused when the server is back.", "info");
+      return;
+    }
+    wantPlaying = playground.state !== "training";
+    send({ type: wantPlaying ? "play" : "pause" });
+  },
   "#step": () => send({ type: "step", n: 1 }),
   "#epoch": () => send({ type: "epoch" }),
-  "#reset": () => { send({ type: "reset" }); charts.clear(); notices.dismiss("diverged"); divergedAt = null; },
+  "#reset": () => {
+    send({ type: "reset" });
+    charts.clear();
+    for (const kind of STALE_AFTER_RESET) notices.dismiss(kind);
+    divergedAt = null;
+    good = null;
+  },
   "#regenerate": () => send({ type: "regenerate" }),
   "#add-layer": () => {
     const layers = playground.config.layers;

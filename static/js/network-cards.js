@@ -77,8 +77,8 @@ export class WeightEditor {
     this.target = target;
     el.hidden = false;
     el.value = target.value.toFixed(4);
-    el.style.left = `${Math.min(hit.px, d.w - 100)}px`;
-    el.style.top = `${hit.py}px`;
+    el.style.left = `${Math.max(0, hit.px - el.offsetWidth - 8)}px`;  // left of the point: the hover card is to its right
+    el.style.top = `${Math.max(0, hit.py - el.offsetHeight / 2)}px`;
     el.setAttribute("aria-label", target.col === null ? "New bias value" : "New weight value");
     el.focus();
     el.select();

@@ -40,6 +40,12 @@ export class NetworkDiagram {
     this.canvas.addEventListener("mousemove", (e) => this.pointer(e));
     this.canvas.addEventListener("mouseleave", () => this.setHover(null));
     this.canvas.addEventListener("click", (e) => this.click(e));
+    this.canvas.tabIndex = 0;  // the keyboard's way in: arrows walk neurons, biases and links, Enter edits
+    this.canvas.addEventListener("keydown", (e) => this.key(e));
+    this.canvas.addEventListener("blur", (e) => {  // the keyboard's card goes with the focus (not to the editor)
+      if (this.keyboard && e.relatedTarget !== this.editor.el) this.setHover(null);
+    });
+    this.canvas.addEventListener("mousemove", () => { this.keyboard = false; });
     new ResizeObserver(() => { this.geometryDirty = true; }).observe(this.canvas);
   }
 
@@ -174,6 +180,40 @@ export class NetworkDiagram {
       : null;
     this.handlers.onHoverNeuron(neuron);
     this.card.show(this);
+  }
+
+  /** Every neuron, its bias and the links into it, layer by layer, as the pointer's hits at their points. */
+  targets() {
+    const out = [];
+    this.layers.forEach((_, l) => {
+      this.columns[l + 1].forEach((node, j) => {
+        out.push({ kind: "neuron", column: l + 1, index: j, px: node.x, py: node.y });
+        if (node.bias) out.push({ kind: "bias", column: l + 1, index: j, px: node.bias.x, py: node.bias.y });
+        for (let i = 0; i < this.columns[l].length; i++) {
+          const p = clearLinkPoint(this.columns, this.size, l, i, j);
+          out.push({ kind: "link", layer: l, from: i, to: j, px: p.x, py: p.y });
+        }
+      });
+    });
+    return out;
+  }
+
+  /** The keyboard on the focused diagram: arrows move the hover card over `targets()`, Enter edits a weight or bias. */
+  key(event) {
+    if (!this.columns || event.ctrlKey || event.metaKey || event.altKey) return;
+    const move = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (move) {
+      const list = this.targets();
+      this.cursor = ((this.cursor ?? -1) + move + list.length) % list.length;
+      this.keyboard = true;
+      this.setHover(list[this.cursor]);
+    } else if (event.key === "Enter" && (this.hover?.kind === "link" || this.hover?.kind === "bias")) {
+      this.editor.open(this, this.hover);
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();  // → is also the page's "train one step"
   }
 
   /** A feature toggles; a link or a bias square opens the value editor; a neuron does nothing. */

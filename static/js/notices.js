@@ -2,8 +2,7 @@
 
 const ADVICE = {
   diverged: "Training has stopped: lower the learning rate or turn on gradient clipping, and it carries on.",
-  reinitialized: "The weights were set to fresh random values because the network's shape or initialisation changed.",
-  loss_changed: "This dataset needs another kind of loss, so the loss was changed and the weights were reset.",
+  loss_changed: "This dataset needs another kind of loss, so the loss was changed.",
   dead_units: "Some ReLU neurons never switch on any more. Try a smaller learning rate, leaky ReLU or another initialiser.",
   early_stopped: "The test loss stopped improving, so training stopped on its own.",
 };
@@ -17,14 +16,23 @@ export class Notices {
     for (const el of status.querySelectorAll("[data-status]")) this.fields[el.dataset.status] = el;
   }
 
-  /** Show (or replace) the notice of one kind; plain information fades after a while, warnings stay. */
-  show(kind, text, level = "info", seconds = level === "info" ? 12 : 0) {
+  /** Show (or replace) the notice of one kind; plain information fades after a while, warnings stay.
+   *  `actions`: [[label, run], …] offered as buttons (a Reset, a roll-back); each also dismisses the notice. */
+  show(kind, text, level = "info", seconds = level === "info" ? 12 : 0, actions = []) {
     this.dismiss(kind);
     const item = document.createElement("li");
     item.className = `notice notice-${level}`;
     item.dataset.kind = kind;
     const body = document.createElement("span");
     body.textContent = text;
+    for (const [label, run] of actions) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "notice-action";
+      button.textContent = label;
+      button.addEventListener("click", () => { this.dismiss(kind); run(); });
+      body.append(" ", button);
+    }
     const close = document.createElement("button");
     close.type = "button";
     close.textContent = "×";
@@ -40,6 +48,18 @@ export class Notices {
   dismiss(kind) {
     this.byKind.get(kind)?.remove();
     this.byKind.delete(kind);
+    this.onDismiss?.(kind);
+  }
+
+  /** The text of the notice of one kind, or null. */
+  text(kind) {
+    return this.has(kind) ? this.byKind.get(kind).firstElementChild.firstChild.textContent : null;
+  }
+
+  /** Add a sentence to a notice that is still up (the loss after a change). */
+  append(kind, sentence) {
+    const body = this.has(kind) && this.byKind.get(kind).firstElementChild;
+    if (body) body.firstChild.textContent += ` ${sentence}`;
   }
 
   has(kind) {
@@ -47,7 +67,7 @@ export class Notices {
   }
 
   /** A server `event` in words a student can act on; `saturated_units` stays until `saturation_cleared`. */
-  event(message) {
+  event(message, actions = []) {
     const kind = message.kind;
     if (kind === "saturation_cleared") return this.dismiss("saturated_units");
     let text = message.message || kind;
@@ -57,8 +77,10 @@ export class Notices {
     } else if (ADVICE[kind] && !text.includes(ADVICE[kind])) {
       text = `${text} ${ADVICE[kind]}`;
     }
-    const level = kind === "diverged" ? "error" : kind === "reinitialized" || kind === "loss_changed" || kind === "dead_units" || kind === "saturated_units" ? "warning" : "info";
-    this.show(kind, text, level, kind === "saturated_units" ? 0 : level === "warning" ? 20 : undefined);
+    const level = kind === "diverged" ? "error" : kind === "reinitialized" || kind === "loss_changed" || kind === "dead_units" || kind === "saturated_units" || kind === "applies_on_reset" ? "warning" : "info";
+    const seconds = kind === "saturated_units" || kind === "applies_on_reset" ? 0 : level === "warning" ? 20 : kind.startsWith("changed") ? 30 : undefined;
+    this.show(kind, text, level, seconds, actions);
+    return text;
   }
 
   /** The socket's state in the status line, and a notice while it is down. */
@@ -66,6 +88,7 @@ export class Notices {
     const words = { open: "connected", connecting: "connecting…", reconnecting: "reconnecting…", closed: "disconnected" };
     this.setStatus({ connection: words[state] || state });
     this.fields.connection.dataset.state = state;
+    if (state !== "open") this.setStatus({ steps_per_second: "–", fps: "–" });  // no stale rates during an outage
     if (state === "closed") {
       const why = detail.reason ? ` (${detail.reason})` : "";
       const wait = Math.round(detail.delay / 100) / 10;

@@ -52,6 +52,8 @@ export class PageState {
   restore(config) {
     const hash = readHash();
     const patch = hashPatch(hash, config);
+    const pace = this.playground.options?.speed?.page_default;  // a watchable pace unless the link says otherwise
+    if (!("speed" in hash) && pace !== undefined && config.speed !== pace) patch.speed = pace;
     for (const key of PAGE_KEYS) if (key in hash && key !== "preset") this.set(key, pageValue(key, hash[key]));
     this.restoring = Object.keys(patch).length ? patch : null;
     if (this.restoring) this.send({ type: "config", ...patch });
@@ -125,6 +127,7 @@ export class PageState {
       const hash = readHash();
       for (const key of PAGE_KEYS) if (key in hash && key !== "preset") this.set(key, pageValue(key, hash[key]));
       const patch = hashPatch(hash, this.playground.config);
+      for (const key of Object.keys(patch)) if (this.controls.hidden?.has(key)) delete patch[key];  // hidden: fixed
       if (Object.keys(patch).length) this.send({ type: "config", ...patch });
     });
   }

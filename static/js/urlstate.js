@@ -1,7 +1,9 @@
 // The whole setup in the URL hash (sharing the link shares the setup) and `?hide=a,b` for a class.
 
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
 function scalar(text) {
-  if (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text)) return Number(text);
+  if (NUMBER.test(text)) return Number(text);
   if (text === "true" || text === "false") return text === "true";
   return text;
 }
@@ -19,7 +21,7 @@ export function decodeValue(text, reference) {
     try { return JSON.parse(text); } catch { return text; }
   }
   if (Array.isArray(reference) || text.includes(",")) return text === "" ? [] : text.split(",").map(scalar);
-  if (typeof reference === "string") return text;
+  if (typeof reference === "string") return NUMBER.test(text) ? Number(text) : text;  // speed: "max" or a number
   if (typeof reference === "boolean") return text === "true";
   if (typeof reference === "number") return Number.isFinite(Number(text)) ? Number(text) : text;
   return scalar(text);

@@ -29,3 +29,10 @@ def test_generated_blocks_of_the_protocol_doc_are_what_their_sources_say():
         found = block(name, text)
         assert found is not None, f"docs/protocol.md has no generated block {name!r}"
         assert found.group(1) == source(), f"docs/protocol.md's {name} block is stale: run python -m app.docs"
+
+
+def test_every_hide_name_of_the_page_is_in_readme():
+    from app.pages import PAGE_PARTS
+
+    section = (ROOT / "README.md").read_text().split("## Hiding controls for a class")[1].split("\n## ")[0]
+    assert [name for name in PAGE_PARTS if f"`{name}`" not in section] == []

@@ -118,8 +118,8 @@ def test_screenshot_mobile(browser, server, artifacts):
         train_then_pause(pg)
         shot = Screenshot(page, artifacts / "playground-mobile.png")
         assert shot.size()[0] == 360 * 2, "nothing sticks out sideways"
-        boxes = [document_box(page, s) for s in (".diagram-panel", "#heatmap", ".charts-panel", ".controls")]
-        for above, below in zip(boxes, boxes[1:], strict=False):  # one column: diagram, map, charts, controls
+        boxes = [document_box(page, s) for s in ("#heatmap", ".controls", ".diagram-panel", ".charts-panel")]
+        for above, below in zip(boxes, boxes[1:], strict=False):  # one column: map (sticky), settings, diagram, charts
             assert above["y"] + above["height"] <= below["y"]
         for box in boxes:
             assert box["x"] < 20 and box["width"] > 320

@@ -67,7 +67,7 @@ def test_adding_a_neuron_keeps_every_other_weight_and_the_optimizer_state() -> N
     W0, b0, W1, b1, W2, b2 = params_of(t)
     state2 = t.optimizer.state[:, t.network.layer_slices[2]].copy()
     version = t.architecture_version
-    assert t.apply({"layers": [5, 2]}) == []
+    assert [(e["kind"], e["field"]) for e in t.apply({"layers": [5, 2]})] == [("changed", "layers")]  # said, not reset
     net = t.network
     assert t.architecture_version == version + 1
     assert np.array_equal(net.W[0][:, :4], W0) and np.array_equal(net.b[0][:4], b0) and net.b[0][4] == 0
@@ -501,3 +501,4 @@ def test_bench_prints_one_json_object(capsys: pytest.CaptureFixture[str]) -> Non
     assert set(result["step_us"]) == {"2-4-2-1", "2-8-8-8-1", "2-8x6-1"}
     assert set(result["step_us"]["2-8x6-1"]) == {"1", "10", "32", "500"}
     assert set(result["handtuned_step_us"]["2-8x6-1"]) == {"1", "10", "32", "500"}
+
