@@ -30,7 +30,7 @@ def other_value(key: str, spec: dict, options: dict):
         name = next(n for n in options["schedules"] if n != default["name"])
         return {"name": name}
     if key == "clip":
-        return {"mode": spec["mode"]["values"][-1], "value": 2.5}
+        return {"mode": spec["fields"]["mode"]["values"][-1], "value": 2.5}
     if key == "early_stopping":
         return {"enabled": not default["enabled"], "patience": default["patience"] + 25}
     if kind == "choice":
