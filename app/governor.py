@@ -1,25 +1,24 @@
 """Graceful degradation of one worker process under load: when even frames cannot keep up, the neuron maps are
 refreshed every other frame first, then every session's frame rate is capped, evenly (issue 12).
 
-The signal is how long frame jobs wait in the scheduler's queue. Frames run before every training slice, so they
-wait only when frames and control messages alone fill the process (or the machine gives it less than a core). Once
-a second the governor looks at the mean wait of the frame jobs started in that second:
+The signal is the share of the process's time spent building frames. Frames run before every training slice, so
+when they take most of the time, training has almost none left and the frames themselves start to fall behind.
+Once a second the governor looks at the seconds spent in frame builds over the last second:
 - above OVERLOADED: maps every other frame, or if they are already, a cap on every session's fps at LOWER × the
   frame rate the training sessions achieved (the rest of the time goes to training, the elastic part);
 - below RELAXED for CALM_TICKS seconds in a row: the cap rises by RAISE, and goes once it is above every session's
   own fps; then the maps are refreshed every frame again.
-Sessions read `fps_cap` and `maps_every` when they build a frame, and tell their page (`server_load`) when what
-applies to them changes.
+(The queue wait of frame jobs is no signal: frames that fall due together wait for each other a few milliseconds
+even when there is plenty of time.) Sessions read `fps_cap` and `maps_every` when they build a frame, and tell their
+page (`server_load`) when what applies to them changes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.scheduler import Priority, Scheduler
-
-OVERLOADED = 0.012  # s: mean queue wait of a frame job above which frames are falling behind
-RELAXED = 0.004  # s: below this, there is room again
+OVERLOADED = 0.6  # share of the time spent building frames above which frames crowd training out
+RELAXED = 0.35  # below this, there is room again
 LOWER = 0.8
 RAISE = 1.15
 CALM_TICKS = 3
@@ -33,31 +32,29 @@ class Governor:
     fps_cap: float | None = None
     maps_every: int = 1
     frames: int = 0  # frames built since the last tick (sessions count them)
+    frame_seconds: float = 0.0  # and the time they took
     _calm: int = 0
-    _waited: float = 0.0
-    _started: int = 0
     _last: float | None = None
 
-    def frame_built(self) -> None:
+    def frame_built(self, seconds: float) -> None:
         self.frames += 1
+        self.frame_seconds += seconds
 
-    def tick(self, now: float, scheduler: Scheduler, fps_wanted: list[float]) -> None:
+    def tick(self, now: float, fps_wanted: list[float]) -> None:
         """Once a second: `fps_wanted` is each training session's own fps."""
-        waited, started = scheduler.waited[Priority.FRAME], scheduler.started[Priority.FRAME]
-        jobs = started - self._started
-        mean_wait = (waited - self._waited) / jobs if jobs else 0.0
         elapsed = now - self._last if self._last is not None else 0.0
+        share = self.frame_seconds / elapsed if elapsed > 0 else 0.0
         achieved = self.frames / elapsed / max(1, len(fps_wanted)) if elapsed > 0 else 0.0
-        self._waited, self._started, self._last, self.frames = waited, started, now, 0
+        self._last, self.frames, self.frame_seconds = now, 0, 0.0
         if not fps_wanted:
             self.fps_cap, self.maps_every, self._calm = None, 1, 0
-        elif mean_wait > OVERLOADED:
+        elif share > OVERLOADED:
             self._calm = 0
             if self.maps_every == 1:
                 self.maps_every = 2
             elif achieved > 0:
                 self.fps_cap = max(MIN_FPS, min(self.fps_cap or achieved, achieved) * LOWER)
-        elif mean_wait < RELAXED:
+        elif share < RELAXED:
             self._calm += 1
             if self._calm >= CALM_TICKS:
                 self._calm = 0

@@ -70,8 +70,8 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 async def _govern(runtime: Runtime) -> None:
-    """Once a second, let the governor look at the frame jobs' wait (app.governor)."""
+    """Once a second, let the governor look at the time frames took (app.governor)."""
     while True:
         await asyncio.sleep(1.0)
         wanted = [s.fps for s in list(runtime.sessions.values()) if s.id in runtime.training]
-        runtime.governor.tick(time.monotonic(), runtime.scheduler, wanted)
+        runtime.governor.tick(time.monotonic(), wanted)

@@ -322,9 +322,10 @@ class Session:
             owed_next = self._owed and priority < Priority.NUMERIC  # the next job trains them: its frame shows them
             if self._dirty and not owed_next and self._frame_allowed():
                 governor = self.runtime.governor
-                self.pacer.frame_started(time.monotonic(), governor.fps_cap)
+                started = time.monotonic()
+                self.pacer.frame_started(started, governor.fps_cap)
                 frame = self._build_frame(trainer, out)
-                governor.frame_built()
+                governor.frame_built(time.monotonic() - started)
         except Exception as exc:  # an engine bug must not end the session: report it, stop training, carry on
             log.exception("session %s: training or frame failed", self.id)
             self._dirty = False

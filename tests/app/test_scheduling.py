@@ -235,51 +235,39 @@ def test_a_gradient_check_on_the_largest_network_is_done_in_chunks(server):
 
 
 def test_the_governor_thins_the_maps_first_then_caps_the_frame_rate_and_recovers():
-    """Frames that wait in the queue (a job holds the one thread) make the governor degrade, in its order; calm
-    seconds undo it step by step. The thresholds and factors are the module's own."""
-    scheduler, governor = Scheduler(1), Governor()
+    """Seconds mostly spent building frames make the governor degrade, in its order; calm seconds undo it step by
+    step. The thresholds and factors are the module's own."""
+    governor = Governor()
+    wanted = [60.0, 60.0]
 
-    def frames_wait() -> None:  # frame jobs queued behind 3 × OVERLOADED of other work
-        running = threading.Event()
+    def second(t: float, frames: int, share: float) -> None:  # one second in which `frames` took `share` of it
+        for _ in range(frames):
+            governor.frame_built(share / frames)
+        governor.tick(t, wanted)
 
-        def hold() -> None:
-            running.set()
-            time.sleep(3 * governor_module.OVERLOADED)
-
-        gate = scheduler.submit(Priority.ELASTIC, hold)
-        running.wait(10)
-        jobs = [scheduler.submit(Priority.FRAME, lambda: None) for _ in range(3)]
-        for job in (gate, *jobs):
-            job.future.result(10)
-
-    try:
-        governor.tick(0.0, scheduler, [60.0, 60.0])
-        frames_wait()
-        governor.frames = 40
-        governor.tick(1.0, scheduler, [60.0, 60.0])
-        assert (governor.maps_every, governor.fps_cap) == (2, None)
-        frames_wait()
-        governor.frames = 40  # 20 fps each for the two training sessions
-        governor.tick(2.0, scheduler, [60.0, 60.0])
-        cap = 20 * governor_module.LOWER
-        assert governor.fps_cap == pytest.approx(cap)
-        assert governor.applies(60.0) == {"fps": round(cap, 1), "maps_every": 2}
-        assert governor.applies(10.0) == {"fps": None, "maps_every": 2}  # below the cap: its own rate
-        t = 2.0
-        while governor.fps_cap is not None:
-            for _ in range(governor_module.CALM_TICKS):
-                t += 1.0
-                governor.tick(t, scheduler, [60.0, 60.0])  # no frame job waited
-            if governor.fps_cap is not None:
-                cap *= governor_module.RAISE
-                assert governor.fps_cap == pytest.approx(cap)
-        assert cap * governor_module.RAISE >= 60.0 and governor.maps_every == 2
+    governor.tick(0.0, wanted)
+    second(1.0, 40, governor_module.OVERLOADED + 0.1)
+    assert (governor.maps_every, governor.fps_cap) == (2, None)
+    second(2.0, 40, governor_module.OVERLOADED + 0.1)  # 20 fps each for the two training sessions
+    cap = 20 * governor_module.LOWER
+    assert governor.fps_cap == pytest.approx(cap)
+    assert governor.applies(60.0) == {"fps": round(cap, 1), "maps_every": 2}
+    assert governor.applies(10.0) == {"fps": None, "maps_every": 2}  # below the cap: its own rate
+    second(3.0, 10, (governor_module.OVERLOADED + governor_module.RELAXED) / 2)  # between the marks: as it is
+    assert governor.fps_cap == pytest.approx(cap)
+    t = 3.0
+    while governor.fps_cap is not None:
         for _ in range(governor_module.CALM_TICKS):
             t += 1.0
-            governor.tick(t, scheduler, [60.0, 60.0])
-        assert governor.maps_every == 1
-        governor.maps_every, governor.fps_cap = 2, 5.0
-        governor.tick(t + 1.0, scheduler, [])  # nobody trains: nothing to degrade
-        assert (governor.maps_every, governor.fps_cap) == (1, None)
-    finally:
-        scheduler.shutdown()
+            second(t, 10, governor_module.RELAXED / 2)
+        if governor.fps_cap is not None:
+            cap *= governor_module.RAISE
+            assert governor.fps_cap == pytest.approx(cap)
+    assert cap * governor_module.RAISE >= 60.0 and governor.maps_every == 2
+    for _ in range(governor_module.CALM_TICKS):
+        t += 1.0
+        second(t, 10, governor_module.RELAXED / 2)
+    assert governor.maps_every == 1
+    governor.maps_every, governor.fps_cap = 2, 5.0
+    governor.tick(t + 1.0, [])  # nobody trains: nothing to degrade
+    assert (governor.maps_every, governor.fps_cap) == (1, None)
