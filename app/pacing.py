@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app import protocol
 
-MIN_SLICE = 0.00005
+MIN_SLICE = 0.00005  # s: the least an elastic slice gets (one chunk: at least one step)
+FRAME_SLICE = 0.00005  # s: what a frame job of a session at full speed trains before its frame (a step or a few)
 CHUNK_SECONDS = 0.002
 MAX_CHUNK = 10_000
 BURST_FRAMES = 4

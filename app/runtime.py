@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from app.api import describe
 from app.governor import Governor
 from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
-from app.scheduler import Scheduler
+from app.scheduler import Priority, Scheduler
 from app.settings import Settings
 from app.slots import Slot, Slots, open_slots
 
@@ -70,8 +70,9 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 async def _govern(runtime: Runtime) -> None:
-    """Once a second, let the governor look at the time frames took (app.governor)."""
+    """Once a second, let the governor look at the time training got (app.governor)."""
     while True:
         await asyncio.sleep(1.0)
-        wanted = [s.fps for s in list(runtime.sessions.values()) if s.id in runtime.training]
-        runtime.governor.tick(time.monotonic(), wanted)
+        wanted = [s.fps for s in list(runtime.sessions.values()) if s.id in runtime.training and s.speed == "max"]
+        busy = runtime.scheduler.busy
+        runtime.governor.tick(time.monotonic(), wanted, busy[Priority.NUMERIC] + busy[Priority.ELASTIC])

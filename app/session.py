@@ -18,7 +18,7 @@ from app.frame_state import FrameState
 from app.jsontext import dumps
 from app.limits import default_fps
 from app.outbox import Outbox
-from app.pacing import Pacer, cap_delay
+from app.pacing import FRAME_SLICE, Pacer, cap_delay
 from app.runtime import Runtime
 from app.scheduler import Job, Priority, Scheduler
 from app.trainer_view import TrainerView
@@ -264,8 +264,14 @@ class Session:
         self._frame_fell_due()
 
     def _frame_fell_due(self) -> None:
-        if self._job is not None and self._dirty and not self._owed and self._frame_allowed():
+        if self._job is not None and self._has_news() and not self._owed and self._frame_allowed():
             self._job = self.runtime.scheduler.bump(self._job, Priority.FRAME)
+
+    def _has_news(self) -> bool:
+        """A frame now would show something new: a change, or (training at full speed) the steps of a short slice
+        its frame job trains first. So a session at full speed gets its frames at its fps whatever its turn for
+        the longer training slices."""
+        return self._dirty or (self.state is State.TRAINING and self.pacer.speed == "max")
 
     def _priority(self) -> Priority:
         """What the next job is for: controls first, then a due frame, then training by the clock, then the rest."""
@@ -273,7 +279,7 @@ class Session:
             return Priority.CONTROL
         if self._owed or self._computing:  # a `step`, `epoch` or `gradcheck`: the work first, then its frame
             return Priority.ELASTIC
-        if self._dirty and self._frame_allowed():
+        if self._has_news() and self._frame_allowed():
             return Priority.FRAME
         if self.state is State.TRAINING and self.pacer.speed != "max":
             return Priority.NUMERIC
@@ -314,6 +320,9 @@ class Session:
                     self._train_owed(out)
                 if self.state is State.TRAINING:
                     self._train_slice(now, out)
+            elif priority is Priority.FRAME and self.state is State.TRAINING and not self._dirty:
+                self._urgent = lambda: scheduler.urgent(priority)
+                self._train_slice(now, out, FRAME_SLICE)  # the frame shows at least a step
             if self._claim is not None and self._claim.decided:
                 self._judge_claim(out)
             if trainer.data_version != self._data_version:
@@ -322,10 +331,9 @@ class Session:
             owed_next = self._owed and priority < Priority.NUMERIC  # the next job trains them: its frame shows them
             if self._dirty and not owed_next and self._frame_allowed():
                 governor = self.runtime.governor
-                started = time.monotonic()
-                self.pacer.frame_started(started, governor.fps_cap)
+                self.pacer.frame_started(time.monotonic(), governor.fps_cap)
                 frame = self._build_frame(trainer, out)
-                governor.frame_built(time.monotonic() - started)
+                governor.frame_built()
         except Exception as exc:  # an engine bug must not end the session: report it, stop training, carry on
             log.exception("session %s: training or frame failed", self.id)
             self._dirty = False
@@ -351,11 +359,12 @@ class Session:
             message["reason"] = reason
         out.append(message)
 
-    def _train_slice(self, now: float, out: list[dict[str, Any]]) -> None:
-        """Speed max: train for this session's share of a frame interval. A numeric speed: the steps now owed,
-        within the same share; what does not fit is owed to the next slice."""
+    def _train_slice(self, now: float, out: list[dict[str, Any]], budget: float | None = None) -> None:
+        """Speed max: train for this session's share of a frame interval (or `budget` seconds). A numeric speed:
+        the steps now owed, within the same share; what does not fit is owed to the next slice."""
         pacer = self.pacer
-        budget = pacer.slice_budget(len(self.runtime.training))
+        if budget is None:
+            budget = pacer.slice_budget(len(self.runtime.training))
         if pacer.speed == "max":
             self._train_chunks(None, budget, out)
             pacer.ran_at_max(now)

@@ -235,39 +235,53 @@ def test_a_gradient_check_on_the_largest_network_is_done_in_chunks(server):
 
 
 def test_the_governor_thins_the_maps_first_then_caps_the_frame_rate_and_recovers():
-    """Seconds mostly spent building frames make the governor degrade, in its order; calm seconds undo it step by
-    step. The thresholds and factors are the module's own."""
+    """Seconds in which training got almost nothing make the governor degrade, in its order; roomy seconds undo it
+    step by step. The thresholds and factors are the module's own."""
     governor = Governor()
     wanted = [60.0, 60.0]
+    trained = 0.0
 
-    def second(t: float, frames: int, share: float) -> None:  # one second in which `frames` took `share` of it
+    def second(t: float, frames: int, share: float) -> None:  # a second with `frames` built, `share` of it trained
+        nonlocal trained
+        trained += share
         for _ in range(frames):
-            governor.frame_built(share / frames)
-        governor.tick(t, wanted)
+            governor.frame_built()
+        governor.tick(t, wanted, trained)
 
-    governor.tick(0.0, wanted)
-    second(1.0, 40, governor_module.OVERLOADED + 0.1)
+    governor.tick(0.0, wanted, trained)
+    second(1.0, 40, governor_module.STARVED / 2)
     assert (governor.maps_every, governor.fps_cap) == (2, None)
-    second(2.0, 40, governor_module.OVERLOADED + 0.1)  # 20 fps each for the two training sessions
+    t = 1.0
+    for _ in range(governor_module.SETTLE_TICKS):  # the second after a change is not judged
+        t += 1.0
+        second(t, 40, governor_module.STARVED / 2)
+        assert (governor.maps_every, governor.fps_cap) == (2, None)
+    t += 1.0
+    second(t, 40, governor_module.STARVED / 2)  # 20 fps each for the two training sessions
     cap = 20 * governor_module.LOWER
     assert governor.fps_cap == pytest.approx(cap)
     assert governor.applies(60.0) == {"fps": round(cap, 1), "maps_every": 2}
     assert governor.applies(10.0) == {"fps": None, "maps_every": 2}  # below the cap: its own rate
-    second(3.0, 10, (governor_module.OVERLOADED + governor_module.RELAXED) / 2)  # between the marks: as it is
+    for _ in range(governor_module.SETTLE_TICKS + 2):
+        t += 1.0
+        second(t, 10, (governor_module.STARVED + governor_module.ROOMY) / 2)  # between the marks: as it is
+        assert governor.fps_cap == pytest.approx(cap)
+    t += 1.0
+    second(t, 10, governor_module.STARVED / 2)  # 5 fps each and still starved: the cap stops at its floor
+    cap = governor_module.FLOOR * 20
     assert governor.fps_cap == pytest.approx(cap)
-    t = 3.0
     while governor.fps_cap is not None:
-        for _ in range(governor_module.CALM_TICKS):
+        for _ in range(governor_module.CALM_TICKS + governor_module.SETTLE_TICKS):
             t += 1.0
-            second(t, 10, governor_module.RELAXED / 2)
+            second(t, 10, (governor_module.ROOMY + 1) / 2)
         if governor.fps_cap is not None:
             cap *= governor_module.RAISE
             assert governor.fps_cap == pytest.approx(cap)
     assert cap * governor_module.RAISE >= 60.0 and governor.maps_every == 2
-    for _ in range(governor_module.CALM_TICKS):
+    for _ in range(governor_module.CALM_TICKS + governor_module.SETTLE_TICKS):
         t += 1.0
-        second(t, 10, governor_module.RELAXED / 2)
+        second(t, 10, (governor_module.ROOMY + 1) / 2)
     assert governor.maps_every == 1
     governor.maps_every, governor.fps_cap = 2, 5.0
-    governor.tick(t + 1.0, [])  # nobody trains: nothing to degrade
+    governor.tick(t + 1.0, [], trained)  # nobody trains at full speed: nothing to degrade
     assert (governor.maps_every, governor.fps_cap) == (1, None)
