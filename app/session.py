@@ -320,9 +320,10 @@ class Session:
                     self._train_owed(out)
                 if self.state is State.TRAINING:
                     self._train_slice(now, out)
-            elif priority is Priority.FRAME and self.state is State.TRAINING and not self._dirty:
+            elif self._has_news() and not self._trained and self.state is State.TRAINING \
+                    and self.pacer.speed == "max" and self._frame_allowed():
                 self._urgent = lambda: scheduler.urgent(priority)
-                self._train_slice(now, out, FRAME_SLICE)  # the frame shows at least a step
+                self._train_slice(now, out, FRAME_SLICE)  # a frame of a session at full speed shows a step or more
             if self._claim is not None and self._claim.decided:
                 self._judge_claim(out)
             if trainer.data_version != self._data_version:

@@ -285,3 +285,16 @@ def test_the_governor_thins_the_maps_first_then_caps_the_frame_rate_and_recovers
     governor.maps_every, governor.fps_cap = 2, 5.0
     governor.tick(t + 1.0, [], trained)  # nobody trains at full speed: nothing to degrade
     assert (governor.maps_every, governor.fps_cap) == (1, None)
+
+
+def test_every_frame_of_a_session_training_at_full_speed_shows_new_steps(server):
+    """A full-speed session's frames come at its fps, not at its turn for a training slice: a frame job trains a
+    short slice first, so the first frame after `play` and every one after it shows steps the last did not."""
+    with Client(server.ws_url) as c:
+        c.frame()
+        c.send(type="play")
+        first = c.frame(lambda f: f["state"] == 1)
+        steps = [c.frame()["step"] for _ in range(10)]
+        c.send(type="pause")
+    assert first["step"] > 0
+    assert all(b > a for a, b in zip([first["step"], *steps], steps, strict=False))
