@@ -14,7 +14,8 @@ from engine.config import ConfigError
 log = logging.getLogger("playground.session")
 
 # Answered without changing what a frame shows.
-READ_ONLY = (protocol.ExportCsv, protocol.ExportCode, protocol.Trace, protocol.GradCheck)
+READ_ONLY = (protocol.ExportCsv, protocol.ExportCode, protocol.Trace, protocol.GradCheck, protocol.Metrics,
+             protocol.Neuron)
 RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch on it ends
     protocol.Reset: "the network was reset", protocol.Regenerate: "new data was drawn",
     protocol.AddPoint: "a point was added", protocol.ErasePoints: "points were erased",
@@ -154,6 +155,11 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
             trainer.set_params(message.params, message.step, message.epoch)
         case protocol.Trace():
             out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
+        case protocol.Metrics():
+            out.append({"type": "metrics", "id": message.id, **trainer.metrics()})
+        case protocol.Neuron():
+            out.append({"type": "neuron", "id": message.id,
+                        **trainer.neuron(message.index, message.split, message.layer, message.neuron)})
         case protocol.WatchClaim():
             if message.reset:
                 _reset(host, trainer, out)

@@ -263,6 +263,24 @@ class Trace(Message):
     split: Literal["train", "test"] = "train"
 
 
+class Metrics(Message):
+    """Ask for the metrics on the training and test sets now (a confusion matrix, or R² and RMSE); answered by
+    `metrics`."""
+
+    type: Literal["metrics"]
+
+
+class Neuron(Message):
+    """One neuron's math for one data point (z, a = f(z), δ, each aᵢ·δ, with the live numbers); answered by
+    `neuron`. `layer` 1 is the first hidden layer, the last is the output; `neuron` counts from 0."""
+
+    type: Literal["neuron"]
+    index: Annotated[int, Field(ge=0)]
+    split: Literal["train", "test"] = "train"
+    layer: Annotated[int, Field(ge=1, le=64)]
+    neuron: Annotated[int, Field(ge=0, le=4096)]
+
+
 class GradCheck(Message):
     """Compare backprop with finite differences; answered by a `gradcheck` message."""
 
@@ -305,6 +323,8 @@ ClientMessage = Annotated[
     | SetParams
     | GradCheck
     | Trace
+    | Metrics
+    | Neuron
     | WatchClaim
     | Ping,
     Field(discriminator="type"),
@@ -312,7 +332,8 @@ ClientMessage = Annotated[
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
-    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "ping",
+    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "metrics", "neuron", "watch_claim",
+    "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 

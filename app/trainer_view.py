@@ -14,6 +14,8 @@ from engine.datasets import DATASETS
 from engine.export import ExportError, export, run_of
 from engine.lesson import trace
 from engine.losses import LOSSES
+from engine.metrics import metrics
+from engine.neuron import NeuronError, neuron_math
 from engine.trainer import ConfigError, Limits, Trainer
 
 OUTPUT_GRID = 100
@@ -146,6 +148,17 @@ class TrainerView:
         if not 0 <= index < len(points):
             raise ConfigError("index", f"must be a {split} point from 0 to {len(points) - 1}")
         return {**trace(self.trainer, index, split), "step": int(self.trainer.step)}
+
+    def metrics(self) -> dict[str, Any]:
+        """The metrics on the training and test sets now (engine.metrics), with the step they were read at."""
+        return metrics(self.trainer)
+
+    def neuron(self, index: int, split: str, layer: int, neuron: int) -> dict[str, Any]:
+        """One neuron's math for one data point (engine.neuron), with the step whose weights it used."""
+        try:
+            return {**neuron_math(self.trainer, index, split, layer, neuron), "step": int(self.trainer.step)}
+        except NeuronError as exc:
+            raise ConfigError(exc.field, exc.message) from exc
 
     def frame_arrays(self) -> dict[str, Any]:
         """The float blocks: params, grads and the last step's per-neuron and per-layer statistics."""
