@@ -5,6 +5,7 @@ import { ExportCode } from "./export-code.js";
 import { GradientCheck } from "./gradcheck.js";
 import { bindKeys } from "./keyboard.js";
 import { Heatmap } from "./heatmap.js";
+import { mountInside } from "./inside.js";
 import { mountTrace } from "./lesson-trace.js";
 import { NetworkDiagram } from "./network.js";
 import { Notices } from "./notices.js";
@@ -92,6 +93,7 @@ playground.probe = {
 const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
 const exportCode = new ExportCode($("#tools"), { send });
+const inside = mountInside({ playground, send, heatmap });
 const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {
@@ -105,6 +107,7 @@ function connection(state, detail) {
 }
 
 function receive(message) {
+  if (inside.handleMessage(message)) return;
   byHand.handleMessage(message);
   switch (message.type) {
     case "hello": return hello(message);
@@ -201,6 +204,7 @@ function frame(f, frameLayout) {
   playground.step = f.step;
   charts.addFrame(f);
   loop.receive(f, playground.framesReceived);
+  inside.frame();
   if (frameLayout !== playground.layout) playground.layout = frameLayout;
 }
 

@@ -1,0 +1,125 @@
+"""The views inside the network in Chromium: the metrics panel and one neuron's math, read back from the page and
+compared with what the frame, the data and the by-hand trace say; screenshots in test-artifacts/ to look at."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.e2e.conftest import Playground
+
+# The metrics shown are those of the newest frame's step (asked again after each frame).
+METRICS_CURRENT = "__playground.inside.metrics && __playground.inside.metrics.step === __playground.step"
+
+
+def steps(pg: Playground, n: int) -> None:
+    step = pg.get("__playground.step")
+    pg.get(f"__playground.send({{type: 'step', n: {n}}})")
+    pg.wait(f"__playground.step === {step + n} && {METRICS_CURRENT}")
+
+
+def test_a_confusion_matrix_per_split_counts_every_point(playground, artifacts):
+    pg = playground.open("#dataset=spiral_k&classes=3&loss=softmax_ce&layers=6,6&features=x1,x2")
+    pg.wait("__playground.data && __playground.data.classes === 3")
+    steps(pg, 40)
+    shown = pg.get("__playground.inside.metrics")
+    frame = pg.get("__playground.lastFrame")
+    data = pg.get("__playground.data")
+    assert shown["step"] == frame["step"] and shown["classes"] == 3
+    for split in ("train", "test"):
+        labels = [int(p[2]) for p in data[split]]
+        table = pg.page.locator(f"#metrics table.confusion[data-split={split}]")
+        cells = [[int(t) for t in row.locator("td").all_inner_texts()] for row in table.locator("tbody tr").all()]
+        assert cells == shown[split]["confusion"]
+        assert [sum(row) for row in cells] == [labels.count(k) for k in range(3)]
+        assert abs(sum(cells[k][k] for k in range(3)) / len(labels) - frame[f"{split}_accuracy"]) < 1e-6  # float32
+        recall = table.locator("tbody th").first.get_attribute("title")
+        column = sum(row[0] for row in cells)
+        assert recall.endswith(f"recall {100 * cells[0][0] / sum(cells[0]):.1f} %")
+        precision = table.locator("thead th").nth(1).get_attribute("title")
+        assert precision.endswith(f"precision {100 * cells[0][0] / column:.1f} %" if column else "precision –")
+    pg.page.locator("#metrics").screenshot(path=str(artifacts / "metrics-confusion.png"))
+
+
+def test_regression_shows_r2_rmse_and_a_scatter_live(playground, artifacts):
+    pg = playground.open("#dataset=plane&loss=mse&layers=4")
+    pg.wait("__playground.data && __playground.data.problem === 'regression'")
+    steps(pg, 30)
+    first = pg.get("__playground.inside.metrics")
+    frame = pg.get("__playground.lastFrame")
+    caption = pg.page.locator("#metrics figure[data-split=train] figcaption").inner_text()
+    assert f"R² {first['train']['r2']:.3f}" in caption and f"RMSE {first['train']['rmse']:.4f}" in caption
+    assert abs(first["train"]["rmse"] ** 2 / 2 - frame["train_loss"]) <= 1e-4 * frame["train_loss"]  # mse = mean ½r²
+    dots = pg.get("""() => { const c = document.querySelector('#metrics figure[data-split=train] canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 150 && d[i] < 60 && d[i + 3] > 100) n++;
+        return n; }""")
+    assert dots > 20  # the blue dots, one 3×3 square per point (some overlap)
+    steps(pg, 200)
+    later = pg.get("__playground.inside.metrics")
+    assert later["step"] == first["step"] + 200 and later["train"]["rmse"] != first["train"]["rmse"]
+    pg.page.locator("#metrics").screenshot(path=str(artifacts / "metrics-regression.png"))
+
+
+def test_the_neuron_card_shows_the_numbers_of_the_servers_trace(playground, artifacts):
+    pg = playground.open("#layers=4,4&features=x1,x2")
+    pg.wait("__playground.probe.sizes() && __playground.probe.sizes().join('-') === '2-4-4-1'")
+    steps(pg, 5)
+    pg.get("__playground.inside.chooseNeuron({layer: 2, neuron: 1, index: 6, split: 'train'})")
+    pg.wait("__playground.inside.neuron && __playground.inside.neuron.layer === 2"
+            " && __playground.inside.neuron.index === 6 && __playground.inside.neuron.step === __playground.step")
+    pg.page.fill('#by-hand input[name="trace-index"]', "6")
+    pg.page.click('#by-hand [data-action="trace"]')
+    pg.wait("window.__lessonLive.trace !== null && window.__lessonLive.trace.index === 6")
+    trace = pg.get("window.__lessonLive.trace")
+    values = trace["values"]
+    card = pg.page.locator("#neuron [data-role=neuron-card]")
+
+    def shown(key: str) -> list[float]:
+        return [float(v) for v in card.locator(f"[data-key={key}] .num").evaluate_all(
+            "nodes => nodes.map(n => n.dataset.value)")]
+
+    assert shown("input") == values["a"][1]
+    assert shown("weight") == [row[1] for row in trace["weights"]["W"][1]]
+    assert shown("grad") == [row[1] for row in values["dW"][1]]
+    assert shown("bias") == [trace["weights"]["b"][1][1]]
+    assert shown("a") == [values["a"][2][1]]
+    assert shown("delta") == [values["delta"][1][1]]
+    z = float(card.locator(".substituted").first.locator(".num").get_attribute("data-value"))
+    assert z == values["z"][1][1]
+    assert card.locator(".check.ok").count() == 3 and card.locator(".check.bad").count() == 0
+    pg.page.locator("#neuron").screenshot(path=str(artifacts / "neuron-card.png"))
+
+
+def test_the_neuron_card_follows_training_and_a_point_picked_on_the_map(playground):
+    pg = playground.open("#layers=8,8,8&features=x1,x2")
+    pg.wait("__playground.probe.sizes() && __playground.probe.sizes().join('-') === '2-8-8-8-1'")
+    pg.get("__playground.inside.chooseNeuron({layer: 4, neuron: 0, index: 0, split: 'train'})")
+    pg.wait("__playground.inside.neuron && __playground.inside.neuron.output")
+    train = np.array(pg.get("__playground.data.train"))[:, :2]
+    target = train[11] + 0.05
+    nearest = int(np.argmin(((train - target) ** 2).sum(axis=1)))
+    pg.page.click('#neuron [data-action="neuron-pick"]')
+    points = pg.page.locator("#heatmap canvas.points")
+    points.scroll_into_view_if_needed()
+    box = points.bounding_box()
+    pg.page.mouse.click(box["x"] + (target[0] + 6) / 12 * box["width"], box["y"] + (6 - target[1]) / 12 * box["height"])
+    pg.wait(f"__playground.inside.neuron.index === {nearest}")
+    assert pg.get("__playground.probe.marked()") == {"split": "train", "index": nearest}
+    before = pg.get("__playground.inside.neuron")
+    pg.page.click("#play")
+    pg.wait(f"__playground.inside.neuron.step > {before['step'] + 50}")
+    pg.page.click("#play")
+    after = pg.get("__playground.inside.neuron")
+    assert after["index"] == nearest and after["weights"] != before["weights"]
+    pg.get("__playground.inside.chooseNeuron({layer: 7, neuron: 0})")
+    status = "document.querySelector('#neuron [data-role=neuron-status]').textContent"
+    pg.wait(f"{status}.includes('must be a layer from 1')")
+
+
+def test_hide_removes_the_panels_and_their_requests(playground):
+    pg = playground.open("?hide=metrics,neuron#layers=3", frames=2)
+    steps_done = pg.get("__playground.step")
+    pg.get("__playground.send({type: 'step', n: 5})")
+    pg.wait(f"__playground.step === {steps_done + 5}")
+    assert pg.get("document.querySelector('#metrics').hidden && document.querySelector('#neuron').hidden")
+    assert pg.get("__playground.inside.metrics") is None and pg.get("__playground.inside.neuron") is None
