@@ -15,7 +15,7 @@ log = logging.getLogger("playground.session")
 
 # Answered without changing what a frame shows.
 READ_ONLY = (protocol.ExportCsv, protocol.ExportCode, protocol.Trace, protocol.GradCheck, protocol.Metrics,
-             protocol.Neuron)
+             protocol.Neuron, protocol.HiddenSpace)
 RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch on it ends
     protocol.Reset: "the network was reset", protocol.Regenerate: "new data was drawn",
     protocol.AddPoint: "a point was added", protocol.ErasePoints: "points were erased",
@@ -160,6 +160,9 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.Neuron():
             out.append({"type": "neuron", "id": message.id,
                         **trainer.neuron(message.index, message.split, message.layer, message.neuron)})
+        case protocol.HiddenSpace():
+            space = trainer.hidden_space(message.layer, message.neurons)
+            out.append({"type": "hidden_space", "id": message.id, **space})
         case protocol.WatchClaim():
             if message.reset:
                 _reset(host, trainer, out)

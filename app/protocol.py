@@ -281,6 +281,15 @@ class Neuron(Message):
     neuron: Annotated[int, Field(ge=0, le=4096)]
 
 
+class HiddenSpace(Message):
+    """Ask for the points and the input plane's grid lines at two neurons' activations of hidden layer `layer`
+    (counted from 1; neurons from 0); answered by `hidden_space`."""
+
+    type: Literal["hidden_space"]
+    layer: Annotated[int, Field(ge=1, le=64)]
+    neurons: Annotated[list[Annotated[int, Field(ge=0, le=4096)]], Field(min_length=2, max_length=2)] = [0, 1]
+
+
 class GradCheck(Message):
     """Compare backprop with finite differences; answered by a `gradcheck` message."""
 
@@ -325,6 +334,7 @@ ClientMessage = Annotated[
     | Trace
     | Metrics
     | Neuron
+    | HiddenSpace
     | WatchClaim
     | Ping,
     Field(discriminator="type"),
@@ -332,8 +342,8 @@ ClientMessage = Annotated[
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
-    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "metrics", "neuron", "watch_claim",
-    "ping",
+    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "metrics", "neuron", "hidden_space",
+    "watch_claim", "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 

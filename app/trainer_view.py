@@ -12,6 +12,7 @@ from app.frames import Shape, shown_range
 from app.settings import Settings
 from engine.datasets import DATASETS
 from engine.export import ExportError, export, run_of
+from engine.hidden_space import SpaceError, hidden_space
 from engine.lesson import trace
 from engine.losses import LOSSES
 from engine.metrics import metrics
@@ -158,6 +159,13 @@ class TrainerView:
         try:
             return {**neuron_math(self.trainer, index, split, layer, neuron), "step": int(self.trainer.step)}
         except NeuronError as exc:
+            raise ConfigError(exc.field, exc.message) from exc
+
+    def hidden_space(self, layer: int, neurons: list[int]) -> dict[str, Any]:
+        """The points and the input grid's lines at two hidden neurons' activations (engine.hidden_space)."""
+        try:
+            return hidden_space(self.trainer, layer, neurons, DATASETS[self.config["dataset"]].domain)
+        except SpaceError as exc:
             raise ConfigError(exc.field, exc.message) from exc
 
     def frame_arrays(self) -> dict[str, Any]:

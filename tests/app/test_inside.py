@@ -65,6 +65,25 @@ def test_the_neuron_card_equals_the_by_hand_trace(server):
             assert card["grads"] == [row[neuron] for row in values["dW"][layer - 1]]
 
 
+def test_the_hidden_space_puts_each_point_at_its_traced_activations(server):
+    with Client(server.ws_url) as c:
+        data = c.json("data")
+        c.send(type="config", layers=[4, 3], activation="tanh")
+        c.json("config")
+        paused_after(c, 25)
+        c.send(type="hidden_space", layer=2, neurons=[2, 0], id="h")
+        space = c.json("hidden_space")
+        assert (space["id"], space["layer"], space["neurons"], space["step"]) == ("h", 2, [2, 0], 25)
+        assert space["indices"]["train"] == list(range(len(data["train"])))
+        assert [p[2] for p in space["points"]["train"]] == [p[2] for p in data["train"]]
+        assert len(space["lines"]) == 2 * space["grid"]["lines"]
+        for index in (0, 9):
+            c.send(type="trace", index=index)
+            activations = c.json("trace")["values"]["a"][2]
+            u, v, _ = space["points"]["train"][index]
+            assert u == pytest.approx(activations[2], abs=2e-5) and v == pytest.approx(activations[0], abs=2e-5)
+
+
 @pytest.mark.parametrize(("message", "code", "field"), [
     ({"type": "neuron", "index": 0, "layer": 0, "neuron": 0}, "invalid", "layer"),
     ({"type": "neuron", "index": 0, "layer": 9, "neuron": 0}, "rejected", "layer"),
@@ -73,6 +92,9 @@ def test_the_neuron_card_equals_the_by_hand_trace(server):
     ({"type": "neuron", "index": 0, "split": "all", "layer": 1, "neuron": 0}, "invalid", "split"),
     ({"type": "neuron", "index": 0, "layer": 1}, "invalid", "neuron"),
     ({"type": "metrics", "split": "train"}, "invalid", "split"),
+    ({"type": "hidden_space", "layer": 3}, "rejected", "layer"),
+    ({"type": "hidden_space", "layer": 1, "neurons": [0, 4]}, "rejected", "neurons"),
+    ({"type": "hidden_space", "layer": 1, "neurons": [0, 1, 2]}, "invalid", "neurons"),
 ])  # fmt: skip
 def test_a_bad_request_is_refused_naming_its_field_and_the_session_goes_on(server, message, code, field):
     with Client(server.ws_url) as c:
