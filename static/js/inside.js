@@ -1,5 +1,7 @@
-// The views that look inside the network, beside the others: the metrics panel and one neuron's math.
+// The views that look inside the network, beside the others: the metrics panel, one neuron's math and the
+// hidden-layer space.
 // main.js passes every JSON message and every frame on; window.__playground.inside reads what they show (tests).
+import { mountHiddenSpace } from "./hidden-space.js";
 import { mountMetrics } from "./metrics.js";
 import { mountNeuronCard } from "./neuron-card.js";
 
@@ -9,17 +11,23 @@ export function mountInside({ playground, send, heatmap }) {
     send,
     pick: (callback) => heatmap.pick(callback && ((picked) => { heatmap.mark(picked); callback(picked); })),
   });
+  const space = mountHiddenSpace(document.querySelector("#hidden-space"), {
+    send,
+    hiddenSizes: () => playground.layout?.network.sizes.slice(1, -1),
+    color: (label) => heatmap.pointColor(label),
+  });
   playground.inside = {
+    hiddenSpace: space.state,
+    chooseSpace: (layer, neurons) => space.choose(layer, neurons),
     get metrics() { return metrics.shown; },
     get neuron() { return neuron.shown; },
     chooseNeuron: (choice) => neuron.choose(choice),
   };
   return {
     /** True if the message was an answer to one of these views (nothing else needs it). */
-    handleMessage: (message) => metrics.handleMessage(message) || neuron.handleMessage(message),
+    handleMessage: (message) => [metrics, neuron, space].some((view) => view.handleMessage(message)),
     frame() {
-      metrics.frame();
-      neuron.frame();
+      for (const view of [metrics, neuron, space]) view.frame();
     },
   };
 }

@@ -123,3 +123,47 @@ def test_hide_removes_the_panels_and_their_requests(playground):
     pg.wait(f"__playground.step === {steps_done + 5}")
     assert pg.get("document.querySelector('#metrics').hidden && document.querySelector('#neuron').hidden")
     assert pg.get("__playground.inside.metrics") is None and pg.get("__playground.inside.neuron") is None
+
+
+SPACE = "__playground.inside.hiddenSpace"
+
+
+def test_the_hidden_space_draws_each_point_where_its_activations_put_it(playground, artifacts):
+    pg = playground.open("#layers=4,2&dataset=xor")
+    pg.wait(f"{SPACE}.message && {SPACE}.message.layer === 2")  # the 2-neuron layer, chosen by itself
+    steps(pg, 300)
+    pg.wait(f"{SPACE}.message.step === __playground.step")
+    state = pg.get(SPACE)
+    message = state["message"]
+    assert message["neurons"] == [0, 1]
+    size = pg.get("document.querySelector('#hidden-space canvas').width")
+    every = np.array([p[:2] for split in ("train", "test") for p in message["points"][split]]
+                     + [q for line in message["lines"] for q in line])
+    u0, v0 = every.min(axis=0)
+    u1, v1 = every.max(axis=0)
+    assert state["bounds"] == [u0, u1, v0, v1]
+    train = np.array(message["points"]["train"])
+    pad = 10
+    expected = np.column_stack([pad + (train[:, 0] - u0) / (u1 - u0) * (size - 2 * pad),
+                                size - pad - (train[:, 1] - v0) / (v1 - v0) * (size - 2 * pad)])
+    np.testing.assert_allclose(state["drawn"], expected, atol=1e-9)
+    colours = pg.page.evaluate("""async (drawn) => {
+        const { signColor } = await import('/static/js/colors.js');
+        const ctx = document.querySelector('#hidden-space canvas').getContext('2d');
+        return drawn.map(([x, y]) => Array.from(ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data)); }""",
+                               state["drawn"])
+    wanted = {1: (8, 119, 189), 0: (245, 147, 34)}  # colors.js: POSITIVE and NEGATIVE
+    right = [max(abs(a - b) for a, b in zip(c[:3], wanted[int(label)], strict=True)) <= 40
+             for c, label in zip(colours, train[:, 2], strict=True)]
+    assert np.mean(right) > 0.8  # a point drawn later may cover another
+    pg.page.locator("#hidden-space").screenshot(path=str(artifacts / "hidden-space-2-neuron-layer.png"))
+    pg.page.fill("#hidden-space input[name=space-layer]", "1")
+    pg.page.fill("#hidden-space input[name=space-u]", "4")
+    pg.page.fill("#hidden-space input[name=space-v]", "2")
+    pg.page.dispatch_event("#hidden-space input[name=space-v]", "change")
+    pg.wait(f"{SPACE}.message.layer === 1 && {SPACE}.message.neurons.join() === '3,1'")
+    pg.page.locator("#hidden-space").screenshot(path=str(artifacts / "hidden-space-layer-1.png"))
+    pg.page.fill("#hidden-space input[name=space-layer]", "9")
+    pg.page.dispatch_event("#hidden-space input[name=space-layer]", "change")
+    pg.wait("document.querySelector('#hidden-space input[name=space-layer]').value === '2'")  # a layer it has: the
+    pg.wait(f"{SPACE}.message.layer === 2")  # 2-neuron one, as at the start
