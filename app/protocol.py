@@ -290,6 +290,28 @@ class HiddenSpace(Message):
     neurons: Annotated[list[Annotated[int, Field(ge=0, le=4096)]], Field(min_length=2, max_length=2)] = [0, 1]
 
 
+class TimelineMsg(Message):
+    """Ask for the timeline: the snapshots the session keeps of its past; answered by `timeline`."""
+
+    type: Literal["timeline"]
+
+
+class ViewSnapshot(Message):
+    """Ask for a frame of the moment the timeline kept at `step` (its weights, maps, loss and accuracy), to show
+    while training goes on or stays paused; answered by `snapshot`."""
+
+    type: Literal["view_snapshot"]
+    step: Counter
+
+
+class RestoreSnapshot(Message):
+    """Continue from here: the session returns exactly to the moment kept at `step` (weights, optimizer state,
+    counters, batches ahead, settings) and trains on from it; answered by `restored`."""
+
+    type: Literal["restore_snapshot"]
+    step: Counter
+
+
 class GradCheck(Message):
     """Compare backprop with finite differences; answered by a `gradcheck` message."""
 
@@ -335,6 +357,9 @@ ClientMessage = Annotated[
     | Metrics
     | Neuron
     | HiddenSpace
+    | TimelineMsg
+    | ViewSnapshot
+    | RestoreSnapshot
     | WatchClaim
     | Ping,
     Field(discriminator="type"),
@@ -343,7 +368,7 @@ CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
     "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "metrics", "neuron", "hidden_space",
-    "watch_claim", "ping",
+    "timeline", "view_snapshot", "restore_snapshot", "watch_claim", "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 
