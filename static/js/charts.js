@@ -24,6 +24,7 @@ export class LineChart {
     this.log = log;
     this.setSeries(series);
     this.hoverX = null;
+    this.marker = null;  // a step to mark with a vertical line, or null
     this.dark = false;
     this.presenter = false;
     this.urgent = true;
@@ -48,6 +49,12 @@ export class LineChart {
     this.n = 0;
     this.every = 1;
     this.seen = 0;
+    this.dirty = true;
+  }
+
+  /** Forget the points after step `x` (training went back to it). */
+  truncate(x) {
+    while (this.n && this.xs[this.n - 1] > x) this.n -= 1;
     this.dirty = true;
   }
 
@@ -154,6 +161,16 @@ export class LineChart {
       }
       ctx.stroke();
     }
+    if (this.marker !== null && this.marker >= x0 && this.marker <= x1) {  // the moment the timeline shows
+      ctx.strokeStyle = this.dark ? "#ffd400" : "#6a00c8";
+      ctx.lineWidth = 2;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(sx(this.marker), top);
+      ctx.lineTo(sx(this.marker), top + ph);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
     if (this.legend) this.drawLegend(ctx, left + pw, top, font);
     if (this.hoverX !== null && this.n) this.drawHover(ctx, sx, sy, left, pw, top, ph, x0, x1, font);
   }
@@ -230,6 +247,20 @@ export class Charts {
   clear() {
     for (const chart of this.all) chart.clear();
     this.lastStep = -1;
+  }
+
+  /** Mark `step` on every chart (the moment the timeline shows), or null for none. */
+  setMarker(step) {
+    for (const chart of this.all) {
+      chart.marker = step;
+      chart.urgent = true;
+    }
+  }
+
+  /** Training went back to `step` ("continue from here"): the lines end there and go on from it. */
+  truncate(step) {
+    for (const chart of this.all) chart.truncate(step);
+    this.lastStep = step;
   }
 
   /** A run restored on a new session (after a server restart): its frames go on with the same lines. */

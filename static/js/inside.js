@@ -1,11 +1,13 @@
-// The views that look inside the network, beside the others: the metrics panel, one neuron's math and the
-// hidden-layer space.
+// The views that look inside the network, beside the others: the metrics panel, one neuron's math, the
+// hidden-layer space and the timeline under the charts.
 // main.js passes every JSON message and every frame on; window.__playground.inside reads what they show (tests).
 import { mountHiddenSpace } from "./hidden-space.js";
 import { mountMetrics } from "./metrics.js";
 import { mountNeuronCard } from "./neuron-card.js";
+import { mountTimeline } from "./timeline.js";
 
-export function mountInside({ playground, send, heatmap }) {
+export function mountInside({ playground, send, heatmap, loop, charts, decoder }) {
+  const timeline = mountTimeline(document.querySelector("#timeline"), { send, loop, charts, decoder });
   const metrics = mountMetrics(document.querySelector("#metrics"), { send });
   const neuron = mountNeuronCard(document.querySelector("#neuron"), {
     send,
@@ -16,6 +18,7 @@ export function mountInside({ playground, send, heatmap }) {
     hiddenSizes: () => playground.layout?.network.sizes.slice(1, -1),
     color: (label) => heatmap.pointColor(label),
   });
+  playground.timeline = timeline.state;
   playground.inside = {
     hiddenSpace: space.state,
     chooseSpace: (layer, neurons) => space.choose(layer, neurons),
@@ -25,9 +28,9 @@ export function mountInside({ playground, send, heatmap }) {
   };
   return {
     /** True if the message was an answer to one of these views (nothing else needs it). */
-    handleMessage: (message) => [metrics, neuron, space].some((view) => view.handleMessage(message)),
+    handleMessage: (message) => [timeline, metrics, neuron, space].some((view) => view.handleMessage(message)),
     frame() {
-      for (const view of [metrics, neuron, space]) view.frame();
+      for (const view of [timeline, metrics, neuron, space]) view.frame();
     },
   };
 }

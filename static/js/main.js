@@ -93,7 +93,7 @@ playground.probe = {
 const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
 const exportCode = new ExportCode($("#tools"), { send });
-const inside = mountInside({ playground, send, heatmap });
+const inside = mountInside({ playground, send, heatmap, loop, charts, decoder: () => socket.decoder });
 const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {

@@ -167,3 +167,52 @@ def test_the_hidden_space_draws_each_point_where_its_activations_put_it(playgrou
     pg.page.dispatch_event("#hidden-space input[name=space-layer]", "change")
     pg.wait("document.querySelector('#hidden-space input[name=space-layer]').value === '2'")  # a layer it has: the
     pg.wait(f"{SPACE}.message.layer === 2")  # 2-neuron one, as at the start
+
+
+def test_scrub_back_shows_that_moment_and_continue_from_here_trains_on_from_it(playground, artifacts):
+    pg = playground.open("#layers=4,2&optimizer=adam")
+    params = {0: pg.get("__playground.lastParams")}
+    for k in range(1, 16):
+        pg.get("__playground.send({type: 'step', n: 1})")
+        pg.wait(f"__playground.step === {k} && __playground.lastFrame.step === {k}")
+        params[k] = pg.get("__playground.lastParams")
+    pg.get("__playground.send({type: 'step', n: 25})")
+    pg.wait("__playground.step === 40 && __playground.timeline.snapshots.length === 41")
+    layers = pg.get("__playground.layout.network.layers")
+
+    def diagram_params() -> list[float]:
+        """Every weight and bias as the diagram holds them, in the params block's order."""
+        values = []
+        for k, layer in enumerate(layers):
+            fan_in, fan_out = layer["weights"]["shape"]
+            values += [pg.get(f"__playground.probe.value({k}, {row}, {col})") for col in range(fan_in)
+                       for row in range(fan_out)]
+            values += [pg.get(f"__playground.probe.value({k}, {row}, null)") for row in range(fan_out)]
+        return values
+
+    slider = pg.page.locator("#timeline input[type=range]")
+    slider.fill("12")  # the 13th snapshot: step 12
+    pg.wait("__playground.timeline.shown && __playground.timeline.shown.step === 12")
+    pg.wait("document.querySelector('#status [data-status=step]').textContent === '12'")
+    assert diagram_params() == params[12]
+    assert "step 12" in pg.page.locator("#timeline [data-role=timeline-label]").inner_text()
+    pg.page.locator("body").click(position={"x": 5, "y": 5})
+    pg.page.keyboard.press("ArrowLeft")
+    pg.wait("__playground.timeline.shown.step === 11 && __playground.timeline.viewing === 11")
+    assert diagram_params() == params[11]
+    pg.page.keyboard.press("ArrowRight")
+    pg.wait("__playground.timeline.shown.step === 12")
+    assert pg.get("__playground.step") == 40  # the arrows moved the view, trained nothing
+    pg.get("__playground.send({type: 'step', n: 150})")  # trained while the past is shown; the ring keeps every
+    pg.wait("__playground.step === 190 && __playground.timeline.snapshots.at(-1).step === 188")  # 4th step by now
+    assert pg.get("__playground.timeline.viewing") == 12 and diagram_params() == params[12]  # held while training
+    pg.page.locator(".charts-panel").screenshot(path=str(artifacts / "timeline-past.png"))
+    pg.page.click("#timeline [data-action=continue]")
+    pg.wait("__playground.timeline.viewing === null && __playground.lastFrame.step === 12")
+    assert pg.get("__playground.lastParams") == params[12]
+    for k in (13, 14, 15):
+        pg.get("__playground.send({type: 'step', n: 1})")
+        pg.wait(f"__playground.lastFrame.step === {k}")
+        assert pg.get("__playground.lastParams") == params[k]  # the same run again, bit for bit
+    pg.wait("__playground.timeline.snapshots.at(-1).step === 12")  # the old future went; every 4th step is kept
+    assert diagram_params() == params[15]
