@@ -161,12 +161,15 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.Trace():
             out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
         case protocol.Metrics():
-            out.append({"type": "metrics", "id": message.id, **trainer.metrics()})
+            with trainer.at(message.step):
+                out.append({"type": "metrics", "id": message.id, **trainer.metrics()})
         case protocol.Neuron():
-            out.append({"type": "neuron", "id": message.id,
-                        **trainer.neuron(message.index, message.split, message.layer, message.neuron)})
+            with trainer.at(message.step):
+                card = trainer.neuron(message.index, message.split, message.layer, message.neuron)
+            out.append({"type": "neuron", "id": message.id, **card})
         case protocol.HiddenSpace():
-            space = trainer.hidden_space(message.layer, message.neurons)
+            with trainer.at(message.step):
+                space = trainer.hidden_space(message.layer, message.neurons)
             out.append({"type": "hidden_space", "id": message.id, **space})
         case protocol.TimelineMsg():
             out.append({"type": "timeline", "id": message.id, **trainer.timeline()})

@@ -263,11 +263,15 @@ class Trace(Message):
     split: Literal["train", "test"] = "train"
 
 
+AT_STEP = "With `step`, of the timeline's snapshot at that step instead of the live network."
+
+
 class Metrics(Message):
     """Ask for the metrics on the training and test sets now (a confusion matrix, or R² and RMSE); answered by
     `metrics`."""
 
     type: Literal["metrics"]
+    step: Counter | None = Field(None, description=AT_STEP)
 
 
 class Neuron(Message):
@@ -279,6 +283,7 @@ class Neuron(Message):
     split: Literal["train", "test"] = "train"
     layer: Annotated[int, Field(ge=1, le=64)]
     neuron: Annotated[int, Field(ge=0, le=4096)]
+    step: Counter | None = Field(None, description=AT_STEP)
 
 
 class HiddenSpace(Message):
@@ -288,6 +293,7 @@ class HiddenSpace(Message):
     type: Literal["hidden_space"]
     layer: Annotated[int, Field(ge=1, le=64)]
     neurons: Annotated[list[Annotated[int, Field(ge=0, le=4096)]], Field(min_length=2, max_length=2)] = [0, 1]
+    step: Counter | None = Field(None, description=AT_STEP)
 
 
 class TimelineMsg(Message):

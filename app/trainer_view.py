@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -208,6 +209,10 @@ class TrainerView:
     def viewing(self, snapshot: Snapshot) -> swapped:
         """Within the block the network holds the snapshot's weights and the counters its step (for its frame)."""
         return swapped(self.trainer, snapshot)
+
+    def at(self, step: int | None) -> AbstractContextManager[Any]:
+        """Within the block, the network as the timeline kept it at `step` (None: as it is now)."""
+        return nullcontext() if step is None else self.viewing(self.snapshot(step))
 
     def restore_snapshot(self, step: int) -> list[dict[str, Any]]:
         """Continue from the snapshot at `step`: the trainer exactly as it was then; the later snapshots go."""

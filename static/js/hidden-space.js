@@ -27,7 +27,7 @@ export function bounds(message) {
   return [...widen(u0, u1), ...widen(v0, v1)];
 }
 
-export function mountHiddenSpace(section, { send, hiddenSizes, color }) {
+export function mountHiddenSpace(section, { send, at, hiddenSizes, color }) {
   const choice = { layer: 1, neurons: [0, 1], auto: true };
   const input = (label, name, read, write) => {
     const box = h("input", { type: "number", min: "1", step: "1", name: `space-${name}`, "data-field": `space-${name}`,
@@ -66,7 +66,7 @@ export function mountHiddenSpace(section, { send, hiddenSizes, color }) {
   };
 
   const live = new LiveRequest({
-    send, prefix: "space", shown: () => !section.hidden,
+    send, at, prefix: "space", shown: () => !section.hidden,
     message: () => { const c = current(); return c && { type: "hidden_space", ...c }; },
     onAnswer: (message) => {
       state.message = message;

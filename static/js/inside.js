@@ -7,14 +7,17 @@ import { mountNeuronCard } from "./neuron-card.js";
 import { mountTimeline } from "./timeline.js";
 
 export function mountInside({ playground, send, heatmap, loop, charts, decoder }) {
-  const timeline = mountTimeline(document.querySelector("#timeline"), { send, loop, charts, decoder });
-  const metrics = mountMetrics(document.querySelector("#metrics"), { send });
+  const timeline = mountTimeline(document.querySelector("#timeline"), {
+    send, loop, charts, decoder, onView: () => { for (const view of [metrics, neuron, space]) view.frame(); },
+  });
+  const at = () => timeline.state.viewing;  // the past moment shown (its snapshot's step), or null: live
+  const metrics = mountMetrics(document.querySelector("#metrics"), { send, at });
   const neuron = mountNeuronCard(document.querySelector("#neuron"), {
-    send,
+    send, at,
     pick: (callback) => heatmap.pick(callback && ((picked) => { heatmap.mark(picked); callback(picked); })),
   });
   const space = mountHiddenSpace(document.querySelector("#hidden-space"), {
-    send,
+    send, at,
     hiddenSizes: () => playground.layout?.network.sizes.slice(1, -1),
     color: (label) => heatmap.pointColor(label),
   });

@@ -2,15 +2,16 @@
 // at most one every MIN_INTERVAL_MS, and only while its panel is shown (`metrics`, `neuron`).
 //
 //   const live = new LiveRequest({ send, prefix: "metrics", message: () => ({ type: "metrics" }), shown: () => true,
-//                                  onAnswer, onError });
+//                                  onAnswer, onError, at });
+//   at() — a step of the timeline to ask about (a past moment shown), or null for the live network
 //   live.want()           — something changed (a frame, a new choice): ask when allowed
 //   live.handle(message)  — every JSON message: its answer or error (by id); a hello (a new session) ends a wait
 
 export const MIN_INTERVAL_MS = 250;
 
 export class LiveRequest {
-  constructor({ send, prefix, message, shown, onAnswer, onError = () => {} }) {
-    Object.assign(this, { send, prefix, message, shown, onAnswer, onError });
+  constructor({ send, prefix, message, shown, onAnswer, onError = () => {}, at = () => null }) {
+    Object.assign(this, { send, prefix, message, shown, onAnswer, onError, at });
     this.pending = null;
     this.last = -Infinity;
     this.wanted = false;
@@ -33,7 +34,8 @@ export class LiveRequest {
     this.wanted = false;
     this.last = performance.now();
     this.pending = `${this.prefix}-${++this.count}`;
-    this.send({ ...message, id: this.pending });
+    const step = this.at();
+    this.send({ ...message, ...(step === null ? {} : { step }), id: this.pending });
   }
 
   /** True if the message was this request's answer or refusal. */

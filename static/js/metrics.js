@@ -12,13 +12,13 @@ const SCATTER_SIZE = 180;
 const percent = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)} %`);
 const number = (v, digits = 4) => (v === null || v === undefined ? "–" : Number(v).toFixed(digits));
 
-export function mountMetrics(section, { send }) {
+export function mountMetrics(section, { send, at }) {
   const body = h("div", { class: "metrics-body", "data-role": "metrics", "aria-live": "off" });
   const note = h("p", { class: "help small" }, "Counted by the server over every point, with the weights of the step shown.");
   section.append(note, body);
   let shown = null;
   const live = new LiveRequest({
-    send, prefix: "metrics", message: () => ({ type: "metrics" }), shown: () => !section.hidden,
+    send, at, prefix: "metrics", message: () => ({ type: "metrics" }), shown: () => !section.hidden,
     onAnswer: (message) => {
       shown = message;
       note.textContent = message.classes

@@ -20,7 +20,7 @@ const num = (v) => h("span", { class: "num", "data-value": String(v) }, fmt(v));
 const signed = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v));
 const TOLERANCE = 1e-9;
 
-export function mountNeuronCard(section, { send, pick }) {
+export function mountNeuronCard(section, { send, pick, at }) {
   const choice = { layer: 1, neuron: 0, index: 0, split: "train" };
   const shift = { layer: 0, neuron: 1, index: 0 };  // neurons are numbered from 1 here, as in the formulas' names
   const field = (name, label, min) => {
@@ -53,7 +53,7 @@ export function mountNeuronCard(section, { send, pick }) {
     status, body);
   let shown = null;
   const live = new LiveRequest({
-    send, prefix: "neuron", shown: () => !section.hidden,
+    send, at, prefix: "neuron", shown: () => !section.hidden,
     message: () => ({ type: "neuron", ...choice }),
     onAnswer: (card) => {
       shown = card;

@@ -2,14 +2,14 @@
 // on every view, recomputed by the server from its snapshot (`view_snapshot` → a frame), "continue from here"
 // (`restore_snapshot`), and ←/→ through the snapshots (→ past the last one is live again; while live → trains a step).
 //
-//   const timeline = mountTimeline(section, { send, loop, charts, decoder });
+//   const timeline = mountTimeline(section, { send, loop, charts, decoder, onView });
 //   timeline.handleMessage(message); timeline.frame()
-//   decoder() — a FrameDecoder for the current layout
+//   decoder() — a FrameDecoder for the current layout; onView(step | null) — the moment shown changed
 
 import { h } from "./lesson-steps.js";
 import { LiveRequest } from "./live-request.js";
 
-export function mountTimeline(section, { send, loop, charts, decoder }) {
+export function mountTimeline(section, { send, loop, charts, decoder, onView = () => {} }) {
   const slider = h("input", { type: "range", min: "0", max: "0", step: "1", value: "0", name: "timeline",
     "aria-label": "Moment of training shown: the last position is live" });
   const label = h("span", { class: "timeline-label", "data-role": "timeline-label", "aria-live": "polite" }, "live");
@@ -74,6 +74,7 @@ export function mountTimeline(section, { send, loop, charts, decoder }) {
       ask();
     }
     sync();
+    onView(step);
   }
 
   function move(by) {

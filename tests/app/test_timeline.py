@@ -8,7 +8,7 @@ import base64
 import numpy as np
 import pytest
 
-from tests.app.test_protocol import Client, decode
+from tests.app.test_protocol import Client, decode, weight_index
 
 pytestmark = pytest.mark.timeout(90)
 PAST = 2  # the header's flags bit for a past moment (docs/protocol.md)
@@ -47,6 +47,18 @@ def test_the_timeline_keeps_the_runs_own_moments_and_shows_one_without_touching_
         assert np.array_equal(past["params"], frames[12]["params"]) and len(past["history"]) == 0
         assert past["train_loss"] == pytest.approx(frames[12]["train_loss"], rel=1e-5)
         assert not past["grads"].any()  # a snapshot keeps no gradients
+        c.send(type="metrics", step=12)
+        metrics = c.json("metrics")
+        assert metrics["step"] == 12
+        assert metrics["train"]["accuracy"] == pytest.approx(frames[12]["train_accuracy"], abs=1e-6)
+        c.send(type="neuron", index=0, layer=1, neuron=2, step=12)
+        card = c.json("neuron")
+        assert card["step"] == 12
+        assert card["weights"] == [float(frames[12]["params"][weight_index(c.layout, 0, 2, i)]) for i in range(2)]
+        c.send(type="hidden_space", layer=1, step=12)
+        assert c.json("hidden_space")["step"] == 12
+        c.send(type="metrics", step=13_000)
+        assert c.json("error")["field"] == "step"
         c.send(type="step", n=1)
         live = c.frame(lambda f: f["step"] == 25)
         assert not live["flags"] & PAST and not np.array_equal(live["params"], frames[12]["params"])

@@ -4,6 +4,7 @@ compared with what the frame, the data and the by-hand trace say; screenshots in
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.e2e.conftest import Playground
 
@@ -196,6 +197,10 @@ def test_scrub_back_shows_that_moment_and_continue_from_here_trains_on_from_it(p
     pg.wait("document.querySelector('#status [data-status=step]').textContent === '12'")
     assert diagram_params() == params[12]
     assert "step 12" in pg.page.locator("#timeline [data-role=timeline-label]").inner_text()
+    pg.wait("__playground.inside.metrics.step === 12 && __playground.inside.neuron.step === 12"
+            " && __playground.inside.hiddenSpace.message.step === 12")  # the other views show that moment too
+    assert pg.get("__playground.inside.metrics.train.accuracy") == pytest.approx(
+        pg.get("__playground.timeline.shown.train_accuracy"), abs=1e-6)
     pg.page.locator("body").click(position={"x": 5, "y": 5})
     pg.page.keyboard.press("ArrowLeft")
     pg.wait("__playground.timeline.shown.step === 11 && __playground.timeline.viewing === 11")
