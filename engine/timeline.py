@@ -124,7 +124,7 @@ def take(trainer: Any) -> Snapshot:
         shuffle=trainer._pass_start if in_pass else trainer._shuffle_rng.bit_generator.state,
         dropout=trainer._dropout_rng.bit_generator.state, init=trainer._init_rng.bit_generator.state,
         batch_loss=float(trainer.batch_loss), early_stopping=copy.copy(trainer._early_stopping),
-        config=copy.deepcopy(trainer.config),
+        config=trainer.config,  # shared, not copied: a change replaces the trainer's config dict, never edits it
     )  # fmt: skip
 
 
