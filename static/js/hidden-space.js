@@ -27,7 +27,7 @@ export function bounds(message) {
   return [...widen(u0, u1), ...widen(v0, v1)];
 }
 
-export function mountHiddenSpace(section, { send, at, hiddenSizes, color }) {
+export function mountHiddenSpace(section, { send, at, hiddenSizes, color, onChoice = () => {} }) {
   const choice = { layer: 1, neurons: [0, 1], auto: true };
   const input = (label, name, read, write) => {
     const box = h("input", { type: "number", min: "1", step: "1", name: `space-${name}`, "data-field": `space-${name}`,
@@ -36,6 +36,7 @@ export function mountHiddenSpace(section, { send, at, hiddenSizes, color }) {
         if (!Number.isInteger(n) || n < 1) return;
         choice.auto = false;
         write(n);
+        onChoice();
         live.want();
       } });
     return { label: h("label", {}, `${label} `, box), box, read };
@@ -52,17 +53,23 @@ export function mountHiddenSpace(section, { send, at, hiddenSizes, color }) {
   section.append(h("div", { class: "tool-row" }, ...fields.map((f) => f.label)), canvas, caption);
   const state = { message: null, bounds: null, drawn: null };
 
-  /** The layer and neurons to ask for: the first 2-neuron hidden layer until the student chooses; null with none. */
+  /** The layer and neurons to ask for: the first 2-neuron hidden layer until the student chooses; null with none,
+   * or while the choice does not fit the network (it is kept: the network may be about to change). */
   const current = () => {
     const sizes = hiddenSizes();
     if (!sizes || !sizes.length) return null;
-    const fits = choice.layer <= sizes.length && choice.neurons.every((j) => j < sizes[choice.layer - 1]);
-    if (choice.auto || !fits) {
+    if (choice.auto) {
       const two = sizes.indexOf(2);
       Object.assign(choice, { layer: two >= 0 ? two + 1 : 1, neurons: [0, Math.min(1, sizes[two >= 0 ? two : 0] - 1)] });
       sync();
     }
-    return choice.neurons[0] === choice.neurons[1] ? null : { layer: choice.layer, neurons: choice.neurons };
+    const [u, v] = choice.neurons;
+    if (choice.layer > sizes.length || u >= sizes[choice.layer - 1] || v >= sizes[choice.layer - 1] || u === v) {
+      caption.textContent = `Choose two different neurons of one hidden layer: this network's hidden layers have ` +
+        `${sizes.join(", ")} neurons (layer ${choice.layer}, neurons ${u + 1} and ${v + 1} asked for).`;
+      return null;
+    }
+    return { layer: choice.layer, neurons: choice.neurons };
   };
 
   const live = new LiveRequest({
@@ -86,7 +93,17 @@ export function mountHiddenSpace(section, { send, at, hiddenSizes, color }) {
     choose(layer, neurons) {
       Object.assign(choice, { layer, neurons, auto: false });
       sync();
+      onChoice();
       live.want();
+    },
+    /** The choice as the URL keeps it, `layer-across-up` (neurons from 1), or undefined while chosen by itself. */
+    get urlValue() { return choice.auto ? undefined : `${choice.layer}-${choice.neurons[0] + 1}-${choice.neurons[1] + 1}`; },
+    /** Take a choice from the URL; false if `text` is not one. */
+    fromUrl(text) {
+      const m = /^(\d+)-(\d+)-(\d+)$/.exec(text || "");
+      if (!m || Number(m[2]) < 1 || Number(m[3]) < 1) return false;
+      this.choose(Number(m[1]), [Number(m[2]) - 1, Number(m[3]) - 1]);
+      return true;
     },
   };
 }

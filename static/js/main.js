@@ -74,7 +74,8 @@ const diagram = new NetworkDiagram($("#diagram"), {
 const charts = new Charts($(".charts-panel"));
 const readouts = new Readouts();
 const loop = new RenderLoop({ playground, heatmap, diagram, charts, notices });
-const page = new PageState({ playground, controls, heatmap, diagram, charts, send, notices, onRedraw: () => loop.invalidate() });
+const page = new PageState({ playground, controls, heatmap, diagram, charts, send, notices, onRedraw: () => loop.invalidate(),
+  extra: () => inside.urlState() });
 const files = new RunFiles({
   playground, send, notices,
   canvases: () => [diagram.canvas, heatmap.snapshot(), ...charts.all.map((c) => c.canvas).filter((c) => c.width)],
@@ -93,7 +94,7 @@ playground.probe = {
 const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
 const exportCode = new ExportCode($("#tools"), { send });
-const inside = mountInside({ playground, send, heatmap, loop, charts, decoder: () => socket.decoder });
+const inside = mountInside({ playground, send, heatmap, loop, charts, decoder: () => socket.decoder, save: () => page.save() });
 const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {

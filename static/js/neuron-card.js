@@ -20,21 +20,23 @@ const num = (v) => h("span", { class: "num", "data-value": String(v) }, fmt(v));
 const signed = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v));
 const TOLERANCE = 1e-9;
 
-export function mountNeuronCard(section, { send, pick, at }) {
+export function mountNeuronCard(section, { send, pick, at, onChoice = () => {} }) {
   const choice = { layer: 1, neuron: 0, index: 0, split: "train" };
+  let chosen = false;  // by the student (or the link): only then is it in the URL
   const shift = { layer: 0, neuron: 1, index: 0 };  // neurons are numbered from 1 here, as in the formulas' names
   const field = (name, label, min) => {
     const input = h("input", { type: "number", min: String(min), step: "1", value: String(choice[name] + shift[name]),
       name: `neuron-${name}`, "data-field": `neuron-${name}`, onchange: () => {
         const n = Number(input.value);
-        if (Number.isInteger(n) && n >= min) { choice[name] = n - shift[name]; live.want(); }
+        if (Number.isInteger(n) && n >= min) { choice[name] = n - shift[name]; chose(); }
       } });
     return [h("label", {}, `${label} `, input), input];
   };
   const [layerLabel, layerInput] = field("layer", "Layer", 1);
   const [neuronLabel, neuronInput] = field("neuron", "Neuron", 1);
   const [indexLabel, indexInput] = field("index", "Point", 0);
-  const split = h("select", { name: "neuron-split", onchange: () => { choice.split = split.value; live.want(); } },
+  const chose = () => { chosen = true; onChoice(); live.want(); };
+  const split = h("select", { name: "neuron-split", onchange: () => { choice.split = split.value; chose(); } },
     h("option", { value: "train" }, "training"), h("option", { value: "test" }, "test"));
   const pickButton = h("button", { type: "button", "data-action": "neuron-pick", "aria-pressed": "false", onclick: () => {
     const on = pickButton.getAttribute("aria-pressed") !== "true";
@@ -44,7 +46,7 @@ export function mountNeuronCard(section, { send, pick, at }) {
       Object.assign(choice, { index: picked.index, split: picked.split });
       indexInput.value = String(picked.index);
       split.value = picked.split;
-      live.want();
+      chose();
     } : null);
   } }, "pick a point on the map");
   const status = h("p", { class: "small", "data-role": "neuron-status", role: "status" });
@@ -78,7 +80,16 @@ export function mountNeuronCard(section, { send, pick, at }) {
       neuronInput.value = String(choice.neuron + 1);
       indexInput.value = String(choice.index);
       split.value = choice.split;
-      live.want();
+      chose();
+    },
+    /** The choice as the URL keeps it, `layer-neuron-split-point` (neuron from 1), or undefined before any. */
+    get urlValue() { return chosen ? `${choice.layer}-${choice.neuron + 1}-${choice.split}-${choice.index}` : undefined; },
+    /** Take a choice from the URL; false if `text` is not one. */
+    fromUrl(text) {
+      const m = /^(\d+)-(\d+)-(train|test)-(\d+)$/.exec(text || "");
+      if (!m || Number(m[2]) < 1) return false;
+      this.choose({ layer: Number(m[1]), neuron: Number(m[2]) - 1, split: m[3], index: Number(m[4]) });
+      return true;
     },
   };
 }

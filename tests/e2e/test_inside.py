@@ -117,13 +117,36 @@ def test_the_neuron_card_follows_training_and_a_point_picked_on_the_map(playgrou
     pg.wait(f"{status}.includes('must be a layer from 1')")
 
 
+def test_the_views_choices_are_in_the_url_and_a_link_restores_them(playground, browser):
+    pg = playground.open("#layers=4,4&neuron=2-3-test-5&space=1-4-2")
+    pg.wait("__playground.inside.neuron && __playground.inside.neuron.layer === 2")
+    card = pg.get("__playground.inside.neuron")
+    assert (card["layer"], card["neuron"], card["split"], card["index"]) == (2, 2, "test", 5)
+    pg.wait(f"{SPACE}.message && {SPACE}.message.layer === 1 && {SPACE}.message.neurons.join() === '3,1'")
+    pg.page.fill("#neuron input[name=neuron-neuron]", "4")
+    pg.page.dispatch_event("#neuron input[name=neuron-neuron]", "change")
+    pg.wait("location.hash.includes('neuron=2-4-test-5') && location.hash.includes('space=1-4-2')"
+            " && location.hash.includes('layers=4,4')")
+    other = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    try:
+        other.goto(pg.get("location.href"))
+        other.wait_for_function("window.__playground && __playground.inside.neuron"
+                                " && __playground.inside.neuron.neuron === 3 && __playground.inside.neuron.layer === 2")
+    finally:
+        other.context.close()
+
+
 def test_hide_removes_the_panels_and_their_requests(playground):
-    pg = playground.open("?hide=metrics,neuron#layers=3", frames=2)
+    pg = playground.open("?hide=metrics,neuron,hidden-space,timeline#layers=3")
+    pg.wait("__playground.config.layers.join() === '3'")
     steps_done = pg.get("__playground.step")
     pg.get("__playground.send({type: 'step', n: 5})")
     pg.wait(f"__playground.step === {steps_done + 5}")
-    assert pg.get("document.querySelector('#metrics').hidden && document.querySelector('#neuron').hidden")
+    for panel in ("metrics", "neuron", "hidden-space", "timeline"):
+        assert pg.get(f"document.querySelector('#{panel}').hidden"), panel
     assert pg.get("__playground.inside.metrics") is None and pg.get("__playground.inside.neuron") is None
+    assert pg.get(f"{SPACE}.message") is None and pg.get("__playground.timeline.snapshots.length") == 0
+    assert not pg.get("document.querySelector('.charts-panel').hidden")  # the charts stay
 
 
 SPACE = "__playground.inside.hiddenSpace"
@@ -166,8 +189,8 @@ def test_the_hidden_space_draws_each_point_where_its_activations_put_it(playgrou
     pg.page.locator("#hidden-space").screenshot(path=str(artifacts / "hidden-space-layer-1.png"))
     pg.page.fill("#hidden-space input[name=space-layer]", "9")
     pg.page.dispatch_event("#hidden-space input[name=space-layer]", "change")
-    pg.wait("document.querySelector('#hidden-space input[name=space-layer]').value === '2'")  # a layer it has: the
-    pg.wait(f"{SPACE}.message.layer === 2")  # 2-neuron one, as at the start
+    pg.wait("document.querySelector('#hidden-space [data-role=space-caption]').textContent"
+            ".includes('hidden layers have 4, 2 neurons (layer 9')")  # the choice is kept; nothing is asked
 
 
 def test_scrub_back_shows_that_moment_and_continue_from_here_trains_on_from_it(playground, artifacts):
