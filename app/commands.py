@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable, Generator
 from functools import partial
@@ -14,12 +15,13 @@ from engine.config import ConfigError
 log = logging.getLogger("playground.session")
 
 # Answered without changing what a frame shows.
-READ_ONLY = (protocol.ExportCsv, protocol.ExportCode, protocol.Trace, protocol.GradCheck)
+READ_ONLY = (protocol.ExportCsv, protocol.ExportCode, protocol.Trace, protocol.GradCheck, protocol.Metrics,
+             protocol.Neuron, protocol.HiddenSpace, protocol.TimelineMsg, protocol.ViewSnapshot)
 RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch on it ends
     protocol.Reset: "the network was reset", protocol.Regenerate: "new data was drawn",
     protocol.AddPoint: "a point was added", protocol.ErasePoints: "points were erased",
     protocol.LoadCsv: "other data was loaded", protocol.SetWeight: "a weight was edited",
-    protocol.SetParams: "the weights were replaced",
+    protocol.SetParams: "the weights were replaced", protocol.RestoreSnapshot: "an earlier moment was restored",
 }
 GRADCHECK_THRESHOLD = 1e-4
 
@@ -71,6 +73,10 @@ class Host(Protocol):
     def compute(self, steps: Generator[None, None, Any], answer: Callable[[Any], dict[str, Any]]) -> None:
         """Run a stepwise computation in chunks between other work, then send `answer(result)` (TooMuchWork if one
         is still running)."""
+        ...
+
+    def past_frame(self, step: int) -> bytes:
+        """A frame of the timeline's snapshot at `step` (ConfigError on `step` if the timeline has none)."""
         ...
 
     def new_run(self) -> int:
@@ -154,6 +160,28 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
             trainer.set_params(message.params, message.step, message.epoch)
         case protocol.Trace():
             out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
+        case protocol.Metrics():
+            with trainer.at(message.step):
+                out.append({"type": "metrics", "id": message.id, **trainer.metrics()})
+        case protocol.Neuron():
+            with trainer.at(message.step):
+                card = trainer.neuron(message.index, message.split, message.layer, message.neuron)
+            out.append({"type": "neuron", "id": message.id, **card})
+        case protocol.HiddenSpace():
+            with trainer.at(message.step):
+                space = trainer.hidden_space(message.layer, message.neurons)
+            out.append({"type": "hidden_space", "id": message.id, **space})
+        case protocol.TimelineMsg():
+            out.append({"type": "timeline", "id": message.id, **trainer.timeline()})
+        case protocol.ViewSnapshot():
+            frame = host.past_frame(message.step)
+            out.append({"type": "snapshot", "id": message.id, "step": message.step,
+                        "frame": base64.b64encode(frame).decode("ascii")})
+        case protocol.RestoreSnapshot():
+            events = trainer.restore_snapshot(message.step)
+            host.announce(events, out)
+            out.append({"type": "restored", "id": message.id, "step": trainer.step, "epoch": trainer.epoch})
+            out.append({"type": "config", "config": host.config(), "changed": [], "id": message.id})
         case protocol.WatchClaim():
             if message.reset:
                 _reset(host, trainer, out)

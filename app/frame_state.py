@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from app.frames import FLAG_DIVERGED, FrameBuilder, make_layout
+from app.frames import FLAG_DIVERGED, FLAG_PAST, FrameBuilder, make_layout
 from app.trainer_view import TrainerView
 
 
@@ -49,6 +49,25 @@ class FrameState:
         if all(math.isfinite(v) for v in point):
             self._history.append(point)  # the session records once per frame built, so at most one waits
         return events
+
+    def past(self, trainer: TrainerView, step: int, training: bool) -> bytes:
+        """A frame of the current layout showing the timeline's snapshot at `step`: its weights, their output and
+        neuron maps, its step, epoch, loss and accuracy; no gradient statistics (zeros: a snapshot keeps none) and no
+        loss history. Nothing of the live frames' bookkeeping changes."""
+        snapshot = trainer.snapshot(step)
+        if self._builder is None:
+            raise trainer.config_error("step", "no frame has been built yet: ask again after the first frame")
+        m = trainer.snapshot_metrics(snapshot)
+        with trainer.viewing(snapshot):
+            grids = trainer.grids()
+            header = {
+                "frame": self._number, "run": self.run, "step": trainer.step, "epoch": trainer.epoch,
+                "train_loss": m["train_loss"], "test_loss": m["test_loss"], "train_accuracy": m["train_accuracy"],
+                "test_accuracy": m["test_accuracy"], "learning_rate": trainer.learning_rate,
+                "batch_loss": trainer.batch_loss(), "state": 1 if training else 0, "flags": FLAG_PAST,
+            }
+            return self._builder.build(header, {"params": snapshot.params}, grids.output, grids.neurons,
+                                       grids.features, [])
 
     def build(self, trainer: TrainerView, training: bool, out: list[dict[str, Any]], reuse_maps: bool = False) -> bytes:
         """The next frame as bytes, built once for every subscriber; a new layout message goes to `out` first.

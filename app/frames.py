@@ -33,7 +33,8 @@ HEADER_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("history_count", "I", "rows in the history block"),
     ("history_offset", "I", "where the history rows start (= `layout.history.offset`)"),
     ("state", "B", "0 idle, 1 training"),
-    ("flags", "B", "bit 0: a divergence was rolled back since the previous frame"),
+    ("flags", "B", "bit 0: a divergence was rolled back since the previous frame; bit 1: a past moment from the "
+     "timeline (in a `snapshot` message), not the live network"),
     ("reserved", "H", "0"),
 )
 HEADER = struct.Struct("<" + "".join(code for _, code, _ in HEADER_FIELDS))
@@ -42,6 +43,7 @@ UNBOUNDED_SHOWN = (-1.0, 1.0)  # the range an unbounded unit's map is drawn over
 HISTORY_COLUMNS = ("step", "train_loss", "test_loss", "learning_rate")
 HISTORY_CAPACITY = 4096
 FLAG_DIVERGED = 1
+FLAG_PAST = 2
 FLOAT_BLOCKS = ("params", "grads", "delta_mean", "delta_abs", "grad_norm", "update_ratio")
 GRID_BLOCKS = ("output_grid", "neuron_maps", "feature_maps")
 

@@ -264,6 +264,61 @@ class Trace(Message):
     split: Literal["train", "test"] = "train"
 
 
+AT_STEP = "With `step`, of the timeline's snapshot at that step instead of the live network."
+
+
+class Metrics(Message):
+    """Ask for the metrics on the training and test sets now (a confusion matrix, or R² and RMSE); answered by
+    `metrics`."""
+
+    type: Literal["metrics"]
+    step: Counter | None = Field(None, description=AT_STEP)
+
+
+class Neuron(Message):
+    """One neuron's math for one data point (z, a = f(z), δ, each aᵢ·δ, with the live numbers); answered by
+    `neuron`. `layer` 1 is the first hidden layer, the last is the output; `neuron` counts from 0."""
+
+    type: Literal["neuron"]
+    index: Annotated[int, Field(ge=0)]
+    split: Literal["train", "test"] = "train"
+    layer: Annotated[int, Field(ge=1, le=64)]
+    neuron: Annotated[int, Field(ge=0, le=4096)]
+    step: Counter | None = Field(None, description=AT_STEP)
+
+
+class HiddenSpace(Message):
+    """Ask for the points and the input plane's grid lines at two neurons' activations of hidden layer `layer`
+    (counted from 1; neurons from 0); answered by `hidden_space`."""
+
+    type: Literal["hidden_space"]
+    layer: Annotated[int, Field(ge=1, le=64)]
+    neurons: Annotated[list[Annotated[int, Field(ge=0, le=4096)]], Field(min_length=2, max_length=2)] = [0, 1]
+    step: Counter | None = Field(None, description=AT_STEP)
+
+
+class TimelineMsg(Message):
+    """Ask for the timeline: the snapshots the session keeps of its past; answered by `timeline`."""
+
+    type: Literal["timeline"]
+
+
+class ViewSnapshot(Message):
+    """Ask for a frame of the moment the timeline kept at `step` (its weights, maps, loss and accuracy), to show
+    while training goes on or stays paused; answered by `snapshot`."""
+
+    type: Literal["view_snapshot"]
+    step: Counter
+
+
+class RestoreSnapshot(Message):
+    """Continue from here: the session returns exactly to the moment kept at `step` (weights, optimizer state,
+    counters, batches ahead, settings) and trains on from it; answered by `restored`."""
+
+    type: Literal["restore_snapshot"]
+    step: Counter
+
+
 class GradCheck(Message):
     """Compare backprop with finite differences; answered by a `gradcheck` message."""
 
@@ -306,6 +361,12 @@ ClientMessage = Annotated[
     | SetParams
     | GradCheck
     | Trace
+    | Metrics
+    | Neuron
+    | HiddenSpace
+    | TimelineMsg
+    | ViewSnapshot
+    | RestoreSnapshot
     | WatchClaim
     | Ping,
     Field(discriminator="type"),
@@ -313,7 +374,8 @@ ClientMessage = Annotated[
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
-    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "ping",
+    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "metrics", "neuron", "hidden_space",
+    "timeline", "view_snapshot", "restore_snapshot", "watch_claim", "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 

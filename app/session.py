@@ -494,6 +494,11 @@ class Session:
             raise commands.TooMuchWork("a gradient check is still running: wait for its answer", "type")
         self._computing = (steps, answer)
 
+    def past_frame(self, step: int) -> bytes:
+        """A frame of the timeline's snapshot at `step`, for the page to show beside the live run."""
+        assert self.trainer is not None
+        return self._frames.past(self.trainer, step, self.state is State.TRAINING)
+
     def new_run(self) -> int:
         """Start a new run after a reset: its number (the unsent loss history is dropped)."""
         return self._frames.new_run()

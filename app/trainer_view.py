@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -12,12 +13,17 @@ from app.frames import Shape, shown_range
 from app.settings import Settings
 from engine.datasets import DATASETS
 from engine.export import ExportError, export, run_of
+from engine.hidden_space import SpaceError, hidden_space
 from engine.lesson import trace
 from engine.losses import LOSSES
+from engine.metrics import metrics
+from engine.neuron import NeuronError, neuron_math
+from engine.timeline import Snapshot, Timeline, restore, swapped
 from engine.trainer import ConfigError, Limits, Trainer
 
 OUTPUT_GRID = 100
 MAP_GRID = 25
+TIMELINE_METRICS = 16  # snapshots evaluated per `timeline` answer (~0.1–0.9 ms each): the rest on the next ask
 
 
 class TrainerView:
@@ -35,7 +41,9 @@ class TrainerView:
         """A trainer with the default config and this server's limits."""
         limits = Limits(max_layers=settings.max_layers, max_neurons=settings.max_neurons,
                         max_points=settings.max_points)
-        return cls(Trainer(config=None, limits=limits))
+        trainer = Trainer(config=None, limits=limits)
+        trainer.timeline = Timeline()
+        return cls(trainer)
 
     # -- passthrough ---------------------------------------------------------------------------------------------
 
@@ -146,6 +154,73 @@ class TrainerView:
         if not 0 <= index < len(points):
             raise ConfigError("index", f"must be a {split} point from 0 to {len(points) - 1}")
         return {**trace(self.trainer, index, split), "step": int(self.trainer.step)}
+
+    def metrics(self) -> dict[str, Any]:
+        """The metrics on the training and test sets now (engine.metrics), with the step they were read at."""
+        return metrics(self.trainer)
+
+    def neuron(self, index: int, split: str, layer: int, neuron: int) -> dict[str, Any]:
+        """One neuron's math for one data point (engine.neuron), with the step whose weights it used."""
+        try:
+            return {**neuron_math(self.trainer, index, split, layer, neuron), "step": int(self.trainer.step)}
+        except NeuronError as exc:
+            raise ConfigError(exc.field, exc.message) from exc
+
+    def hidden_space(self, layer: int, neurons: list[int]) -> dict[str, Any]:
+        """The points and the input grid's lines at two hidden neurons' activations (engine.hidden_space)."""
+        try:
+            return hidden_space(self.trainer, layer, neurons, DATASETS[self.config["dataset"]].domain)
+        except SpaceError as exc:
+            raise ConfigError(exc.field, exc.message) from exc
+
+    def timeline(self) -> dict[str, Any]:
+        """The snapshots kept (step, epoch and, once computed, their loss and accuracy), the ring's spacing, capacity
+        and bytes. At most TIMELINE_METRICS snapshots are evaluated per answer: the rest say null until asked again."""
+        ring = self.trainer.timeline
+        assert ring is not None
+        ring.follow(self.trainer)
+        todo = TIMELINE_METRICS
+        snapshots = []
+        for snapshot in ring.snapshots:
+            if snapshot.metrics is None and todo:
+                todo -= 1
+                ring.metrics(self.trainer, snapshot)
+            snapshots.append({"step": snapshot.step, "epoch": snapshot.epoch, **(snapshot.metrics or {})})
+        return {"snapshots": snapshots, "interval": ring.interval, "capacity": ring.capacity, "bytes": ring.nbytes,
+                "step": int(self.trainer.step), "complete": all(s.metrics is not None for s in ring.snapshots)}
+
+    def snapshot(self, step: int) -> Snapshot:
+        """The snapshot kept at `step` (ConfigError naming `step` and the steps kept, if none)."""
+        ring = self.trainer.timeline
+        assert ring is not None
+        ring.follow(self.trainer)
+        found = ring.find(step)
+        if found is None:
+            kept = [s.step for s in ring.snapshots]
+            raise ConfigError("step", f"must be a step the timeline keeps: {kept[0]} to {kept[-1]}, every "
+                                      f"{ring.interval} (and the last, {kept[-1]})")  # fmt: skip
+        return found
+
+    def snapshot_metrics(self, snapshot: Snapshot) -> dict[str, float]:
+        """Loss and accuracy with the snapshot's weights."""
+        assert self.trainer.timeline is not None
+        return self.trainer.timeline.metrics(self.trainer, snapshot)
+
+    def viewing(self, snapshot: Snapshot) -> swapped:
+        """Within the block the network holds the snapshot's weights and the counters its step (for its frame)."""
+        return swapped(self.trainer, snapshot)
+
+    def at(self, step: int | None) -> AbstractContextManager[Any]:
+        """Within the block, the network as the timeline kept it at `step` (None: as it is now)."""
+        return nullcontext() if step is None else self.viewing(self.snapshot(step))
+
+    def restore_snapshot(self, step: int) -> list[dict[str, Any]]:
+        """Continue from the snapshot at `step`: the trainer exactly as it was then; the later snapshots go."""
+        snapshot = self.snapshot(step)
+        events = restore(self.trainer, snapshot)
+        assert self.trainer.timeline is not None
+        self.trainer.timeline.branch(snapshot)
+        return events
 
     def frame_arrays(self) -> dict[str, Any]:
         """The float blocks: params, grads and the last step's per-neuron and per-layer statistics."""

@@ -21,6 +21,7 @@ from engine.optimizers import make_optimizer
 from engine.regularization import add_penalty, clip
 from engine.schedules import SCHEDULES
 from engine.stats import TrainPass, layer_bounds, measure, step_stats, train_pass
+from engine.timeline import Timeline
 
 __all__ = ["DEFAULT_CONFIG", "ConfigError", "Limits", "Trainer", "options"]
 
@@ -43,6 +44,7 @@ class Trainer(LiveEdits):
         self._units = UnitMonitor()
         # Called after every step with its events (a claim's watch); returning True ends the current train call.
         self.on_step: Callable[[list[dict[str, Any]]], bool | None] | None = None
+        self.timeline: Timeline | None = None  # the ring of past snapshots (engine.timeline), when kept
         self.reset()
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -156,9 +158,14 @@ class Trainer(LiveEdits):
         """Steps while more(steps done so far) holds; stops at divergence or early stopping."""
         events: list[dict[str, Any]] = []
         done = 0
+        timeline = self.timeline
+        if timeline is not None:
+            timeline.follow(self)
         while more(done):
             happened = self._train_step()
             done += 1
+            if timeline is not None and timeline.due(self.step):
+                timeline.capture(self)
             if self.on_step is not None and self.on_step(happened or []) is True:
                 break
             if happened:
@@ -168,6 +175,7 @@ class Trainer(LiveEdits):
         return events
 
     def _new_pass(self) -> None:
+        self._pass_start = self._shuffle_rng.bit_generator.state  # a timeline snapshot draws this pass again from it
         if self.config["shuffle"]:
             order = self._shuffle_rng.permutation(len(self._x_train))
             self._x_epoch, self._t_epoch = self._x_train[order], self._t_train[order]

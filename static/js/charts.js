@@ -24,6 +24,7 @@ export class LineChart {
     this.log = log;
     this.setSeries(series);
     this.hoverX = null;
+    this.marker = null;  // a step to mark with a vertical line, or null
     this.dark = false;
     this.presenter = false;
     this.urgent = true;
@@ -161,6 +162,16 @@ export class LineChart {
       }
       ctx.stroke();
     }
+    if (this.marker !== null && this.marker >= x0 && this.marker <= x1) {  // the moment the timeline shows
+      ctx.strokeStyle = this.dark ? "#ffd400" : "#6a00c8";
+      ctx.lineWidth = 2;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(sx(this.marker), top);
+      ctx.lineTo(sx(this.marker), top + ph);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
     if (this.legend) this.drawLegend(ctx, left + pw, top, font);
     if (this.hoverX !== null && this.n) this.drawHover(ctx, sx, sy, left, pw, top, ph, x0, x1, font);
   }
@@ -253,6 +264,20 @@ export class Charts {
       return v > 0 && p > 0 ? Math.exp((1 - weight) * Math.log(p) + weight * Math.log(v)) : v;
     });
     return this.gradientMean;
+  }
+
+  /** Mark `step` on every chart (the moment the timeline shows), or null for none. */
+  setMarker(step) {
+    for (const chart of this.all) {
+      chart.marker = step;
+      chart.urgent = true;
+    }
+  }
+
+  /** Training went back to `step` ("continue from here"): the lines end there and go on from it. */
+  truncate(step) {
+    for (const chart of this.all) chart.truncate(step);
+    this.lastStep = step;
   }
 
   /** A run restored on a new session (after a server restart): its frames go on with the same lines. */

@@ -5,6 +5,7 @@ import { ExportCode } from "./export-code.js";
 import { GradientCheck } from "./gradcheck.js";
 import { bindKeys } from "./keyboard.js";
 import { Heatmap } from "./heatmap.js";
+import { mountInside } from "./inside.js";
 import { mountTrace } from "./lesson-trace.js";
 import { NetworkDiagram } from "./network.js";
 import { Notices } from "./notices.js";
@@ -74,7 +75,8 @@ const diagram = new NetworkDiagram($("#diagram"), {
 const charts = new Charts($(".charts-panel"));
 const readouts = new Readouts();
 const loop = new RenderLoop({ playground, heatmap, diagram, charts, notices });
-const page = new PageState({ playground, controls, heatmap, diagram, charts, send, notices, onRedraw: () => loop.invalidate() });
+const page = new PageState({ playground, controls, heatmap, diagram, charts, send, notices, onRedraw: () => loop.invalidate(),
+  extra: () => inside.urlState() });
 const files = new RunFiles({
   playground, send, notices,
   canvases: () => [diagram.canvas, heatmap.snapshot(), ...charts.all.map((c) => c.canvas).filter((c) => c.width)],
@@ -98,6 +100,7 @@ playground.probe = {
 const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
 const exportCode = new ExportCode($("#tools"), { send });
+const inside = mountInside({ playground, send, heatmap, loop, charts, decoder: () => socket.decoder, save: () => page.save() });
 const byHand = mountTrace($("#by-hand"), {
   send,
   pick: (callback) => {
@@ -118,6 +121,7 @@ function connection(state, detail) {
 }
 
 function receive(message) {
+  if (inside.handleMessage(message)) return;
   byHand.handleMessage(message);
   switch (message.type) {
     case "hello": return hello(message);
@@ -286,6 +290,7 @@ function frame(f, frameLayout) {
   }
   if (pendingLoss.length) followLoss(f);
   summarise(f);
+  inside.frame();
   if (frameLayout !== playground.layout) playground.layout = frameLayout;
 }
 

@@ -2,7 +2,8 @@
 // edited), writing the applied setup back on every change, and the page's own options (theme, presenter mode, show
 // test data, …) that live in the hash but never reach the server.
 //
-//   const page = new PageState({ playground, controls, heatmap, diagram, charts, notices, send, onRedraw });
+//   const page = new PageState({ playground, controls, heatmap, diagram, charts, notices, send, onRedraw, extra });
+//   extra() — other views' own keys for the hash (inside.js: the neuron card's and the hidden space's choices)
 //   page.restore(config)      — on hello: apply the hash's page options, ask the server for the hash's settings
 //   page.applied()            — a config the server applied: the restore is over, the hash follows
 //   page.restoreFailed(msg)   — an error for a setting being restored: drop it, retry the rest (true if handled)
@@ -37,8 +38,8 @@ function hashPatch(hash, config) {
 }
 
 export class PageState {
-  constructor({ playground, controls, heatmap, diagram, charts, send, notices, onRedraw }) {
-    Object.assign(this, { playground, controls, heatmap, diagram, charts, send, notices, onRedraw });
+  constructor({ playground, controls, heatmap, diagram, charts, send, notices, onRedraw, extra = () => ({}) }) {
+    Object.assign(this, { playground, controls, heatmap, diagram, charts, send, notices, onRedraw, extra });
     this.view = { presenter: false, theme: matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light" };
     /** The settings from the hash still being asked of the server; the hash is not written meanwhile. */
     this.restoring = null;
@@ -116,7 +117,8 @@ export class PageState {
   save() {
     const { playground, controls, view } = this;
     if (!playground.config || this.restoring) return;
-    const values = { ...playground.config, ...controls.page, presenter: view.presenter, theme: view.theme, preset: playground.preset };
+    const values = { ...playground.config, ...controls.page, presenter: view.presenter, theme: view.theme, preset: playground.preset,
+      ...this.extra() };
     writeHash(values);
   }
 

@@ -5,6 +5,7 @@
 //   loop.receive(frame, framesReceived)  — a new frame from the socket
 //   loop.invalidate()                    — redraw even if no new frame arrived (page options changed)
 //   loop.forget()                        — drop the current frame (a new layout: its frames no longer fit)
+//   loop.hold(frame | null)              — draw a past frame (the timeline) instead of the live ones, or stop
 //   loop.start()
 
 import { DrawStats, FrameTimer, RateMeter } from "./timing.js";
@@ -28,6 +29,8 @@ export class RenderLoop {
     this.latest = null;
     /** The last frame received, kept across layouts (for window.__playground). */
     this.newest = null;
+    /** A past frame shown instead of the live ones (the timeline), or null. */
+    this.held = null;
     this.drawn = null;
     this.timer = new FrameTimer(["heatmap", "diagram", "charts"]);
     this.stepRate = new RateMeter();
@@ -48,6 +51,13 @@ export class RenderLoop {
 
   forget() {
     this.latest = null;
+    this.held = null;
+    this.drawn = null;
+  }
+
+  /** Draw `frame` instead of the live frames (a past moment from the timeline); null follows the live ones again. */
+  hold(frame) {
+    this.held = frame;
     this.drawn = null;
   }
 
@@ -57,7 +67,7 @@ export class RenderLoop {
 
   draw(time) {
     requestAnimationFrame(this.draw);
-    const f = this.latest;
+    const f = this.held || this.latest;
     const { playground, heatmap, diagram, charts, timer } = this;
     if (!f || !playground.layout) return;
     const fresh = f !== this.drawn;
