@@ -36,7 +36,7 @@ export function mountNeuronCard(section, { send, pick, at, onChoice = () => {} }
   const [neuronLabel, neuronInput] = field("neuron", "Neuron", 1);
   const [indexLabel, indexInput] = field("index", "Point", 0);
   const chose = () => { chosen = true; onChoice(); live.want(); };
-  const split = h("select", { name: "neuron-split", onchange: () => { choice.split = split.value; chose(); } },
+  const split = h("select", { name: "neuron-split", "aria-label": "Training or test point", onchange: () => { choice.split = split.value; chose(); } },
     h("option", { value: "train" }, "training"), h("option", { value: "test" }, "test"));
   const pickButton = h("button", { type: "button", "data-action": "neuron-pick", "aria-pressed": "false", onclick: () => {
     const on = pickButton.getAttribute("aria-pressed") !== "true";
