@@ -25,6 +25,10 @@ class FrameState:
         self._builder: FrameBuilder | None = None
         self._grids: Any = None
 
+    def layout_message(self) -> dict[str, Any] | None:
+        """The `layout` message of the frames built now (None before the first frame)."""
+        return None if self._builder is None else self._builder.layout.to_message()
+
     def changed(self) -> None:
         """The trainer changed outside training: evaluate again before the next frame."""
         self._metrics_stale = True

@@ -282,6 +282,56 @@ class WatchClaim(Message):
     reset: bool = False
 
 
+JoinCode = Annotated[str, Field(min_length=1, max_length=32)]
+Nickname = Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$")]
+
+
+class RoomOpen(Message):
+    """Open a classroom room with this session as the teacher's; answered by `room` (with the join code and the
+    teacher's token)."""
+
+    type: Literal["room_open"]
+
+
+class RoomJoin(Message):
+    """Join a room by its code: as a student with a `nickname`, or as its teacher again with `teacher_token`."""
+
+    type: Literal["room_join"]
+    code: JoinCode
+    nickname: Nickname | None = None
+    teacher_token: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class RoomMode(Message):
+    """The teacher switches the room's mode: every student follows the teacher's session, or trains a copy."""
+
+    type: Literal["room_mode"]
+    mode: Literal["follow", "hands_on"]
+
+
+class RoomPush(Message):
+    """The teacher pushes the current setup (settings and weights) to every hands-on student, or to one."""
+
+    type: Literal["room_push"]
+    student: Nickname | None = None
+
+
+class RoomRemove(Message):
+    """The teacher removes a student from the room (the student's session goes on alone)."""
+
+    type: Literal["room_remove"]
+    student: Nickname
+
+
+class RoomClose(Message):
+    """The teacher ends the room; every student's session goes on alone."""
+
+    type: Literal["room_close"]
+
+
+ROOM_MESSAGES = (RoomOpen, RoomJoin, RoomMode, RoomPush, RoomRemove, RoomClose)
+
+
 class Ping(Message):
     """Round-trip probe; answered at once by `pong` with the same id."""
 
@@ -306,13 +356,20 @@ ClientMessage = Annotated[
     | GradCheck
     | Trace
     | WatchClaim
+    | RoomOpen
+    | RoomJoin
+    | RoomMode
+    | RoomPush
+    | RoomRemove
+    | RoomClose
     | Ping,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
-    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "ping",
+    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "room_open",
+    "room_join", "room_mode", "room_push", "room_remove", "room_close", "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 

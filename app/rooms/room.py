@@ -1,0 +1,257 @@
+"""One classroom room: its teacher, its students and its mode, and so whose frames each student's socket gets."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app import protocol
+from app.jsontext import dumps
+from app.rooms import codes
+
+if TYPE_CHECKING:
+    from app.session import Session
+    from app.trainer_view import TrainerView
+
+ERRORS: dict[str, str] = {  # every `error` code a room message can get, with when
+    "room_not_found": "no open room has this code (`field` `code`); counts as a wrong code",
+    "room_bad_token": "the teacher token does not match the room's (`field` `teacher_token`); counts as a wrong code",
+    "room_rate_limited": "this client address sent too many wrong codes in the last minute (`room_join_failures`); "
+                         "every join from it is refused until the minute has passed",
+    "room_nickname_required": "a student's `room_join` needs a `nickname`",
+    "room_nickname_taken": "another student of the room has this nickname (compared without case)",
+    "room_full": "the room has `room_max_students` students",
+    "room_limit": "this server process has `max_rooms` rooms open",
+    "room_member": "this connection is in a room already (`room_open`, `room_join`)",
+    "room_not_member": "this connection is in no room",
+    "room_not_teacher": "only the room's teacher may send this (`field` `type`)",
+    "room_follow": "a student's control message while the room is in follow mode (`field` `type`): the teacher's "
+                   "session is shown read-only",
+    "room_not_hands_on": "`room_push` while the room is in follow mode (`field` `type`)",
+    "room_unknown_student": "no student of the room has this nickname (`field` `student`)",
+}
+
+
+class Mode(enum.Enum):
+    """What the students' sockets show: the teacher's session (follow), or each their own copy (hands-on)."""
+
+    FOLLOW = "follow"
+    HANDS_ON = "hands_on"
+
+
+def refusal(code: str, field: str | None, message: str, request_id: Any = None) -> protocol.ProtocolError:
+    """An `error` with one of the room codes (ERRORS)."""
+    assert code in ERRORS, code
+    return protocol.ProtocolError(code, field, message, request_id)
+
+
+@dataclass(eq=False)
+class Member:
+    """One connection's place in a room: the teacher's (nickname None) or a student's."""
+
+    room: Room
+    session: Session
+    nickname: str | None = None
+
+    def refusal(self, message: protocol.Message) -> protocol.ProtocolError | None:
+        """Why a control message of this connection may not be applied now, or None."""
+        if self.nickname is not None and self.room.mode is Mode.FOLLOW:
+            kind = getattr(message, "type", "?")
+            return refusal("room_follow", "type", f"{kind!r} refused: the room is in follow mode, and the teacher's "
+                           "session is shown read-only; your controls work again in hands-on mode", message.id)
+        return None
+
+    def left(self) -> None:
+        """The connection is gone."""
+        self.room.left(self)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The teacher's run at one moment: what a hands-on student starts from."""
+
+    config: dict[str, Any]
+    params: list[float]
+    step: int
+    epoch: int
+
+
+class Room:
+    """A teacher's session and its students; only the event loop touches it."""
+
+    def __init__(self, code: str, teacher: Session, grace: float, max_students: int,
+                 on_end: Callable[[Room], None]) -> None:
+        self.code = code
+        self.token = codes.new_token()
+        self.mode = Mode.FOLLOW
+        self.grace, self.max_students = grace, max_students
+        self.teacher: Member | None = None
+        self.students: dict[str, Member] = {}  # by nickname.casefold()
+        self.closed = False
+        self._on_end = on_end
+        self._grace_timer: asyncio.TimerHandle | None = None
+        self.set_teacher(teacher)
+
+    # ---- membership -------------------------------------------------------------------------------------------
+
+    def set_teacher(self, session: Session) -> None:
+        """`session` is the teacher's (a room opened, or the teacher back with the token): students follow it."""
+        if self._grace_timer is not None:
+            self._grace_timer.cancel()
+            self._grace_timer = None
+        self.teacher = Member(self, session)
+        session.member = self.teacher
+        if self.mode is Mode.FOLLOW:
+            for member in self.students.values():
+                session.attach(member.session.outbox)
+        self.tell_all()
+
+    def add_student(self, session: Session, nickname: str, request_id: Any = None) -> None:
+        """A student joins: follows the teacher, or starts a copy of the teacher's run (hands-on)."""
+        key = nickname.casefold()
+        if key in self.students:
+            raise refusal("room_nickname_taken", "nickname", f"{nickname!r} is taken in this room: choose another",
+                          request_id)
+        if len(self.students) >= self.max_students:
+            raise refusal("room_full", None, f"the room is full ({self.max_students} students)", request_id)
+        member = Member(self, session, nickname)
+        session.member = member
+        self.students[key] = member
+        if self.mode is Mode.FOLLOW:
+            self._follow(member)
+        else:
+            self._hands_on([member])
+        self.tell_all()
+
+    def remove(self, nickname: str, request_id: Any = None) -> None:
+        """The teacher removes a student: its session goes on alone."""
+        member = self.students.get(nickname.casefold())
+        if member is None:
+            raise refusal("room_unknown_student", "student", f"no student {nickname!r} in this room; the students: "
+                          + (", ".join(m.nickname or "" for m in self.students.values()) or "none"), request_id)
+        self._release(member, "removed by the teacher")
+        self.tell_all()
+
+    def left(self, member: Member) -> None:
+        """A member's connection is gone: a student leaves; for the teacher the grace period starts."""
+        if self.closed:
+            return
+        if member is self.teacher:
+            self.teacher = None
+            self._grace_timer = asyncio.get_running_loop().call_later(self.grace, self.close, "the teacher left")
+        elif self.students.get((member.nickname or "").casefold()) is member:
+            del self.students[(member.nickname or "").casefold()]
+        self.tell_all()
+
+    def close(self, reason: str) -> None:
+        """End the room: every student's session goes on alone; everyone is told."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._grace_timer is not None:
+            self._grace_timer.cancel()
+        for member in list(self.students.values()):
+            self._release(member, reason)
+        if self.teacher is not None:
+            self.teacher.session.member = None
+            self.teacher.session.tell({"type": "room_closed", "code": self.code, "reason": reason})
+            self.teacher = None
+        self._on_end(self)
+
+    def _release(self, member: Member, reason: str) -> None:
+        del self.students[(member.nickname or "").casefold()]
+        session = member.session
+        session.member = None
+        if self.teacher is not None:
+            self.teacher.session.detach(session.outbox)
+        session.tell({"type": "room_closed", "code": self.code, "reason": reason})
+        if session.outbox not in session.subscribers:
+            session.attach(session.outbox)
+
+    # ---- modes ------------------------------------------------------------------------------------------------
+
+    def set_mode(self, mode: Mode) -> None:
+        """Switch every student to `mode` (live)."""
+        if mode is self.mode:
+            self.tell_all()
+            return
+        self.mode = mode
+        members = list(self.students.values())
+        if mode is Mode.FOLLOW:
+            for member in members:
+                self._follow(member)
+        else:
+            self._hands_on(members)
+        self.tell_all()
+
+    def push(self, nickname: str | None, request_id: Any = None) -> None:
+        """The teacher's current setup to every hands-on student, or to one."""
+        if self.mode is not Mode.HANDS_ON:
+            raise refusal("room_not_hands_on", "type", "push works in hands-on mode; in follow mode every student "
+                          "already sees the teacher's session", request_id)
+        if nickname is None:
+            self._hands_on(list(self.students.values()))
+            return
+        member = self.students.get(nickname.casefold())
+        if member is None:
+            raise refusal("room_unknown_student", "student", f"no student {nickname!r} in this room", request_id)
+        self._hands_on([member])
+
+    def _follow(self, member: Member) -> None:
+        """The student's socket gets the teacher's frames; its own session pauses and shows nothing."""
+        session = member.session
+        session.detach(session.outbox)
+        session.queue(protocol.Pause(type="pause"))
+        if self.teacher is not None:
+            self.teacher.session.attach(session.outbox)
+
+    def _hands_on(self, members: list[Member]) -> None:
+        """Each student's own session takes the teacher's settings and exact weights, and its socket shows it."""
+        if self.teacher is None:
+            for member in members:  # no teacher to copy: each goes on from where its own session is
+                if member.session.outbox not in member.session.subscribers:
+                    member.session.attach(member.session.outbox)
+            return
+        teacher = self.teacher.session
+        teacher.run_in_job(lambda trainer: _setup(teacher, trainer), lambda setup: self._load(members, setup))
+
+    def _load(self, members: list[Member], setup: Setup) -> None:
+        for member in members:
+            if self.closed or self.students.get((member.nickname or "").casefold()) is not member:
+                continue  # left or removed meanwhile
+            session = member.session
+            if self.teacher is not None:
+                self.teacher.session.detach(session.outbox)
+            session.queue(protocol.parse(dumps({"type": "config", **setup.config})))
+            session.queue(protocol.SetParams.model_construct(type="set_params", id=None, params=setup.params,
+                                                             step=setup.step, epoch=setup.epoch))
+            pushed = {"type": "room_pushed", "code": self.code, "step": setup.step, "epoch": setup.epoch}
+            session.queue(lambda trainer, out, pushed=pushed: out.append(pushed))
+            if session.outbox not in session.subscribers:
+                session.attach(session.outbox)
+
+    # ---- what members are told --------------------------------------------------------------------------------
+
+    def describe(self, member: Member) -> dict[str, Any]:
+        """The `room` message for one member."""
+        out: dict[str, Any] = {"type": "room", "code": self.code, "mode": self.mode.value,
+                               "role": "student" if member.nickname else "teacher", "nickname": member.nickname,
+                               "teacher_present": self.teacher is not None, "students": len(self.students)}
+        if member.nickname is None:
+            out["teacher_token"] = self.token
+            out["max_students"] = self.max_students
+            out["roster"] = [{"nickname": m.nickname, "session": m.session.id} for m in self.students.values()]
+        return out
+
+    def tell_all(self) -> None:
+        """Send each member its `room` message."""
+        for member in [*([self.teacher] if self.teacher else []), *self.students.values()]:
+            member.session.tell(self.describe(member))
+
+
+def _setup(teacher: Session, trainer: TrainerView) -> Setup:
+    """The teacher's settings and weights now (the teacher's pool job)."""
+    return Setup(teacher.config(), trainer.frame_arrays()["params"].tolist(), trainer.step, trainer.epoch)

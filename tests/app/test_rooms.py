@@ -1,0 +1,235 @@
+"""Classroom rooms over real uvicorn (in-process broker): follow mode fans one session's frames out to every
+student, hands-on copies the teacher's exact weights, students cannot control the room, wrong codes are limited."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import numpy as np
+import pytest
+
+from tests.app.test_protocol import Client
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@contextmanager
+def classroom(ws_url: str, nicknames: tuple[str, ...] = ("ann", "bob", "cy")) -> Iterator[tuple[Client, dict]]:
+    """A teacher with an open room and students that joined it; the room is closed at the end."""
+    with ExitStack() as stack:
+        teacher = stack.enter_context(Client(ws_url))
+        teacher.send(type="room_open")
+        room = teacher.json("room")
+        students = {}
+        for name in nicknames:
+            student = stack.enter_context(Client(ws_url))
+            student.send(type="room_join", code=room["code"], nickname=name)
+            assert student.json("room")["role"] == "student"
+            students[name] = student
+        teacher.wait(lambda m: m["type"] == "room" and m["students"] == len(nicknames))
+        try:
+            yield teacher, students
+        finally:
+            teacher.send(type="room_close")
+
+
+def session_of(server, client: Client):
+    return server.app.state.runtime.sessions[client.hello["session"]]
+
+
+def test_a_join_code_is_short_and_has_at_least_30_bits(server):
+    with Client(server.ws_url) as teacher:
+        teacher.send(type="room_open")
+        room = teacher.json("room")
+        teacher.send(type="room_close")
+    assert room["role"] == "teacher" and room["mode"] == "follow" and len(room["teacher_token"]) >= 16
+    from app.rooms.codes import ALPHABET, CODE_LENGTH
+
+    assert re.fullmatch(f"[{ALPHABET}]{{{CODE_LENGTH}}}", room["code"])
+    assert CODE_LENGTH * math.log2(len(set(ALPHABET))) >= 30
+
+
+def test_follow_mode_sends_the_teachers_frames_built_once_to_every_student(server):
+    with classroom(server.ws_url) as (teacher, students):
+        built_by_students = {n: session_of(server, s)._frames_built for n, s in students.items()}
+        teacher.send(type="play")
+        teacher.frame(lambda f: f["step"] > 0)
+        seen = {}
+        for name, student in students.items():
+            frames = [student.frame(lambda f: f["step"] > 0) for _ in range(5)]
+            seen[name] = {f["frame"]: f for f in frames}
+        teacher.send(type="pause")
+        teacher.json("state")
+        by_number = {f["frame"]: f for f in teacher.frames}
+        for name, frames in seen.items():
+            shared = [n for n in frames if n in by_number]
+            assert shared, f"{name} saw none of the teacher's frame numbers"
+            for number in shared:  # the same frame: same step, same bytes of every weight
+                assert frames[number]["step"] == by_number[number]["step"]
+                assert frames[number]["params"].tobytes() == by_number[number]["params"].tobytes()
+        assert all(s.layout["layout_id"] == teacher.layout["layout_id"] for s in students.values())
+        # one trainer: the students' own sessions built no frame while they followed
+        assert {n: session_of(server, s)._frames_built for n, s in students.items()} == built_by_students
+        assert session_of(server, teacher).subscribers.__len__() == 1 + len(students)
+
+
+def test_a_student_cannot_control_the_room_or_the_teachers_session(server):
+    with classroom(server.ws_url, ("ann",)) as (teacher, students):
+        ann = students["ann"]
+        for message in ({"type": "play", "id": 1}, {"type": "config", "learning_rate": 3.0, "id": 2},
+                        {"type": "set_weight", "layer": 0, "row": 0, "value": 9.0, "id": 3}):
+            ann.send(**message)
+            error = ann.json("error")
+            assert (error["code"], error["field"], error["id"]) == ("room_follow", "type", message["id"])
+        for kind in ("room_mode", "room_push", "room_remove", "room_close"):
+            extra = {"mode": "hands_on"} if kind == "room_mode" else {"student": "ann"} if kind == "room_remove" else {}
+            ann.send(type=kind, id=kind, **extra)
+            error = ann.json("error")
+            assert (error["code"], error["field"], error["id"]) == ("room_not_teacher", "type", kind)
+        ann.send(type="ping", id="alive")
+        assert ann.json("pong")["id"] == "alive"  # the student's session carries on
+        teacher.send(type="config", id="probe")
+        config = teacher.wait(lambda m: m.get("id") == "probe")["config"]
+        assert config["learning_rate"] != 3.0
+        assert session_of(server, teacher).state.value == "idle"
+        assert not [m for m in teacher.messages if m["type"] == "error"]
+
+
+def test_hands_on_starts_every_student_from_the_teachers_exact_weights_and_a_push_reaches_one(server):
+    with classroom(server.ws_url, ("ann", "bob")) as (teacher, students):
+        teacher.send(type="config", layers=[5, 3], learning_rate=0.1)
+        teacher.send(type="step", n=25)
+        trained = teacher.frame(lambda f: f["step"] == 25)
+        teacher.send(type="room_mode", mode="hands_on")
+        for student in students.values():
+            pushed = student.json("room_pushed")
+            assert pushed["step"] == 25
+            frame = student.frame(lambda f: f["step"] == 25)
+            assert frame["params"].tobytes() == trained["params"].tobytes()  # bit for bit
+            assert [layer["weights"]["shape"] for layer in student.layout["network"]["layers"]] == \
+                [layer["weights"]["shape"] for layer in teacher.layout["network"]["layers"]]
+        # hands-on: a student's controls are its own
+        ann, bob = students["ann"], students["bob"]
+        ann.send(type="step", n=5)
+        assert ann.frame(lambda f: f["step"] == 30)["step"] == 30
+        teacher.send(type="set_weight", layer=0, row=0, col=0, value=1.5)
+        edited = teacher.frame(lambda f: f["frame"] > trained["frame"] and f["params"][0] == np.float32(1.5))
+        teacher.send(type="room_push", student="ANN")  # nicknames compare without case
+        assert ann.json("room_pushed")["step"] == 25
+        again = ann.frame(lambda f: f["step"] == 25)
+        assert again["params"].tobytes() == edited["params"].tobytes()
+        bob.send(type="config", id="mark")
+        bob.wait(lambda m: m.get("id") == "mark")
+        assert sum(m["type"] == "room_pushed" for m in bob.messages) == 1
+        teacher.send(type="room_push", student="zed", id="who")
+        error = teacher.json("error")
+        assert (error["code"], error["field"], error["id"]) == ("room_unknown_student", "student", "who")
+        # back to follow: the students see the teacher's session again
+        teacher.send(type="room_mode", mode="follow")
+        back = ann.frame(lambda f: f["params"].tobytes() == edited["params"].tobytes() and f["step"] == 25)
+        assert back["params"][0] == np.float32(1.5)
+        ann.send(type="play", id="no")
+        assert ann.json("error")["code"] == "room_follow"
+
+
+def test_closing_the_room_gives_each_student_its_own_session_back(server):
+    with classroom(server.ws_url, ("ann",)) as (teacher, students):
+        ann = students["ann"]
+        teacher.send(type="step", n=40)
+        teacher.frame(lambda f: f["step"] == 40)
+        ann.frame(lambda f: f["step"] == 40)
+        teacher.send(type="room_close")
+        assert ann.json("room_closed")["reason"] == "closed by the teacher"
+        assert teacher.json("room_closed")["code"]
+        ann.frame(lambda f: f["step"] == 0)  # its own session, untrained
+        ann.send(type="step", n=2)
+        ann.frame(lambda f: f["step"] == 2)
+        assert not [m for m in ann.messages if m["type"] == "error"]
+
+
+def test_nicknames_are_required_and_unique_in_a_room(server):
+    with classroom(server.ws_url, ("Ann",)) as (teacher, _), Client(server.ws_url) as other:
+        code = next(m["code"] for m in teacher.messages if m["type"] == "room")
+        other.send(type="room_join", code=code.lower(), nickname="  aNN ", id=1)
+        error = other.json("error")
+        assert (error["code"], error["field"]) == ("room_nickname_taken", "nickname")
+        other.send(type="room_join", code=code, id=2)
+        assert other.json("error")["code"] == "room_nickname_required"
+        other.send(type="room_join", code=code, nickname="a\nb", id=3)
+        assert (other.json("error")["field"]) == "nickname"
+        other.send(type="room_join", code=code, nickname="Dee")
+        assert other.json("room")["nickname"] == "Dee"
+
+
+def test_guessing_join_codes_is_rate_limited_per_address_and_the_session_carries_on(make_server):
+    server = make_server(room_join_failures=3)
+    with Client(server.ws_url) as teacher, Client(server.ws_url) as guesser, Client(server.ws_url) as friend:
+        teacher.send(type="room_open")
+        code = teacher.json("room")["code"]
+        wrong = "".join("A" if c != "A" else "B" for c in code)
+        for n in range(3):
+            guesser.send(type="room_join", code=wrong, nickname="g", id=n)
+            error = guesser.json("error")
+            assert (error["code"], error["field"], error["id"]) == ("room_not_found", "code", n)
+        guesser.send(type="room_join", code=code, nickname="g", id="right")  # even the right code, for a minute
+        error = guesser.json("error")
+        assert (error["code"], error["field"]) == ("room_rate_limited", "code")
+        friend.send(type="room_join", code=code, nickname="f")  # the same address, another connection
+        assert friend.json("error")["code"] == "room_rate_limited"
+        guesser.send(type="ping", id="alive")
+        assert guesser.json("pong")["id"] == "alive"
+        teacher.send(type="room_join", code=code, teacher_token="not-it")
+        assert teacher.json("error")["code"] == "room_rate_limited"
+
+
+def test_the_teacher_comes_back_with_the_token_within_the_grace_period(make_server):
+    server = make_server(room_grace=30.0)
+    with Client(server.ws_url) as ann:
+        with Client(server.ws_url) as teacher:
+            teacher.send(type="room_open")
+            room = teacher.json("room")
+            ann.send(type="room_join", code=room["code"], nickname="ann")
+            ann.json("room")
+        assert not ann.wait(lambda m: m["type"] == "room" and not m["teacher_present"])["teacher_present"]
+        with Client(server.ws_url) as back:
+            back.send(type="config", id="lr", learning_rate=0.123)
+            back.wait(lambda m: m.get("id") == "lr")
+            back.send(type="room_join", code=room["code"], teacher_token=room["teacher_token"])
+            again = back.json("room")
+            assert again["role"] == "teacher" and again["students"] == 1
+            ann.wait(lambda m: m["type"] == "config" and m["config"]["learning_rate"] == 0.123)
+            back.send(type="step", n=3)
+            ann.frame(lambda f: f["step"] == 3)
+            back.send(type="room_close")
+            ann.json("room_closed")
+
+
+def test_the_room_closes_when_the_teacher_stays_away_past_the_grace_period(make_server):
+    server = make_server(room_grace=0.5)
+    with Client(server.ws_url) as ann:
+        with Client(server.ws_url) as teacher:
+            teacher.send(type="room_open")
+            code = teacher.json("room")["code"]
+            ann.send(type="room_join", code=code, nickname="ann")
+            ann.json("room")
+        start = time.monotonic()
+        assert ann.json("room_closed", timeout=10)["reason"] == "the teacher left"
+        assert time.monotonic() - start >= 0.4
+        assert server.app.state.runtime.rooms.rooms == {}
+        ann.frame()  # its own session again
+
+
+def test_every_room_message_is_documented():
+    from app.docs import PROTOCOL_DOC
+    from app.protocol import ROOM_MESSAGES
+
+    text = PROTOCOL_DOC.read_text()
+    for model in ROOM_MESSAGES:
+        kind = model.model_fields["type"].annotation.__args__[0]
+        assert f"| `{kind}` |" in text, kind
+    for kind in ("room", "room_pushed", "room_closed"):
+        assert f"| `{kind}` |" in text, kind
