@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.presets import PRESETS
+from app.rooms.challenge import METRICS as CHALLENGE_METRICS
 from engine.datasets import DOMAIN
 from engine.export import FORMATS as EXPORT_FORMATS
 from engine.schema import SETTINGS, Limits, Setting
@@ -282,6 +283,7 @@ class WatchClaim(Message):
     reset: bool = False
 
 
+CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 JoinCode = Annotated[str, Field(min_length=1, max_length=32)]
 Nickname = Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$")]
 
@@ -309,6 +311,19 @@ class RoomMode(Message):
     mode: Literal["follow", "hands_on"]
 
 
+class RoomChallenge(Message):
+    """The teacher starts a challenge: every student from the teacher's setup, ranked by a metric the server
+    measures; `locked` settings cannot be changed (the data's never can)."""
+
+    type: Literal["room_challenge"]
+    metric: Literal[tuple(CHALLENGE_METRICS)]  # type: ignore[valid-type]
+    target: Finite | None = None
+    max_weights: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    seconds: Annotated[float, Field(gt=0, le=4 * 3600)] | None = None
+    locked: Annotated[list[Literal[CONFIG_KEYS]], Field(max_length=64)] = []  # type: ignore[valid-type]
+    show_students: bool = True
+
+
 class RoomPush(Message):
     """The teacher pushes the current setup (settings and weights) to every hands-on student, or to one."""
 
@@ -329,7 +344,7 @@ class RoomClose(Message):
     type: Literal["room_close"]
 
 
-ROOM_MESSAGES = (RoomOpen, RoomJoin, RoomMode, RoomPush, RoomRemove, RoomClose)
+ROOM_MESSAGES = (RoomOpen, RoomJoin, RoomMode, RoomChallenge, RoomPush, RoomRemove, RoomClose)
 
 
 class Ping(Message):
@@ -359,6 +374,7 @@ ClientMessage = Annotated[
     | RoomOpen
     | RoomJoin
     | RoomMode
+    | RoomChallenge
     | RoomPush
     | RoomRemove
     | RoomClose
@@ -369,9 +385,8 @@ CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
     "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "room_open",
-    "room_join", "room_mode", "room_push", "room_remove", "room_close", "ping",
+    "room_join", "room_mode", "room_challenge", "room_push", "room_remove", "room_close", "ping",
 )
-CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 
 
 SERVER_OPTIONS: dict[str, Any] = {

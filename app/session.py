@@ -76,6 +76,7 @@ class Session:
         self._job: Job | None = None  # the producer's job while it is queued or running
         self._urgent: Callable[[], bool] = lambda: False  # a more urgent job waits: end the slice after this chunk
         self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
+        self.progress: dict[str, Any] = {}  # what the last frame showed, for a room's dashboard (replaced whole)
 
     @property
     def speed(self) -> float | str:
@@ -94,6 +95,11 @@ class Session:
     @fps.setter
     def fps(self, value: float) -> None:
         self.pacer.fps = value
+
+    @property
+    def frames_built(self) -> int:
+        """How many frames this session has built (pool job only, or a value that may be one behind)."""
+        return self._frames_built
 
     @property
     def max_fps(self) -> float:
@@ -512,6 +518,7 @@ class Session:
         reuse_maps = self._frames_built % self.runtime.governor.maps_every != 0
         frame = self._frames.build(trainer, self.state is State.TRAINING, out, reuse_maps)
         self._dirty = False
+        self.progress = {**_progress(trainer, self._frames.metrics), "frame": self._frames_built}
         self.pacer.frame_built(time.perf_counter() - start)
         return frame
 
@@ -596,3 +603,15 @@ class Session:
         """The full applied config, plus the server's own keys speed and fps."""
         assert self.trainer is not None
         return {**self.trainer.config, "speed": self.speed, "fps": self.fps}
+
+
+def _progress(trainer: TrainerView, metrics: dict[str, float]) -> dict[str, Any]:
+    """Counters, metrics and network of a frame just built, for a classroom room (app.rooms) to read."""
+    config = trainer.config
+    activation = config["activation"]
+    network = "-".join(map(str, trainer.trainer.network.sizes)) + " " + (
+        activation if isinstance(activation, str) else "/".join(activation))
+    return {"step": trainer.step, "epoch": trainer.epoch, **metrics, "network": network,
+            "weights": int(trainer.frame_arrays()["params"].size),
+            "summary": f"{config['dataset']}, {network}, {config['optimizer']} lr {config['learning_rate']:g}, "
+                       f"batch {config['batch_size']}"}

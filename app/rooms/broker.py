@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from app import protocol
 from app.rooms import codes
+from app.rooms.challenge import Rules
 from app.rooms.room import Mode, Room, refusal
 from app.settings import Settings
 
@@ -126,6 +127,9 @@ class Broker:
         match message:
             case protocol.RoomMode():
                 room.set_mode(Mode(message.mode))
+            case protocol.RoomChallenge():
+                room.start_challenge(Rules(message.metric, message.target, message.max_weights, message.seconds,
+                                           tuple(message.locked), message.show_students))
             case protocol.RoomPush():
                 room.push(message.student, message.id)
             case protocol.RoomRemove():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from app import protocol
 from app.jsontext import dumps
 from app.rooms import codes
+from app.rooms.challenge import Challenge, Rules
+from engine.schema import SETTINGS
 
 if TYPE_CHECKING:
     from app.session import Session
@@ -31,6 +35,8 @@ ERRORS: dict[str, str] = {  # every `error` code a room message can get, with wh
     "room_follow": "a student's control message while the room is in follow mode (`field` `type`): the teacher's "
                    "session is shown read-only",
     "room_not_hands_on": "`room_push` while the room is in follow mode (`field` `type`)",
+    "room_locked": "in a challenge, a student's change of a locked setting (`field`: the setting) or of the data or "
+                   "weights (`set_params`, `add_point`, `erase_points`, `load_csv`, `regenerate`: `field` `type`)",
     "room_unknown_student": "no student of the room has this nickname (`field` `student`)",
 }
 
@@ -40,6 +46,13 @@ class Mode(enum.Enum):
 
     FOLLOW = "follow"
     HANDS_ON = "hands_on"
+    CHALLENGE = "challenge"
+
+
+DATA_SETTINGS = tuple(s.name for s in SETTINGS if {"data", "split"} & set(s.resets))  # locked in every challenge
+LOCKED_MESSAGES = (protocol.SetParams, protocol.AddPoint, protocol.ErasePoints, protocol.LoadCsv, protocol.Regenerate)
+SAMPLE_SECONDS = 0.1  # how often a challenge reads each student's last frame's metrics
+DASHBOARD_SECONDS = 1.0  # how often the teacher gets `room_dashboard` (and students `room_leaderboard`)
 
 
 def refusal(code: str, field: str | None, message: str, request_id: Any = None) -> protocol.ProtocolError:
@@ -58,10 +71,23 @@ class Member:
 
     def refusal(self, message: protocol.Message) -> protocol.ProtocolError | None:
         """Why a control message of this connection may not be applied now, or None."""
-        if self.nickname is not None and self.room.mode is Mode.FOLLOW:
-            kind = getattr(message, "type", "?")
+        if self.nickname is None:
+            return None
+        kind = getattr(message, "type", "?")
+        if self.room.mode is Mode.FOLLOW:
             return refusal("room_follow", "type", f"{kind!r} refused: the room is in follow mode, and the teacher's "
                            "session is shown read-only; your controls work again in hands-on mode", message.id)
+        challenge = self.room.challenge
+        if challenge is None:
+            return None
+        if isinstance(message, LOCKED_MESSAGES):
+            return refusal("room_locked", "type", f"{kind!r} refused: in this challenge the data and the weights are "
+                           "the server's to change", message.id)
+        if isinstance(message, protocol.ConfigMsg):
+            locked = [k for k in message.patch() if k in challenge.rules.locked or k in DATA_SETTINGS]
+            if locked:
+                return refusal("room_locked", locked[0], f"{', '.join(locked)} locked in this challenge; locked: "
+                               + ", ".join(dict.fromkeys([*challenge.rules.locked, *DATA_SETTINGS])), message.id)
         return None
 
     def left(self) -> None:
@@ -90,9 +116,12 @@ class Room:
         self.grace, self.max_students = grace, max_students
         self.teacher: Member | None = None
         self.students: dict[str, Member] = {}  # by nickname.casefold()
+        self.gone: dict[str, str] = {}  # students whose connection is gone, by nickname.casefold() (the dashboard)
+        self.challenge: Challenge | None = None
         self.closed = False
         self._on_end = on_end
         self._grace_timer: asyncio.TimerHandle | None = None
+        self._ticker = asyncio.get_running_loop().create_task(self._tick(), name=f"room-{code}")
         self.set_teacher(teacher)
 
     # ---- membership -------------------------------------------------------------------------------------------
@@ -120,6 +149,7 @@ class Room:
         member = Member(self, session, nickname)
         session.member = member
         self.students[key] = member
+        self.gone.pop(key, None)
         if self.mode is Mode.FOLLOW:
             self._follow(member)
         else:
@@ -144,6 +174,7 @@ class Room:
             self._grace_timer = asyncio.get_running_loop().call_later(self.grace, self.close, "the teacher left")
         elif self.students.get((member.nickname or "").casefold()) is member:
             del self.students[(member.nickname or "").casefold()]
+            self.gone[(member.nickname or "").casefold()] = member.nickname or ""
         self.tell_all()
 
     def close(self, reason: str) -> None:
@@ -151,6 +182,7 @@ class Room:
         if self.closed:
             return
         self.closed = True
+        self._ticker.cancel()
         if self._grace_timer is not None:
             self._grace_timer.cancel()
         for member in list(self.students.values()):
@@ -178,20 +210,27 @@ class Room:
         if mode is self.mode:
             self.tell_all()
             return
-        self.mode = mode
+        previous, self.mode, self.challenge = self.mode, mode, None
         members = list(self.students.values())
         if mode is Mode.FOLLOW:
             for member in members:
                 self._follow(member)
-        else:
+        elif previous is Mode.FOLLOW:  # from a challenge, each goes on with its own run, unlocked
             self._hands_on(members)
+        self.tell_all()
+
+    def start_challenge(self, rules: Rules) -> None:
+        """Every student starts from the teacher's setup, ranked by what the server measures of each run."""
+        self.mode = Mode.CHALLENGE
+        self.challenge = Challenge(rules, time.monotonic())
+        self._hands_on(list(self.students.values()))
         self.tell_all()
 
     def push(self, nickname: str | None, request_id: Any = None) -> None:
         """The teacher's current setup to every hands-on student, or to one."""
-        if self.mode is not Mode.HANDS_ON:
-            raise refusal("room_not_hands_on", "type", "push works in hands-on mode; in follow mode every student "
-                          "already sees the teacher's session", request_id)
+        if self.mode is Mode.FOLLOW:
+            raise refusal("room_not_hands_on", "type", "push works in hands-on and challenge mode; in follow mode "
+                          "every student already sees the teacher's session", request_id)
         if nickname is None:
             self._hands_on(list(self.students.values()))
             return
@@ -228,10 +267,22 @@ class Room:
             session.queue(protocol.parse(dumps({"type": "config", **setup.config})))
             session.queue(protocol.SetParams.model_construct(type="set_params", id=None, params=setup.params,
                                                              step=setup.step, epoch=setup.epoch))
-            pushed = {"type": "room_pushed", "code": self.code, "step": setup.step, "epoch": setup.epoch}
-            session.queue(lambda trainer, out, pushed=pushed: out.append(pushed))
+            session.queue(self._pushed_job(member, setup))
             if session.outbox not in session.subscribers:
                 session.attach(session.outbox)
+
+    def _pushed_job(self, member: Member, setup: Setup) -> Callable[[TrainerView, list[dict[str, Any]]], None]:
+        """The student's job after the copy: `room_pushed`, and a challenge counts its frames from here on."""
+        loop = asyncio.get_running_loop()
+        pushed = {"type": "room_pushed", "code": self.code, "step": setup.step, "epoch": setup.epoch}
+        challenge = self.challenge
+
+        def job(trainer: TrainerView, out: list[dict[str, Any]]) -> None:
+            out.append(pushed)
+            if challenge is not None:
+                loop.call_soon_threadsafe(challenge.arm, member.nickname or "", member.session.frames_built)
+
+        return job
 
     # ---- what members are told --------------------------------------------------------------------------------
 
@@ -240,6 +291,8 @@ class Room:
         out: dict[str, Any] = {"type": "room", "code": self.code, "mode": self.mode.value,
                                "role": "student" if member.nickname else "teacher", "nickname": member.nickname,
                                "teacher_present": self.teacher is not None, "students": len(self.students)}
+        if self.challenge is not None:
+            out["challenge"] = self.challenge.rules.as_dict()
         if member.nickname is None:
             out["teacher_token"] = self.token
             out["max_students"] = self.max_students
@@ -250,6 +303,51 @@ class Room:
         """Send each member its `room` message."""
         for member in [*([self.teacher] if self.teacher else []), *self.students.values()]:
             member.session.tell(self.describe(member))
+
+
+    # ---- the dashboard and the leaderboard ---------------------------------------------------------------------
+
+    async def _tick(self) -> None:
+        """Sample every student's last frame for the challenge; once a second, the dashboard and the leaderboard."""
+        last_sent = 0.0
+        while True:
+            await asyncio.sleep(SAMPLE_SECONDS)
+            now = time.monotonic()
+            if self.challenge is not None:
+                for member in self.students.values():
+                    if member.session.progress:
+                        self.challenge.observe(member.nickname or "", member.session.progress, now)
+            if now - last_sent >= DASHBOARD_SECONDS:
+                last_sent = now
+                with contextlib.suppress(Exception):
+                    self._send_dashboard(now)
+
+    def _send_dashboard(self, now: float) -> None:
+        board = None
+        if self.challenge is not None:
+            seconds = self.challenge.rules.seconds
+            board = {"type": "room_leaderboard", "code": self.code, "rules": self.challenge.rules.as_dict(),
+                     "leaderboard": self.challenge.leaderboard(), "over": self.challenge.over(now),
+                     "remaining": None if seconds is None else max(0.0, seconds - (now - self.challenge.started))}
+            if self.challenge.rules.show_students:
+                text = dumps(board)
+                for member in self.students.values():
+                    if member.session.outbox is not None:
+                        member.session.outbox.put_text(text)
+        if self.teacher is not None:
+            teacher = self.teacher.session
+            rows = [self._row(m, teacher) for m in self.students.values()]
+            rows += [{"nickname": name, "connected": False} for name in self.gone.values()]
+            teacher.tell({"type": "room_dashboard", "code": self.code, "mode": self.mode.value, "students": rows,
+                          "leaderboard": board})
+
+    def _row(self, member: Member, teacher: Session) -> dict[str, Any]:
+        """One student on the teacher's dashboard: what its socket shows now."""
+        following = self.mode is Mode.FOLLOW
+        progress = (teacher if following else member.session).progress
+        keys = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "summary")
+        return {"nickname": member.nickname, "session": member.session.id, "connected": True,
+                "mode": self.mode.value, **{k: progress.get(k) for k in keys}}
 
 
 def _setup(teacher: Session, trainer: TrainerView) -> Setup:

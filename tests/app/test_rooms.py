@@ -231,5 +231,69 @@ def test_every_room_message_is_documented():
     for model in ROOM_MESSAGES:
         kind = model.model_fields["type"].annotation.__args__[0]
         assert f"| `{kind}` |" in text, kind
-    for kind in ("room", "room_pushed", "room_closed"):
+    for kind in ("room", "room_pushed", "room_closed", "room_dashboard", "room_leaderboard"):
         assert f"| `{kind}` |" in text, kind
+    from app.rooms.room import DATA_SETTINGS
+
+    challenge = text[text.index("- **Challenge.**"):text.index("- **Ending.**")]
+    assert all(f"`{name}`" in challenge for name in DATA_SETTINGS)
+
+
+def test_a_challenge_locks_settings_and_ranks_students_by_what_the_server_measured(server):
+    with classroom(server.ws_url, ("ann", "bob")) as (teacher, students):
+        ann, bob = students["ann"], students["bob"]
+        teacher.send(type="config", dataset="xor", layers=[4], learning_rate=0.05, batch_size=10)
+        teacher.send(type="room_challenge", metric="test_loss", locked=["layers"], seconds=600)
+        for student in (ann, bob):
+            room = student.wait(lambda m: m["type"] == "room" and m["mode"] == "challenge")
+            assert room["challenge"]["locked"] == ["layers"] and room["challenge"]["best"] == "lowest"
+            student.json("room_pushed")
+        for message, field in (({"type": "config", "layers": [8]}, "layers"),
+                               ({"type": "config", "seed": 5}, "seed"),  # the data is always locked
+                               ({"type": "set_params", "params": [0.0]}, "type"),
+                               ({"type": "add_point", "x": 0.0, "y": 0.0, "label": 1}, "type")):
+            ann.send(**message, id=field)
+            error = ann.json("error")
+            assert (error["code"], error["field"], error["id"]) == ("room_locked", field, field)
+        ann.send(type="config", learning_rate=0.3, id="lr")  # not locked
+        assert ann.wait(lambda m: m.get("id") == "lr")["type"] == "config"
+        ann.send(type="step", n=300)
+        ann.frame(lambda f: f["step"] == 300)
+
+        def settled(m):
+            board = m["type"] == "room_leaderboard" and {e["nickname"]: e for e in m["leaderboard"]}
+            return bool(board) and board["ann"]["step"] == 300 and board["bob"]["best"] is not None
+
+        board = ann.wait(settled)
+        entries = {e["nickname"]: e for e in board["leaderboard"]}
+        for name, student in students.items():  # each best is a test loss the student's own frames showed
+            best = np.float32(entries[name]["best"])
+            if not any(f["test_loss"] == best for f in student.frames):
+                student.frame(lambda f, best=best: f["test_loss"] == best)
+            assert entries[name]["weights"] == student.frames[-1]["params"].size
+            assert entries[name]["network"].startswith("2-4-1")
+        bests = [e["best"] for e in board["leaderboard"]]
+        assert bests == sorted(bests)  # lowest test loss first
+        assert 0 < board["remaining"] <= 600 and not board["over"]
+        dashboard = teacher.wait(lambda m: m["type"] == "room_dashboard" and m["leaderboard"] is not None)
+        rows = {r["nickname"]: r for r in dashboard["students"]}
+        assert rows["ann"]["mode"] == "challenge" and rows["ann"]["connected"]
+        assert "xor" in rows["ann"]["summary"]
+
+
+def test_a_challenge_counts_only_networks_within_the_weight_limit_and_times_a_target(server):
+    with classroom(server.ws_url, ("ann",)) as (teacher, students):
+        ann = students["ann"]
+        teacher.send(type="config", layers=[3])
+        teacher.send(type="room_challenge", metric="test_accuracy", max_weights=1, target=0.0)
+        ann.json("room_pushed")
+        ann.send(type="step", n=20)
+        ann.frame(lambda f: f["step"] == 20)
+        for _ in range(2):
+            board = ann.json("room_leaderboard")
+        assert board["leaderboard"][0]["best"] is None and board["leaderboard"][0]["reached"] is None
+        teacher.send(type="room_challenge", metric="test_accuracy", target=0.0)  # any accuracy meets it
+        ann.json("room_pushed")
+        board = ann.wait(lambda m: m["type"] == "room_leaderboard" and m["leaderboard"]
+                         and m["leaderboard"][0]["reached"] is not None)
+        assert board["rules"]["target"] == 0.0 and board["leaderboard"][0]["reached"] >= 0
