@@ -331,6 +331,13 @@ class RoomPush(Message):
     student: Nickname | None = None
 
 
+class RoomSpotlight(Message):
+    """The teacher puts one student's session on everyone's screen (follow mode), or the teacher's again (null)."""
+
+    type: Literal["room_spotlight"]
+    student: Nickname | None = None
+
+
 class RoomRemove(Message):
     """The teacher removes a student from the room (the student's session goes on alone)."""
 
@@ -344,7 +351,7 @@ class RoomClose(Message):
     type: Literal["room_close"]
 
 
-ROOM_MESSAGES = (RoomOpen, RoomJoin, RoomMode, RoomChallenge, RoomPush, RoomRemove, RoomClose)
+ROOM_MESSAGES = (RoomOpen, RoomJoin, RoomMode, RoomChallenge, RoomPush, RoomSpotlight, RoomRemove, RoomClose)
 
 
 class Ping(Message):
@@ -376,6 +383,7 @@ ClientMessage = Annotated[
     | RoomMode
     | RoomChallenge
     | RoomPush
+    | RoomSpotlight
     | RoomRemove
     | RoomClose
     | Ping,
@@ -385,7 +393,7 @@ CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
     "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "watch_claim", "room_open",
-    "room_join", "room_mode", "room_challenge", "room_push", "room_remove", "room_close", "ping",
+    "room_join", "room_mode", "room_challenge", "room_push", "room_spotlight", "room_remove", "room_close", "ping",
 )
 
 

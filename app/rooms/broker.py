@@ -102,12 +102,6 @@ class Broker:
             if not hmac.compare_digest(message.teacher_token.encode(), room.token.encode()):
                 self.guard.failed(client)
                 raise refusal("room_bad_token", "teacher_token", "this is not the room's teacher token", message.id)
-            if room.teacher is not None:
-                room.teacher.session.member = None
-                room.teacher.session.tell({"type": "room_closed", "code": room.code,
-                                           "reason": "the teacher joined from another connection"})
-                room.teacher.session.subscribers[:] = [o for o in room.teacher.session.subscribers
-                                                       if o is room.teacher.session.outbox]
             room.set_teacher(session)
             return
         if message.nickname is None:
@@ -130,6 +124,8 @@ class Broker:
             case protocol.RoomChallenge():
                 room.start_challenge(Rules(message.metric, message.target, message.max_weights, message.seconds,
                                            tuple(message.locked), message.show_students))
+            case protocol.RoomSpotlight():
+                room.set_spotlight(message.student, message.id)
             case protocol.RoomPush():
                 room.push(message.student, message.id)
             case protocol.RoomRemove():

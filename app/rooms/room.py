@@ -17,6 +17,7 @@ from app.rooms.challenge import Challenge, Rules
 from engine.schema import SETTINGS
 
 if TYPE_CHECKING:
+    from app.outbox import Outbox
     from app.session import Session
     from app.trainer_view import TrainerView
 
@@ -71,7 +72,7 @@ class Member:
 
     def refusal(self, message: protocol.Message) -> protocol.ProtocolError | None:
         """Why a control message of this connection may not be applied now, or None."""
-        if self.nickname is None:
+        if self.nickname is None or self is self.room.spotlight:
             return None
         kind = getattr(message, "type", "?")
         if self.room.mode is Mode.FOLLOW:
@@ -118,6 +119,7 @@ class Room:
         self.students: dict[str, Member] = {}  # by nickname.casefold()
         self.gone: dict[str, str] = {}  # students whose connection is gone, by nickname.casefold() (the dashboard)
         self.challenge: Challenge | None = None
+        self.spotlight: Member | None = None  # the student everyone follows instead of the teacher
         self.closed = False
         self._on_end = on_end
         self._grace_timer: asyncio.TimerHandle | None = None
@@ -131,11 +133,14 @@ class Room:
         if self._grace_timer is not None:
             self._grace_timer.cancel()
             self._grace_timer = None
+        if self.teacher is not None and self.teacher.session is not session:
+            old = self.teacher.session
+            old.member = None
+            old.tell({"type": "room_closed", "code": self.code, "reason": "the teacher joined from another connection"})
+            _show(old.outbox, old)
         self.teacher = Member(self, session)
         session.member = self.teacher
-        if self.mode is Mode.FOLLOW:
-            for member in self.students.values():
-                session.attach(member.session.outbox)
+        self._route_all()
         self.tell_all()
 
     def add_student(self, session: Session, nickname: str, request_id: Any = None) -> None:
@@ -151,7 +156,7 @@ class Room:
         self.students[key] = member
         self.gone.pop(key, None)
         if self.mode is Mode.FOLLOW:
-            self._follow(member)
+            self._route(member)
         else:
             self._hands_on([member])
         self.tell_all()
@@ -169,6 +174,9 @@ class Room:
         """A member's connection is gone: a student leaves; for the teacher the grace period starts."""
         if self.closed:
             return
+        if member is self.spotlight:
+            self.spotlight = None
+            self._route_all()
         if member is self.teacher:
             self.teacher = None
             self._grace_timer = asyncio.get_running_loop().call_later(self.grace, self.close, "the teacher left")
@@ -188,8 +196,10 @@ class Room:
         for member in list(self.students.values()):
             self._release(member, reason)
         if self.teacher is not None:
-            self.teacher.session.member = None
-            self.teacher.session.tell({"type": "room_closed", "code": self.code, "reason": reason})
+            teacher = self.teacher.session
+            teacher.member = None
+            teacher.tell({"type": "room_closed", "code": self.code, "reason": reason})
+            _show(teacher.outbox, teacher)
             self.teacher = None
         self._on_end(self)
 
@@ -197,11 +207,11 @@ class Room:
         del self.students[(member.nickname or "").casefold()]
         session = member.session
         session.member = None
-        if self.teacher is not None:
-            self.teacher.session.detach(session.outbox)
         session.tell({"type": "room_closed", "code": self.code, "reason": reason})
-        if session.outbox not in session.subscribers:
-            session.attach(session.outbox)
+        _show(session.outbox, session)
+        if member is self.spotlight:
+            self.spotlight = None
+            self._route_all()
 
     # ---- modes ------------------------------------------------------------------------------------------------
 
@@ -213,14 +223,26 @@ class Room:
         previous, self.mode, self.challenge = self.mode, mode, None
         members = list(self.students.values())
         if mode is Mode.FOLLOW:
-            for member in members:
-                self._follow(member)
+            self._route_all()
         elif previous is Mode.FOLLOW:  # from a challenge, each goes on with its own run, unlocked
             self._hands_on(members)
         self.tell_all()
 
+    def set_spotlight(self, nickname: str | None, request_id: Any = None) -> None:
+        """Everyone (the teacher too) follows one student's session, whose controls stay its own; None: the
+        teacher's again."""
+        member = None
+        if nickname is not None:
+            member = self.students.get(nickname.casefold())
+            if member is None:
+                raise refusal("room_unknown_student", "student", f"no student {nickname!r} in this room", request_id)
+        self.spotlight, self.mode, self.challenge = member, Mode.FOLLOW, None
+        self._route_all()
+        self.tell_all()
+
     def start_challenge(self, rules: Rules) -> None:
         """Every student starts from the teacher's setup, ranked by what the server measures of each run."""
+        self.spotlight = None
         self.mode = Mode.CHALLENGE
         self.challenge = Challenge(rules, time.monotonic())
         self._hands_on(list(self.students.values()))
@@ -239,20 +261,34 @@ class Room:
             raise refusal("room_unknown_student", "student", f"no student {nickname!r} in this room", request_id)
         self._hands_on([member])
 
-    def _follow(self, member: Member) -> None:
-        """The student's socket gets the teacher's frames; its own session pauses and shows nothing."""
+    def followed(self) -> Session | None:
+        """The session everyone follows in follow mode: the spotlit student's, or the teacher's (None while the
+        teacher is away)."""
+        if self.spotlight is not None:
+            return self.spotlight.session
+        return None if self.teacher is None else self.teacher.session
+
+    def _route(self, member: Member) -> None:
+        """Point a member's socket at the session it shows now; a student's own session pauses while it follows."""
         session = member.session
-        session.detach(session.outbox)
-        session.queue(protocol.Pause(type="pause"))
-        if self.teacher is not None:
-            self.teacher.session.attach(session.outbox)
+        if self.mode is not Mode.FOLLOW or member is self.spotlight:
+            _show(session.outbox, session)
+            return
+        shown = self.followed()
+        if member.nickname is not None and session.outbox.feed is session:
+            session.queue(protocol.Pause(type="pause"))
+        _show(session.outbox, shown)
+
+    def _route_all(self) -> None:
+        for member in [*([self.teacher] if self.teacher else []), *self.students.values()]:
+            self._route(member)
 
     def _hands_on(self, members: list[Member]) -> None:
         """Each student's own session takes the teacher's settings and exact weights, and its socket shows it."""
+        self.spotlight = None
         if self.teacher is None:
             for member in members:  # no teacher to copy: each goes on from where its own session is
-                if member.session.outbox not in member.session.subscribers:
-                    member.session.attach(member.session.outbox)
+                self._route(member)
             return
         teacher = self.teacher.session
         teacher.run_in_job(lambda trainer: _setup(teacher, trainer), lambda setup: self._load(members, setup))
@@ -262,14 +298,11 @@ class Room:
             if self.closed or self.students.get((member.nickname or "").casefold()) is not member:
                 continue  # left or removed meanwhile
             session = member.session
-            if self.teacher is not None:
-                self.teacher.session.detach(session.outbox)
             session.queue(protocol.parse(dumps({"type": "config", **setup.config})))
             session.queue(protocol.SetParams.model_construct(type="set_params", id=None, params=setup.params,
                                                              step=setup.step, epoch=setup.epoch))
             session.queue(self._pushed_job(member, setup))
-            if session.outbox not in session.subscribers:
-                session.attach(session.outbox)
+            self._route(member)
 
     def _pushed_job(self, member: Member, setup: Setup) -> Callable[[TrainerView, list[dict[str, Any]]], None]:
         """The student's job after the copy: `room_pushed`, and a challenge counts its frames from here on."""
@@ -293,6 +326,7 @@ class Room:
                                "teacher_present": self.teacher is not None, "students": len(self.students)}
         if self.challenge is not None:
             out["challenge"] = self.challenge.rules.as_dict()
+        out["spotlight"] = None if self.spotlight is None else self.spotlight.nickname
         if member.nickname is None:
             out["teacher_token"] = self.token
             out["max_students"] = self.max_students
@@ -335,19 +369,28 @@ class Room:
                     if member.session.outbox is not None:
                         member.session.outbox.put_text(text)
         if self.teacher is not None:
-            teacher = self.teacher.session
-            rows = [self._row(m, teacher) for m in self.students.values()]
+            rows = [self._row(m) for m in self.students.values()]
             rows += [{"nickname": name, "connected": False} for name in self.gone.values()]
-            teacher.tell({"type": "room_dashboard", "code": self.code, "mode": self.mode.value, "students": rows,
-                          "leaderboard": board})
+            self.teacher.session.tell({"type": "room_dashboard", "code": self.code, "mode": self.mode.value,
+                                       "students": rows, "leaderboard": board})
 
-    def _row(self, member: Member, teacher: Session) -> dict[str, Any]:
+    def _row(self, member: Member) -> dict[str, Any]:
         """One student on the teacher's dashboard: what its socket shows now."""
-        following = self.mode is Mode.FOLLOW
-        progress = (teacher if following else member.session).progress
+        shown = self.followed() if self.mode is Mode.FOLLOW and member is not self.spotlight else member.session
+        progress = shown.progress if shown is not None else {}
         keys = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "summary")
         return {"nickname": member.nickname, "session": member.session.id, "connected": True,
                 "mode": self.mode.value, **{k: progress.get(k) for k in keys}}
+
+
+def _show(outbox: Outbox | None, session: Session | None) -> None:
+    """Send `session`'s frames to `outbox` from now on, instead of the session it showed (None: nothing)."""
+    if outbox is None or outbox.feed is session:
+        return
+    if outbox.feed is not None:
+        outbox.feed.detach(outbox)
+    if session is not None:
+        session.attach(outbox)
 
 
 def _setup(teacher: Session, trainer: TrainerView) -> Setup:

@@ -297,3 +297,31 @@ def test_a_challenge_counts_only_networks_within_the_weight_limit_and_times_a_ta
         board = ann.wait(lambda m: m["type"] == "room_leaderboard" and m["leaderboard"]
                          and m["leaderboard"][0]["reached"] is not None)
         assert board["rules"]["target"] == 0.0 and board["leaderboard"][0]["reached"] >= 0
+
+
+def test_spotlight_puts_one_students_session_on_every_screen_and_removal_sends_a_student_home(server):
+    with classroom(server.ws_url, ("ann", "bob")) as (teacher, students):
+        ann, bob = students["ann"], students["bob"]
+        teacher.send(type="room_spotlight", student="Ann")
+        assert ann.wait(lambda m: m["type"] == "room" and m["spotlight"] == "ann")["mode"] == "follow"
+        ann.send(type="config", layers=[6], id="own")  # the spotlit student's controls are its own
+        ann.wait(lambda m: m.get("id") == "own")
+        ann.send(type="step", n=7)
+        shown = ann.frame(lambda f: f["step"] == 7)
+        for viewer in (bob, teacher):
+            seen = viewer.frame(lambda f: f["step"] == 7)
+            assert seen["params"].tobytes() == shown["params"].tobytes()
+            assert viewer.layout["network"]["layers"][0]["weights"]["shape"][1] == 6
+        bob.send(type="step", n=1, id="no")
+        assert bob.json("error")["code"] == "room_follow"
+        teacher.send(type="room_spotlight")  # back to the teacher's session
+        for viewer in (ann, bob, teacher):
+            viewer.frame(lambda f: f["step"] == 0 and f["params"].tobytes() != shown["params"].tobytes())
+        ann.send(type="play", id="again")
+        assert ann.json("error")["code"] == "room_follow"
+        teacher.send(type="room_remove", student="bob")
+        assert bob.json("room_closed")["reason"] == "removed by the teacher"
+        bob.send(type="step", n=2)
+        bob.frame(lambda f: f["step"] == 2)
+        room = teacher.wait(lambda m: m["type"] == "room" and m["students"] == 1)
+        assert [r["nickname"] for r in room["roster"]] == ["ann"]
