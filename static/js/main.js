@@ -13,6 +13,7 @@ import { mountPresets } from "./presets.js";
 import { Readouts } from "./readouts.js";
 import { frameSummary, RenderLoop } from "./render-loop.js";
 import { Resume } from "./resume.js";
+import { mountRoom } from "./room.js";
 import { RunFiles } from "./run-files.js";
 import { mountServerLoad } from "./server-load.js";
 import { PlaygroundSocket } from "./socket.js";
@@ -92,6 +93,14 @@ playground.probe = {
 const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
 const exportCode = new ExportCode($("#tools"), { send });
+const room = mountRoom($("#room"), {  // a classroom room: a student following the teacher sees the controls read-only
+  send,
+  readOnly: (on) => {
+    document.body.classList.toggle("room-read-only", on);
+    for (const selector of ["#controls", ".runbar", ".layer-count", "#diagram", "#heatmap .heatmap-wrap"]) $(selector).inert = on;
+  },
+});
+playground.room = room;
 const byHand = mountTrace($("#by-hand"), { send, pick: (callback) => heatmap.pick(callback), onTrace: (point) => heatmap.mark(point) });
 
 function featureOrder() {
@@ -105,6 +114,7 @@ function connection(state, detail) {
 }
 
 function receive(message) {
+  if (room.handle(message)) return;
   byHand.handleMessage(message);
   switch (message.type) {
     case "hello": return hello(message);
@@ -138,6 +148,7 @@ function hello(message) {
   if (wantPlaying && !restoring) send({ type: "play" });
   ready = true;
   for (const action of waiting.splice(0)) action();
+  room.hello();
 }
 
 function applied(config, fromHello = false) {
