@@ -65,11 +65,12 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.runtime = runtime
     app.state.sessions = runtime.sessions
     governing = asyncio.create_task(_govern(runtime), name="governor")
+    runtime.rooms.start()
     try:
         yield
     finally:
         governing.cancel()
-        runtime.rooms.close_all("the server is shutting down")
+        await runtime.rooms.stop()
         await asyncio.gather(*(s.close(SHUTDOWN_CODE, SHUTDOWN_REASON) for s in list(runtime.sessions.values())))
         await asyncio.to_thread(scheduler.shutdown)
         runtime.slots.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -13,6 +14,7 @@ from app import protocol
 from app.rooms import codes
 from app.rooms.challenge import Rules
 from app.rooms.room import Mode, Room, refusal
+from app.rooms.shared import ChannelOutbox, Link, ProxyMember
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -57,7 +59,29 @@ class Broker:
         self.settings = settings
         self.rooms: dict[str, Room] = {}
         self.guard = JoinGuard(settings.room_join_failures)
+        self.link: Link | None = None  # with PLAYGROUND_REDIS_URL: rooms across processes (app.rooms.shared)
 
+    def start(self) -> None:
+        """Connect to Redis when configured (on the event loop)."""
+        if self.settings.redis_url:
+            self.link = Link(self.settings.redis_url, self)
+            self.link.start()
+
+    async def stop(self) -> None:
+        """Shutdown: end every room, then close the Redis connection."""
+        self.close_all("the server is shutting down")
+        if self.link is not None:
+            await asyncio.sleep(0.05)  # the closing operations go out first
+            await self.link.close()
+
+    def shared_state_changed(self, up: bool) -> None:
+        """Redis went away or came back: every member of a room in this process is told (`room_shared`)."""
+        message = {"type": "room_shared", "up": up}
+        for room in self.rooms.values():
+            room.tell_everyone(message)
+        if self.link is not None:
+            for session in self.link.proxies.values():
+                session.tell(message)
     def handle(self, session: Session, message: protocol.Message) -> None:
         """Apply one room message from `session`; a refusal is an `error` to that connection alone."""
         try:
@@ -73,7 +97,7 @@ class Broker:
 
     def _open(self, session: Session, message: protocol.RoomOpen) -> None:
         if session.member is not None:
-            raise refusal("room_member", "type", f"this connection is in room {session.member.room.code} already",
+            raise refusal("room_member", "type", "this connection is in a room already",
                           message.id)
         if len(self.rooms) >= self.settings.max_rooms:
             raise refusal("room_limit", None, f"this server has {self.settings.max_rooms} rooms open: try again later",
@@ -81,17 +105,27 @@ class Broker:
         code = codes.new_code()
         while code in self.rooms:
             code = codes.new_code()
-        self.rooms[code] = Room(code, session, self.settings.room_grace, self.settings.room_max_students, self._ended)
+        channel = None if self.link is None else ChannelOutbox(self.link, code)
+        self.rooms[code] = Room(code, session, self.settings.room_grace, self.settings.room_max_students, self._ended,
+                                channel)
+        if self.link is not None:
+            asyncio.get_running_loop().create_task(self.link.register(code))
         log.info("room %s opened by session %s", code, session.id)
 
     def _join(self, session: Session, message: protocol.RoomJoin) -> None:
+        code = codes.normalize(message.code) or ""
+        if self.link is not None and code not in self.rooms:
+            if session.member is not None:
+                raise refusal("room_member", "type", "this connection is in a room already", message.id)
+            asyncio.get_running_loop().create_task(self._join_shared(session, message, code))
+            return
         client = session.client or "?"
         wait = self.guard.wait(client)
         if wait > 0:
             raise refusal("room_rate_limited", "code", f"too many wrong codes from this address: try again in "
                           f"{wait:.0f} s", message.id)
         if session.member is not None:
-            raise refusal("room_member", "type", f"this connection is in room {session.member.room.code} already",
+            raise refusal("room_member", "type", "this connection is in a room already",
                           message.id)
         room = self.rooms.get(codes.normalize(message.code) or "")
         if room is None:
@@ -109,15 +143,50 @@ class Broker:
                           "characters)", message.id)
         room.add_student(session, " ".join(message.nickname.split()), message.id)
 
+    async def _join_shared(self, session: Session, message: protocol.RoomJoin, code: str) -> None:
+        """Join a room another process owns, through Redis; wrong codes are counted in Redis for every process."""
+        link = self.link
+        assert link is not None
+        client = session.client or "?"
+        try:
+            failures, left = await link.failures(client)
+            if failures >= self.settings.room_join_failures:
+                raise refusal("room_rate_limited", "code", f"too many wrong codes from this address: try again in "
+                              f"{left} s", message.id)
+            owner = await link.owner(code) if code else None
+            if owner is None or (message.teacher_token is not None and owner != link.me):
+                if owner is None:
+                    await link.failed(client, int(GUARD_WINDOW))
+                    raise refusal("room_not_found", "code", f"no open room has the code {message.code!r} (a code "
+                                  f"is {codes.CODE_LENGTH} letters and digits)", message.id)
+                raise refusal("room_elsewhere", "teacher_token", "the room is run by another server process: the "
+                              "teacher reconnects to that one", message.id)
+            if message.nickname is None:
+                raise refusal("room_nickname_required", "nickname", "a student joins with a nickname (1 to 24 "
+                              "characters)", message.id)
+        except protocol.ProtocolError as exc:
+            session.tell(exc.to_message())
+            return
+        except link.errors:
+            session.tell(refusal("room_unavailable", None, "rooms of other server processes cannot be reached now "
+                                 "(their shared store is down): try again in a moment", message.id).to_message())
+            return
+        if session.state.value == "closed":
+            return
+        ref = f"{link.me}:{session.id}"
+        link.proxies[ref] = session
+        link.send(owner, {"op": "join", "code": code, "nickname": " ".join(message.nickname.split()), "ref": ref,
+                          "process": link.me, "id": message.id})
+
     def _teacher_command(self, session: Session, message: protocol.Message) -> None:
         member = session.member
         if member is None:
             raise refusal("room_not_member", "type", "this connection is in no room: room_open or room_join first",
                           message.id)
-        room = member.room
-        if member is not room.teacher:
+        if isinstance(member, ProxyMember) or member is not member.room.teacher:
             raise refusal("room_not_teacher", "type", f"{message.type!r}: only the room's teacher controls the "  # type: ignore[attr-defined]
                           "room", message.id)
+        room = member.room
         match message:
             case protocol.RoomMode():
                 room.set_mode(Mode(message.mode))
@@ -135,6 +204,8 @@ class Broker:
 
     def _ended(self, room: Room) -> None:
         self.rooms.pop(room.code, None)
+        if self.link is not None:
+            asyncio.get_running_loop().create_task(self.link.unregister(room.code))
         log.info("room %s closed", room.code)
 
     def close_all(self, reason: str) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,13 +14,14 @@ from app import protocol
 from app.jsontext import dumps
 from app.rooms import codes
 from app.rooms.challenge import Challenge, Rules
+from app.rooms.shared import ChannelOutbox, RemoteSession, show
 from engine.schema import SETTINGS
 
 if TYPE_CHECKING:
-    from app.outbox import Outbox
     from app.session import Session
     from app.trainer_view import TrainerView
 
+log = logging.getLogger("playground.rooms")
 ERRORS: dict[str, str] = {  # every `error` code a room message can get, with when
     "room_not_found": "no open room has this code (`field` `code`); counts as a wrong code",
     "room_bad_token": "the teacher token does not match the room's (`field` `teacher_token`); counts as a wrong code",
@@ -39,6 +40,10 @@ ERRORS: dict[str, str] = {  # every `error` code a room message can get, with wh
     "room_locked": "in a challenge, a student's change of a locked setting (`field`: the setting) or of the data or "
                    "weights (`set_params`, `add_point`, `erase_points`, `load_csv`, `regenerate`: `field` `type`)",
     "room_unknown_student": "no student of the room has this nickname (`field` `student`)",
+    "room_elsewhere": "with Redis: a spotlight on a student connected to another server process, or the teacher's "
+                      "token sent to a process other than the room's (`field` `student` or `teacher_token`)",
+    "room_unavailable": "with Redis: the shared store cannot be reached, so a room of another process cannot be "
+                        "joined now; try again",
 }
 
 
@@ -110,7 +115,7 @@ class Room:
     """A teacher's session and its students; only the event loop touches it."""
 
     def __init__(self, code: str, teacher: Session, grace: float, max_students: int,
-                 on_end: Callable[[Room], None]) -> None:
+                 on_end: Callable[[Room], None], channel: ChannelOutbox | None = None) -> None:
         self.code = code
         self.token = codes.new_token()
         self.mode = Mode.FOLLOW
@@ -120,6 +125,7 @@ class Room:
         self.gone: dict[str, str] = {}  # students whose connection is gone, by nickname.casefold() (the dashboard)
         self.challenge: Challenge | None = None
         self.spotlight: Member | None = None  # the student everyone follows instead of the teacher
+        self.channel = channel  # with Redis: the followed session's frames onto the room's feed, for other processes
         self.closed = False
         self._on_end = on_end
         self._grace_timer: asyncio.TimerHandle | None = None
@@ -137,7 +143,7 @@ class Room:
             old = self.teacher.session
             old.member = None
             old.tell({"type": "room_closed", "code": self.code, "reason": "the teacher joined from another connection"})
-            _show(old.outbox, old)
+            show(old.outbox, old)
         self.teacher = Member(self, session)
         session.member = self.teacher
         self._route_all()
@@ -191,6 +197,7 @@ class Room:
             return
         self.closed = True
         self._ticker.cancel()
+        show(self.channel, None)
         if self._grace_timer is not None:
             self._grace_timer.cancel()
         for member in list(self.students.values()):
@@ -199,7 +206,7 @@ class Room:
             teacher = self.teacher.session
             teacher.member = None
             teacher.tell({"type": "room_closed", "code": self.code, "reason": reason})
-            _show(teacher.outbox, teacher)
+            show(teacher.outbox, teacher)
             self.teacher = None
         self._on_end(self)
 
@@ -208,7 +215,7 @@ class Room:
         session = member.session
         session.member = None
         session.tell({"type": "room_closed", "code": self.code, "reason": reason})
-        _show(session.outbox, session)
+        show(session.outbox, session)
         if member is self.spotlight:
             self.spotlight = None
             self._route_all()
@@ -236,6 +243,9 @@ class Room:
             member = self.students.get(nickname.casefold())
             if member is None:
                 raise refusal("room_unknown_student", "student", f"no student {nickname!r} in this room", request_id)
+            if isinstance(member.session, RemoteSession):
+                raise refusal("room_elsewhere", "student", f"{nickname!r} is connected to another server process: "
+                              "a spotlight needs a student of this one", request_id)
         self.spotlight, self.mode, self.challenge = member, Mode.FOLLOW, None
         self._route_all()
         self.tell_all()
@@ -272,14 +282,16 @@ class Room:
         """Point a member's socket at the session it shows now; a student's own session pauses while it follows."""
         session = member.session
         if self.mode is not Mode.FOLLOW or member is self.spotlight:
-            _show(session.outbox, session)
+            show(session.outbox, session)
             return
         shown = self.followed()
+        show(self.channel, shown)
         if member.nickname is not None and session.outbox.feed is session:
             session.queue(protocol.Pause(type="pause"))
-        _show(session.outbox, shown)
+        show(session.outbox, shown)
 
     def _route_all(self) -> None:
+        show(self.channel, self.followed() if self.mode is Mode.FOLLOW else None)
         for member in [*([self.teacher] if self.teacher else []), *self.students.values()]:
             self._route(member)
 
@@ -298,11 +310,16 @@ class Room:
             if self.closed or self.students.get((member.nickname or "").casefold()) is not member:
                 continue  # left or removed meanwhile
             session = member.session
+            if isinstance(session, RemoteSession):
+                pushed = {"type": "room_pushed", "code": self.code, "step": setup.step, "epoch": setup.epoch}
+                session.load(setup, pushed, self.challenge is not None)
+                self._route(member)
+                continue
             session.queue(protocol.parse(dumps({"type": "config", **setup.config})))
             session.queue(protocol.SetParams.model_construct(type="set_params", id=None, params=setup.params,
                                                              step=setup.step, epoch=setup.epoch))
+            self._route(member)  # its socket shows its own session: the snapshot, then `room_pushed`
             session.queue(self._pushed_job(member, setup))
-            self._route(member)
 
     def _pushed_job(self, member: Member, setup: Setup) -> Callable[[TrainerView, list[dict[str, Any]]], None]:
         """The student's job after the copy: `room_pushed`, and a challenge counts its frames from here on."""
@@ -316,6 +333,12 @@ class Room:
                 loop.call_soon_threadsafe(challenge.arm, member.nickname or "", member.session.frames_built)
 
         return job
+
+    def republish(self) -> None:
+        """Another process asks for a snapshot of the followed session on the feed (a new or recovered listener)."""
+        show(self.channel, None)
+        if self.mode is Mode.FOLLOW:
+            show(self.channel, self.followed())
 
     # ---- what members are told --------------------------------------------------------------------------------
 
@@ -338,6 +361,11 @@ class Room:
         for member in [*([self.teacher] if self.teacher else []), *self.students.values()]:
             member.session.tell(self.describe(member))
 
+    def tell_everyone(self, message: dict[str, Any]) -> None:
+        """The same message to every member."""
+        for member in [*([self.teacher] if self.teacher else []), *self.students.values()]:
+            member.session.tell(message)
+
 
     # ---- the dashboard and the leaderboard ---------------------------------------------------------------------
 
@@ -347,14 +375,16 @@ class Room:
         while True:
             await asyncio.sleep(SAMPLE_SECONDS)
             now = time.monotonic()
-            if self.challenge is not None:
-                for member in self.students.values():
-                    if member.session.progress:
-                        self.challenge.observe(member.nickname or "", member.session.progress, now)
-            if now - last_sent >= DASHBOARD_SECONDS:
-                last_sent = now
-                with contextlib.suppress(Exception):
+            try:
+                if self.challenge is not None:
+                    for member in self.students.values():
+                        if member.session.progress:
+                            self.challenge.observe(member.nickname or "", member.session.progress, now)
+                if now - last_sent >= DASHBOARD_SECONDS:
+                    last_sent = now
                     self._send_dashboard(now)
+            except Exception:  # a bug here must not end the room's dashboard for good
+                log.exception("room %s: the dashboard failed", self.code)
 
     def _send_dashboard(self, now: float) -> None:
         board = None
@@ -366,7 +396,9 @@ class Room:
             if self.challenge.rules.show_students:
                 text = dumps(board)
                 for member in self.students.values():
-                    if member.session.outbox is not None:
+                    if isinstance(member.session, RemoteSession):
+                        member.session.tell(board)
+                    elif member.session.outbox is not None:
                         member.session.outbox.put_text(text)
         if self.teacher is not None:
             rows = [self._row(m) for m in self.students.values()]
@@ -381,16 +413,6 @@ class Room:
         keys = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "summary")
         return {"nickname": member.nickname, "session": member.session.id, "connected": True,
                 "mode": self.mode.value, **{k: progress.get(k) for k in keys}}
-
-
-def _show(outbox: Outbox | None, session: Session | None) -> None:
-    """Send `session`'s frames to `outbox` from now on, instead of the session it showed (None: nothing)."""
-    if outbox is None or outbox.feed is session:
-        return
-    if outbox.feed is not None:
-        outbox.feed.detach(outbox)
-    if session is not None:
-        session.attach(outbox)
 
 
 def _setup(teacher: Session, trainer: TrainerView) -> Setup:
