@@ -3,6 +3,12 @@
     PLAYGROUND_MAX_SESSIONS_PER_CLIENT=300 .venv/bin/playground &
     .venv/bin/python bench/room.py --url ws://127.0.0.1:8000/ws --students 100 --seconds 15
 
+    # two processes sharing rooms through Redis: the teacher on the first, students spread over both
+    redis-server --port 6390 --save "" &
+    PLAYGROUND_REDIS_URL=redis://127.0.0.1:6390 PLAYGROUND_PORT=8001 .venv/bin/playground &
+    PLAYGROUND_REDIS_URL=redis://127.0.0.1:6390 PLAYGROUND_PORT=8002 .venv/bin/playground &
+    .venv/bin/python bench/room.py --url ws://127.0.0.1:8001/ws,ws://127.0.0.1:8002/ws --students 100
+
 The teacher opens a room, sets its speed (--speed steps/s, a number so that its training costs the same CPU in every
 phase) and plays. Phase 1 measures the server's CPU with the teacher alone for --seconds; then --students students
 join with nicknames and follow, and phase 2 measures again. Per student: frames/s over the window (median,
@@ -10,7 +16,9 @@ minimum); ping round trips (every --ping-interval s, p50/p95/max); the server's 
 (CPU seconds of phase 2 − phase 1, per second) / (student frames per second). Each frame is built once for all, so
 that figure is the cost of sending one more copy. The students run in this one process: its own CPU is reported
 (`client_cpu_cores`), and near 1.0 the figures are the client's limit, not the server's. Rooms live in one process:
-run the server with one worker. Loopback only, bounded in students and time. Figures, not a pass/fail test.
+run the server with one worker, or give several servers sharing Redis to --url (comma-separated: the teacher on
+the first, students round-robin over all; the CPU is their sum). Loopback only, bounded in students and time.
+Figures, not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -100,8 +108,9 @@ async def teacher_frames(ws, seconds: float) -> int:
 async def bench(args: argparse.Namespace) -> dict:
     from websockets.asyncio.client import connect
 
-    processes = server_processes(args.url)
-    async with connect(args.url, max_size=None, compression=None) as teacher:
+    urls = args.url.split(",")
+    processes = [p for url in urls for p in server_processes(url)]
+    async with connect(urls[0], max_size=None, compression=None) as teacher:
         await teacher.send(json.dumps({"type": "room_open"}))
         while True:
             message = await teacher.recv()
@@ -118,7 +127,8 @@ async def bench(args: argparse.Namespace) -> dict:
 
         stop = asyncio.Event()
         students = [Student(f"s{i:03d}") for i in range(args.students)]
-        tasks = [asyncio.create_task(s.run(args.url, code, stop, args.ping_interval)) for s in students]
+        tasks = [asyncio.create_task(s.run(urls[i % len(urls)], code, stop, args.ping_interval))
+                 for i, s in enumerate(students)]
         reader = asyncio.create_task(teacher_frames(teacher, 10 * MAX_SECONDS))
         await asyncio.wait_for(asyncio.gather(*(s.joined.wait() for s in students)), timeout=60)
         errors = [s.error for s in students if s.error]
@@ -147,6 +157,10 @@ async def bench(args: argparse.Namespace) -> dict:
         "fps_median": round(statistics.median(fps), 1) if fps else None, "fps_min": round(min(fps), 1) if fps else None,
         "ping_ms": {"p50": round(percentile(rtts, 0.5), 1), "p95": round(percentile(rtts, 0.95), 1),
                     "max": round(max(rtts), 1) if rtts else None},
+        "ping_p95_ms_per_server": [round(percentile([1000 * r for s in students[i::len(urls)] for r in s.rtts], 0.95),
+                                         1) for i in range(len(urls))],
+        "fps_median_per_server": [round(statistics.median([s.frames / elapsed for s in students[i::len(urls)]]), 1)
+                                  for i in range(len(urls))],
         "server_cpu_cores": {"teacher_alone": round(alone_cpu, 3), "with_class": round(class_cpu, 3)},
         "client_cpu_cores": round(client_cpu, 3),
         "cpu_ms_per_extra_student_frame": round(1000 * (class_cpu - alone_cpu) / student_frames_per_s, 4)
