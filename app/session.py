@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("playground.session")
 MAX_OWED = 10_000  # steps that `step` / `epoch` requests may queue up
 MAX_INBOX = 64  # control messages queued and not yet applied
+PRIVATE_ANSWERS = frozenset({"error", "csv", "export", "gradcheck", "trace"})  # to the requester only, not followers
 
 
 class State(enum.Enum):
@@ -304,8 +305,11 @@ class Session:
             messages, frame = await self._run_job(scheduler)
             if self.state is State.CLOSED:
                 return
-            for text in messages:
-                self.publish_text(text)
+            for text, private in messages:
+                if not private:
+                    self.publish_text(text)
+                elif self.outbox is not None:  # an answer to this connection's own request: not to its followers
+                    self.outbox.put_text(text)
             if frame is not None:
                 for outbox in self.subscribers:
                     if not outbox.frame_in_flight:  # a follower still taking the last one skips this one
@@ -324,7 +328,7 @@ class Session:
         else:
             await self.close(1001, f"session lifetime of {self.settings.max_session_seconds:g} s reached")
 
-    async def _run_job(self, scheduler: Scheduler) -> tuple[list[str], bytes | None]:
+    async def _run_job(self, scheduler: Scheduler) -> tuple[list[tuple[str, bool]], bytes | None]:
         """Queue this session's next job and await it. While it waits, a control message raises it to CONTROL
         (`receive_text`) and a frame falling due raises it to FRAME, so neither waits behind other sessions'
         training."""
@@ -379,7 +383,7 @@ class Session:
         return any(not o.frame_in_flight for o in self.subscribers) \
             and self.pacer.frame_due(time.monotonic())
 
-    def _work(self) -> tuple[list[str], bytes | None]:
+    def _work(self) -> tuple[list[tuple[str, bool]], bytes | None]:
         """Apply queued controls in order, train this slice (a training job: NUMERIC or ELASTIC), and build a frame
         if one is due. Training yields after the chunk in hand when a more urgent job waits."""
         out: list[dict[str, Any]] = []
@@ -421,7 +425,7 @@ class Session:
             out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}").to_message())
             if self.state is State.TRAINING:
                 self._set_state(State.IDLE, out, "training stopped: the server failed")
-        return [dumps(message) for message in out], frame  # encoded here, off the event loop
+        return [(dumps(m), m.get("type") in PRIVATE_ANSWERS) for m in out], frame  # encoded here, off the event loop
 
     def _set_state(self, state: State, out: list[dict[str, Any]], reason: str | None = None) -> None:
         self._resume_on_config = False

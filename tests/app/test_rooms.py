@@ -322,3 +322,18 @@ def test_spotlight_puts_one_students_session_on_every_screen_and_removal_sends_a
         bob.frame(lambda f: f["step"] == 2)
         room = teacher.wait(lambda m: m["type"] == "room" and m["students"] == 1)
         assert [r["nickname"] for r in room["roster"]] == ["ann"]
+
+
+def test_answers_to_the_teachers_own_requests_go_to_the_teacher_alone(server):
+    with classroom(server.ws_url, ("ann",)) as (teacher, students):
+        ann = students["ann"]
+        teacher.send(type="export_csv", id="csv")
+        assert teacher.json("csv")["id"] == "csv"
+        teacher.send(type="config", learning_rate=-1.0, id="bad")
+        assert teacher.json("error")["id"] == "bad"
+        teacher.send(type="gradcheck", id="check")
+        assert teacher.json("gradcheck")["id"] == "check"
+        teacher.send(type="config", learning_rate=0.2, id="good")
+        teacher.wait(lambda m: m.get("id") == "good")
+        assert ann.wait(lambda m: m["type"] == "config" and m["config"]["learning_rate"] == 0.2)  # shared: config
+        assert not [m for m in ann.messages if m["type"] in ("csv", "error", "gradcheck", "export", "trace")]
