@@ -223,11 +223,11 @@ class Room:
     # ---- modes ------------------------------------------------------------------------------------------------
 
     def set_mode(self, mode: Mode) -> None:
-        """Switch every student to `mode` (live)."""
-        if mode is self.mode:
+        """Switch every student to `mode` (live); a spotlight ends."""
+        if mode is self.mode and self.spotlight is None:
             self.tell_all()
             return
-        previous, self.mode, self.challenge = self.mode, mode, None
+        previous, self.mode, self.challenge, self.spotlight = self.mode, mode, None, None
         members = list(self.students.values())
         if mode is Mode.FOLLOW:
             self._route_all()

@@ -124,7 +124,8 @@ export function mountRoom(section, { send, readOnly }) {
     } else if (first) {
       studentView();
     }
-    readOnly(message.role === "student" && message.mode === "follow" && message.spotlight !== message.nickname);
+    const following = message.mode === "follow" && (message.role === "teacher" ? message.spotlight !== null : message.spotlight !== message.nickname);
+    readOnly(following);  // what this page shows is another's session: its controls are not this page's to use
     if (board) leaderboard(board);
   }
 

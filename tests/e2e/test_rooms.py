@@ -55,7 +55,7 @@ def test_a_teacher_and_three_students_walk_follow_hands_on_and_challenge(server,
 
         # hands-on: each student's own copy, the teacher's exact weights, controls their own
         teacher_params = teacher.get("__playground.lastParams")
-        teacher.page.click("[data-mode=hands_on]")
+        teacher.page.click("button[data-mode=hands_on]")
         for student in students.values():
             student.wait("__playground.room.info?.mode === 'hands_on' && !document.querySelector('#controls').inert")
             student.wait(f"__playground.step === {step}")
@@ -64,6 +64,18 @@ def test_a_teacher_and_three_students_walk_follow_hands_on_and_challenge(server,
         students["bob"].wait(f"__playground.step === {step + 1}")
         assert teacher.get("__playground.step") == step and students["ann"].get("__playground.step") == step
         students["bob"].page.screenshot(path=str(artifacts / "room-student-hands-on.png"))
+
+        # spotlight: everyone, the teacher too, follows bob's session; "Follow me" ends it
+        teacher.page.click("[data-action=spotlight][data-student=bob]")
+        for viewer in (teacher, students["ann"]):
+            viewer.wait(f"__playground.room.info?.spotlight === 'bob' && __playground.step === {step + 1}")
+            assert viewer.get("document.querySelector('#controls').inert")
+        assert not students["bob"].get("document.querySelector('#controls').inert")
+        students["ann"].page.screenshot(path=str(artifacts / "room-student-spotlight.png"))
+        teacher.page.click("button[data-mode=follow]")
+        for viewer in (teacher, students["bob"]):
+            viewer.wait(f"__playground.room.info?.spotlight === null && __playground.step === {step}")
+        assert not teacher.get("document.querySelector('#controls').inert")
 
         # challenge: a leaderboard from the server's own measurements, on every screen
         teacher.page.select_option("#challenge-metric", "test_accuracy")
