@@ -113,28 +113,28 @@ class Broker:
         log.info("room %s opened by session %s", code, session.id)
 
     def _join(self, session: Session, message: protocol.RoomJoin) -> None:
-        code = codes.normalize(message.code) or ""
-        if self.link is not None and code not in self.rooms:
-            if session.member is not None:
-                raise refusal("room_member", "type", "this connection is in a room already", message.id)
-            asyncio.get_running_loop().create_task(self._join_shared(session, message, code))
-            return
         client = session.client or "?"
+        if self.link is not None:
+            asyncio.get_running_loop().create_task(self._join_shared(session, message, client))
+            return
         wait = self.guard.wait(client)
         if wait > 0:
             raise refusal("room_rate_limited", "code", f"too many wrong codes from this address: try again in "
                           f"{wait:.0f} s", message.id)
         if session.member is not None:
-            raise refusal("room_member", "type", "this connection is in a room already",
-                          message.id)
+            raise refusal("room_member", "type", "this connection is in a room already", message.id)
+        self._join_here(session, message, lambda: self.guard.failed(client))
+
+    def _join_here(self, session: Session, message: protocol.RoomJoin, failed: Callable[[], None]) -> None:
+        """Join a room of this process; a wrong code or token is counted by `failed`."""
         room = self.rooms.get(codes.normalize(message.code) or "")
         if room is None:
-            self.guard.failed(client)
+            failed()
             raise refusal("room_not_found", "code", f"no open room has the code {message.code!r} (a code is "
                           f"{codes.CODE_LENGTH} letters and digits)", message.id)
         if message.teacher_token is not None:
             if not hmac.compare_digest(message.teacher_token.encode(), room.token.encode()):
-                self.guard.failed(client)
+                failed()
                 raise refusal("room_bad_token", "teacher_token", "this is not the room's teacher token", message.id)
             room.set_teacher(session)
             return
@@ -143,22 +143,34 @@ class Broker:
                           "characters)", message.id)
         room.add_student(session, " ".join(message.nickname.split()), message.id)
 
-    async def _join_shared(self, session: Session, message: protocol.RoomJoin, code: str) -> None:
-        """Join a room another process owns, through Redis; wrong codes are counted in Redis for every process."""
+    async def _join_shared(self, session: Session, message: protocol.RoomJoin, client: str) -> None:
+        """With Redis: wrong codes are counted there for every process (this process's own count while it is
+        down); a room of this process is joined here, one of another process through its owner."""
         link = self.link
         assert link is not None
-        client = session.client or "?"
+        code = codes.normalize(message.code) or ""
         try:
-            failures, left = await link.failures(client)
+            try:
+                failures, left = await link.failures(client)
+            except link.errors:
+                left = round(self.guard.wait(client))
+                failures = self.settings.room_join_failures if left > 0 else 0
             if failures >= self.settings.room_join_failures:
                 raise refusal("room_rate_limited", "code", f"too many wrong codes from this address: try again in "
                               f"{left} s", message.id)
+            if session.state.value == "closed":
+                return
+            if session.member is not None:
+                raise refusal("room_member", "type", "this connection is in a room already", message.id)
+            if code in self.rooms:
+                self._join_here(session, message, lambda: self._count_failure(client))
+                return
             owner = await link.owner(code) if code else None
-            if owner is None or (message.teacher_token is not None and owner != link.me):
-                if owner is None:
-                    await link.failed(client, int(GUARD_WINDOW))
-                    raise refusal("room_not_found", "code", f"no open room has the code {message.code!r} (a code "
-                                  f"is {codes.CODE_LENGTH} letters and digits)", message.id)
+            if owner is None:
+                self._count_failure(client)
+                raise refusal("room_not_found", "code", f"no open room has the code {message.code!r} (a code is "
+                              f"{codes.CODE_LENGTH} letters and digits)", message.id)
+            if message.teacher_token is not None:
                 raise refusal("room_elsewhere", "teacher_token", "the room is run by another server process: the "
                               "teacher reconnects to that one", message.id)
             if message.nickname is None:
@@ -171,12 +183,25 @@ class Broker:
             session.tell(refusal("room_unavailable", None, "rooms of other server processes cannot be reached now "
                                  "(their shared store is down): try again in a moment", message.id).to_message())
             return
-        if session.state.value == "closed":
+        if session.state.value == "closed" or session.member is not None:
             return
         ref = f"{link.me}:{session.id}"
         link.proxies[ref] = session
         link.send(owner, {"op": "join", "code": code, "nickname": " ".join(message.nickname.split()), "ref": ref,
                           "process": link.me, "id": message.id})
+
+    def _count_failure(self, client: str) -> None:
+        """A wrong code or token: counted here, and in Redis for every process."""
+        self.guard.failed(client)
+        link = self.link
+        if link is not None:
+            async def count() -> None:
+                try:
+                    await link.failed(client, int(GUARD_WINDOW))
+                except link.errors:
+                    pass
+
+            asyncio.get_running_loop().create_task(count())
 
     def _teacher_command(self, session: Session, message: protocol.Message) -> None:
         member = session.member

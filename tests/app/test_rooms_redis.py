@@ -72,7 +72,8 @@ def start_server(redis_url: str, folder: Path, name: str) -> Server:
 
     port = free_port()
     env = {**os.environ, "PLAYGROUND_PORT": str(port), "PLAYGROUND_WORKERS": "1", "PLAYGROUND_REDIS_URL": redis_url,
-           "PLAYGROUND_LOG_LEVEL": "warning", "PLAYGROUND_ROOM_JOIN_FAILURES": str(JOIN_FAILURES)}
+           "PLAYGROUND_LOG_LEVEL": "warning", "PLAYGROUND_ROOM_JOIN_FAILURES": str(JOIN_FAILURES),
+           "PLAYGROUND_SEND_TIMEOUT": "120"}  # these clients read one socket at a time: no watchdog on the others
     log = open(folder / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 30
@@ -265,4 +266,6 @@ def test_wrong_codes_are_counted_for_every_process(cluster):
             assert (error["code"], error["id"]) == ("room_not_found", n)
         other.send(type="room_join", code=code, nickname="g")  # the other process, the right code: refused
         assert other.json("error")["code"] == "room_rate_limited"
+        guesser.send(type="room_join", code=code, nickname="g")  # the room's own process, the right code: refused
+        assert guesser.json("error")["code"] == "room_rate_limited"
         teacher.send(type="room_close")
