@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 
 import pytest
 
@@ -186,6 +187,7 @@ def test_frames_and_controls_never_wait_behind_training_slices(server):
     busy = [Client(server.ws_url) for _ in range(16)]
     numeric = Client(server.ws_url)
     quiet = Client(server.ws_url)
+    kept = scheduler.order
     try:
         for c in busy:
             c.send(type="config", speed="max")
@@ -194,7 +196,7 @@ def test_frames_and_controls_never_wait_behind_training_slices(server):
         numeric.send(type="play")
         for c in busy:
             c.frame(lambda f: f["state"] == 1 and f["step"] > 0, timeout=60)
-        scheduler.order.clear()
+        scheduler.order = deque(maxlen=1_000_000)  # the server keeps the last 4,096 events; this window has more
         start = numeric.frame(lambda f: f["step"] > 0)
         for k in range(20):
             quiet.send(type="config", learning_rate=0.01 + 0.001 * k)
@@ -202,6 +204,7 @@ def test_frames_and_controls_never_wait_behind_training_slices(server):
         end = numeric.frame(lambda f: f["step"] >= start["step"] + 30, timeout=60)
         seen = assert_frames_first(list(scheduler.order))
     finally:
+        scheduler.order = kept
         for c in (*busy, numeric, quiet):
             c.close()
     assert seen.get(("started", Priority.FRAME), 0) > 0, "no frame job: frames were all built in training slices"
