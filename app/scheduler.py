@@ -115,10 +115,6 @@ class Scheduler:
                 heapq.heappop(self._heap)
             return bool(self._heap) and self._heap[0].priority < than
 
-    def waiting(self) -> int:
-        """Jobs queued and not started (an estimate: raised jobs' old entries count until they are skipped)."""
-        return len(self._heap)
-
     def drain(self, timeout: float = 60.0) -> None:
         """Return once every job queued before the call has finished (each thread meets a barrier job queued last)."""
         barrier = threading.Barrier(len(self._threads) + 1)
