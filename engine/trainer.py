@@ -183,7 +183,9 @@ class Trainer(LiveEdits):
             order = np.argsort(self.data.train_labels, kind="stable")
             self._x_epoch, self._t_epoch = self._x_train[order], self._t_train[order]
         else:
+            order = np.arange(len(self._x_train))
             self._x_epoch, self._t_epoch = self._x_train, self._t_train
+        self._order = order  # (n,) training-point indices in this pass's order
         self._cursor = 0
 
     def _train_step(self) -> list[dict[str, Any]] | None:
@@ -266,6 +268,17 @@ class Trainer(LiveEdits):
                                                 self.data.train_labels)  # fmt: skip
             self._train_pass_key = key
         return self._train_pass_cache
+
+    def train_loss(self) -> float:
+        """The training-set loss (without the penalty) of the weights as they are now, cached like `evaluate`."""
+        return self._train_pass()[0]
+
+    def last_batch(self) -> np.ndarray:
+        """The training-point indices (into data.train_points) of the last step's mini-batch, in batch order."""
+        if not self._backup_valid or self._x_epoch is None:
+            return np.zeros(0, np.intp)
+        start = self._counters[2]
+        return self._order[start : min(start + self._batch, len(self._order))].copy()
 
     def evaluate(self) -> dict[str, float]:
         """Loss (without the penalty) and accuracy on the training and test sets; accuracy is NaN for regression."""
