@@ -13,12 +13,14 @@ or below it; the winner is the one that finished in the fewest steps (a tie goes
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from engine.config import ConfigError, Limits
+from engine.landscape import Landscape, Path, of_trainer
 from engine.trainer import STOPS, Trainer
 
 VARIED = ("optimizer", "learning_rate", "batch_size", "activation", "init", "regularization")
@@ -37,6 +39,7 @@ class Contestant:
     finish: int | None = None  # the step after which its training loss first reached the target
     finish_loss: float = math.nan
     events: list[dict[str, Any]] = field(default_factory=list)
+    path: Path | None = None  # the weights it visited (engine.landscape), from the shared start
 
     @property
     def label(self) -> str:
@@ -121,14 +124,24 @@ class Race:
 
     def _hook_all(self) -> None:
         for c in self.contestants:
-            c.trainer.on_step = self._finish_check(c)
+            c.path = Path(c.trainer.network.params, c.trainer.step)
+            c.trainer.on_step = self._after_step(c)
 
-    def _finish_check(self, c: Contestant):
+    def _after_step(self, c: Contestant):
         def after_step(_: list[dict[str, Any]]) -> None:
+            t = c.trainer
+            if c.path.due(t.step):  # type: ignore[union-attr]
+                c.path.add(t.step, t.network.params)  # type: ignore[union-attr]
             if self.target is not None and c.finish is None:
                 self._check(c)
 
         return after_step
+
+    def landscape(self, plane: str = "pca", seed: int = 0) -> Generator[None, None, Landscape]:
+        """The slice through the shared start with every contestant's path on it, a chunk a step (engine.landscape)."""
+        first = self.contestants[0]
+        paths = [c.path.array(c.trainer.network.params) for c in self.contestants]  # type: ignore[union-attr]
+        return of_trainer(first.trainer, paths, plane, centre=paths[0][0], seed=seed)
 
     def _check(self, c: Contestant) -> None:
         loss = c.trainer.train_loss()
@@ -180,4 +193,5 @@ class Race:
             if self.round:
                 c.trainer.set_params(initial_params(c.trainer, self.round), step=0, epoch=0)
             c.status, c.events = "running", []
+        self._hook_all()
         self.set_target(self.target)

@@ -273,6 +273,12 @@ class Trainer(LiveEdits):
         """The training-set loss (without the penalty) of the weights as they are now, cached like `evaluate`."""
         return self._train_pass()[0]
 
+    def last_update(self) -> np.ndarray | None:
+        """Δp (n,) of the last step (the update the optimizer made), or None when no step since the last change."""
+        if not self._backup_valid:
+            return None
+        return self.network.params - self._prev
+
     def last_batch(self) -> np.ndarray:
         """The training-point indices (into data.train_points) of the last step's mini-batch, in batch order."""
         if not self._backup_valid or self._x_epoch is None:
