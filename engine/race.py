@@ -13,12 +13,13 @@ or below it; the winner is the one that finished in the fewest steps (a tie goes
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from engine.claims import Condition, Probe, Run, Verdict
 from engine.config import ConfigError, Limits
 from engine.landscape import Landscape, Path, of_trainer
 from engine.trainer import STOPS, Trainer
@@ -195,3 +196,50 @@ class Race:
             c.status, c.events = "running", []
         self._hook_all()
         self.set_target(self.target)
+
+
+# -- a race's claim -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RaceClaim:
+    """A race preset's claim: its words, the steps it needs, what to record of every contestant (engine.claims
+    probes), and a judge of the finished race given each contestant's run (in lane order) and the race itself."""
+
+    text: str
+    horizon: int
+    judge: Callable[[list[Run], Race], list[Condition]]
+    probes: Mapping[str, Probe] = field(default_factory=dict)
+    try_instead: str = ""
+
+
+def record_race(race: Race, claim: RaceClaim) -> list[Run]:
+    """Train the race from where it is to the claim's horizon (a contestant that is out stays where it stopped),
+    recording each contestant's readings after every step."""
+    lanes = [{name: [] for name in claim.probes} for _ in race.contestants]
+
+    def take(c: Contestant, readings: dict[str, list]) -> None:
+        t = c.trainer
+        for name, probe in claim.probes.items():
+            if probe.due(t.step, claim.horizon) and (not readings[name] or readings[name][-1][0] != t.step):
+                readings[name].append((t.step, probe.read(t)))
+
+    for c, readings in zip(race.contestants, lanes, strict=True):
+        take(c, readings)
+    while race.step < claim.horizon and any(c.status == "running" for c in race.contestants):
+        race.train(1)
+        for c, readings in zip(race.contestants, lanes, strict=True):
+            take(c, readings)
+    return [Run(readings, c.events, c.trainer.step, c.trainer.epoch, c.trainer.evaluate())
+            for c, readings in zip(race.contestants, lanes, strict=True)]  # fmt: skip
+
+
+def judge_race(race: Race, claim: RaceClaim) -> Verdict:
+    """Run the race to its claim's horizon and judge it."""
+    runs = record_race(race, claim)
+    return Verdict(claim.text, tuple(claim.judge(runs, race)), race.step)
+
+
+def steps_to_line(c: Contestant) -> float:
+    """The contestant's finish step, infinity if it has not crossed the line."""
+    return math.inf if c.finish is None else float(c.finish)

@@ -1,5 +1,7 @@
 """`python -m app.presets check [--preset ID ...] [--seeds 0-7] [--json] [--jobs N]`: does each preset's claim hold?
 
+Race presets (app.presets.races) are checked with the others: their id starts with `race-`.
+
 For each preset it trains the preset from every seed (data and initial weights both follow the seed) and prints on
 how many seeds the claim held, each condition's median value against its threshold, and the smallest margin (how
 far inside the threshold the worst seed stayed; below 1 is a miss). `--json` prints one object:
@@ -18,6 +20,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 
 from app.presets import PRESETS
+from app.presets.races import RACES
 from engine.claims import fmt
 
 
@@ -30,9 +33,12 @@ def seeds(text: str) -> list[int]:
     return out
 
 
+CHECKED = {**PRESETS, **RACES}
+
+
 def _one(job: tuple[str, int]) -> tuple[str, int, dict]:
     preset, seed = job
-    return preset, seed, PRESETS[preset].check(seed).to_json()
+    return preset, seed, CHECKED[preset].check(seed).to_json()
 
 
 def check(presets: list[str], seed_list: list[int], jobs: int) -> dict:
@@ -76,13 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.presets", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("check", help="check every preset's claim over several seeds")
-    cmd.add_argument("--preset", action="append", choices=list(PRESETS), help="only this preset (repeatable)")
+    cmd.add_argument("--preset", action="append", choices=list(CHECKED), help="only this preset (repeatable)")
     cmd.add_argument("--seeds", default="0-7", type=seeds, help="seeds, e.g. 0-7 or 3,11,12 (default 0-7)")
     cmd.add_argument("--json", action="store_true", help="print one JSON object")
     cmd.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
     cmd.add_argument("--need", type=int, help="seeds a claim must hold on (default: all but one in eight)")
     args = parser.parse_args(argv)
-    report = check(args.preset or list(PRESETS), args.seeds, max(1, args.jobs))
+    report = check(args.preset or list(CHECKED), args.seeds, max(1, args.jobs))
     need = args.need if args.need is not None else len(args.seeds) - len(args.seeds) // 8
     if args.json:
         print(json.dumps(_finite(report), allow_nan=False))
