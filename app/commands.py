@@ -8,7 +8,7 @@ from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any, Protocol
 
-from app import protocol
+from app import protocol, race
 from app.trainer_view import TrainerView
 from engine.config import ConfigError
 
@@ -16,7 +16,7 @@ log = logging.getLogger("playground.session")
 
 # Answered without changing what a frame shows.
 READ_ONLY = (protocol.ExportCsv, protocol.ExportCode, protocol.Trace, protocol.GradCheck, protocol.Metrics,
-             protocol.Neuron, protocol.HiddenSpace, protocol.TimelineMsg, protocol.ViewSnapshot)
+             protocol.Neuron, protocol.HiddenSpace, protocol.TimelineMsg, protocol.ViewSnapshot, *race.READ_ONLY)
 RUN_CHANGES = {  # what makes the run no longer a preset's own, so a claim watch on it ends
     protocol.Reset: "the network was reset", protocol.Regenerate: "new data was drawn",
     protocol.AddPoint: "a point was added", protocol.ErasePoints: "points were erased",
@@ -97,6 +97,8 @@ def apply(host: Host, trainer: TrainerView, message: protocol.Message, out: list
     if not isinstance(message, READ_ONLY):
         host.changed()
     try:
+        if race.handle(host, trainer, message, out):  # a race request, or a shared change already given to its lanes
+            return
         before = trainer.config
         _dispatch(host, trainer, message, out)
         if type(message) in RUN_CHANGES:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.frames import HEADER, header_description
+from app.race_frames import RACE_HEADER, RACE_HEADER_FIELDS, RACE_LANE, RACE_LANE_FIELDS, describe
 from engine.schema import FIELD, RESETS, SETTINGS, Limits, Setting
 
 
@@ -68,7 +69,23 @@ def header_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-BLOCKS: dict[str, Callable[[], str]] = {"settings": settings_table, "frame-header": header_table}
+def race_tables() -> str:
+    """docs/protocol.md's race frame section: the header and the lane record, from app.race_frames' field lists."""
+    rows: list[str] = []
+    for title, fields, packed in (("Race header", RACE_HEADER_FIELDS, RACE_HEADER),
+                                  ("Lane record (one per lane, after the header)", RACE_LANE_FIELDS, RACE_LANE)):
+        rows += [f"#### {title} (`struct` format `{packed.format}`, {packed.size} bytes)", "",
+                 "| offset | type | field | meaning |", "|---|---|---|---|"]
+        for entry in describe(fields, packed)["fields"]:
+            code = entry["format"]
+            rows.append(f"| {entry['offset']} | {TYPE_NAMES.get(code) or f'{code[:-1]} bytes'} | `{entry['name']}` | "
+                        f"{entry['meaning']} |")
+        rows.append("")
+    return "\n".join(rows)
+
+
+BLOCKS: dict[str, Callable[[], str]] = {"settings": settings_table, "frame-header": header_table,
+                                        "race-frame": race_tables}
 PROTOCOL_DOC = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
 
 

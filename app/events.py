@@ -6,7 +6,7 @@ from typing import Any
 
 CRITICAL_EVENTS = frozenset(
     {"diverged", "early_stopped", "reinitialized", "loss_changed", "changed", "applies_on_reset"})
-STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data"})
+STOP_EVENTS = frozenset({"diverged", "early_stopped", "no_data", "race_over"})
 EVENT_REPEAT_SECONDS = 5.0
 CHANGED_TEXT_SECONDS = 1.0
 

@@ -19,6 +19,8 @@ from pydantic_core import PydanticCustomError
 from app.presets import PRESETS
 from engine.datasets import DOMAIN
 from engine.export import FORMATS as EXPORT_FORMATS
+from engine.landscape import PLANES
+from engine.race import MAX_CONTESTANTS, MIN_CONTESTANTS, VARIED
 from engine.schema import SETTINGS, Limits, Setting
 
 PROTOCOL_VERSION = 1
@@ -338,6 +340,53 @@ class WatchClaim(Message):
     reset: bool = False
 
 
+class RaceStart(Message):
+    """Race 2–4 trainers from the session's settings that differ only in `varied` (engine/race.py): the same initial
+    weights, the same batches, in lockstep; answered by `race`, then race frames instead of the main frame."""
+
+    type: Literal["race_start"]
+    varied: Literal[VARIED] = "optimizer"  # type: ignore[valid-type]
+    values: Annotated[list[Name | Finite], Field(min_length=MIN_CONTESTANTS, max_length=MAX_CONTESTANTS)]
+    target: Finite | None = None
+
+
+class RaceStop(Message):
+    """End the race: the session's own trainer is shown and trained again; answered by `race` (`active` false)."""
+
+    type: Literal["race_stop"]
+
+
+class RaceRematch(Message):
+    """Start the race again from new shared initial weights (the next round); answered by `race`."""
+
+    type: Literal["race_rematch"]
+
+
+class RaceTarget(Message):
+    """Set the finish line (a training loss > 0, or null for none): every finish is judged again; answered by `race`."""
+
+    type: Literal["race_target"]
+    target: Finite | None
+
+
+class Landscape(Message):
+    """The training loss over a plane through the weights, with the path(s) on it (engine/landscape.py); computed
+    off the hot path, a chunk at a time; answered by `landscape`."""
+
+    type: Literal["landscape"]
+    plane: Literal[PLANES] = "pca"  # type: ignore[valid-type]
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+
+
+class OptimizerState(Message):
+    """What the optimizer holds for one parameter (flat index, as the frame's `params`) and every layer's last steps;
+    `lane` reads a race contestant's trainer. Answered by `optimizer_state`."""
+
+    type: Literal["optimizer_state"]
+    index: Annotated[int, Field(ge=0)]
+    lane: Annotated[int, Field(ge=0, le=MAX_CONTESTANTS - 1)] | None = None
+
+
 class Ping(Message):
     """Round-trip probe; answered at once by `pong` with the same id."""
 
@@ -368,6 +417,12 @@ ClientMessage = Annotated[
     | ViewSnapshot
     | RestoreSnapshot
     | WatchClaim
+    | RaceStart
+    | RaceStop
+    | RaceRematch
+    | RaceTarget
+    | Landscape
+    | OptimizerState
     | Ping,
     Field(discriminator="type"),
 ]
@@ -375,7 +430,8 @@ CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = (
     "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
     "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "metrics", "neuron", "hidden_space",
-    "timeline", "view_snapshot", "restore_snapshot", "watch_claim", "ping",
+    "timeline", "view_snapshot", "restore_snapshot", "watch_claim", "race_start", "race_stop", "race_rematch",
+    "race_target", "landscape", "optimizer_state", "ping",
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 

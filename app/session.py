@@ -19,6 +19,7 @@ from app.jsontext import dumps
 from app.limits import default_fps
 from app.outbox import Outbox
 from app.pacing import FRAME_SLICE, Pacer, cap_delay
+from app.race import RaceHost
 from app.runtime import Runtime
 from app.scheduler import Job, Priority, Scheduler
 from app.trainer_view import TrainerView
@@ -71,6 +72,8 @@ class Session:
         self._job: Job | None = None  # the producer's job while it is queued or running
         self._urgent: Callable[[], bool] = lambda: False  # a more urgent job waits: end the slice after this chunk
         self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
+        self.race: RaceHost | None = None  # while a race runs (app/race.py), training and frames are the race's
+        self.races_started = 0
 
     @property
     def speed(self) -> float | str:
@@ -413,7 +416,7 @@ class Session:
             if limit is not None:
                 chunk = min(chunk, limit - done)
             start = time.perf_counter()
-            stopped = self.announce(trainer.train(chunk), out)
+            stopped = self.announce((self.race or trainer).train(chunk), out)
             pacer.chunk_done(chunk, time.perf_counter() - start)
             done += chunk
             decided = self._claim is not None and self._claim.decided
@@ -431,13 +434,16 @@ class Session:
     def _build_frame(self, trainer: TrainerView, out: list[dict[str, Any]]) -> bytes:
         """The frame, with the metrics of one evaluation since the last training (never one per slice)."""
         start = time.perf_counter()
-        if self._trained:
+        if self._trained and self.race is None:
             self._trained = False
             self._record(trainer, out)
         self._tell_load(out)
         self._frames_built += 1
         reuse_maps = self._frames_built % self.runtime.governor.maps_every != 0
-        frame = self._frames.build(trainer, self.state is State.TRAINING, out, reuse_maps)
+        if self.race is not None:
+            frame = self.race.frame(self.state is State.TRAINING)
+        else:
+            frame = self._frames.build(trainer, self.state is State.TRAINING, out, reuse_maps)
         self._dirty = False
         self.pacer.frame_built(time.perf_counter() - start)
         return frame

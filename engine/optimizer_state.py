@@ -2,8 +2,8 @@
 
 For one parameter: its value and last gradient, each state row the optimizer keeps (velocity; AdaGrad's sum of
 squares; RMSprop's average of squares; Adam's m and v, Adamax's u) under the names the formulas use, the
-bias-corrected m̂ = m/(1 − β1ᵗ) and v̂ = v/(1 − β2ᵗ) where the rule has them, and the step it took last, Δw (the
-update as made, e.g. −η·m̂/(√v̂ + ε) for Adam). Per layer: how large the weights' steps were and the effective rate
+bias-corrected m̂ = m/(1 − β1ᵗ) and v̂ = v/(1 − β2ᵗ) where the rule has them, and the update it took last, Δw (as
+made, e.g. −η·m̂/(√v̂ + ε) for Adam). Per layer: how large the weights' steps were and the effective rate
 |Δw|/|g| each weight got (η for every weight under plain SGD; under Adam it varies from weight to weight).
 """
 
@@ -40,7 +40,7 @@ def weight_state(trainer: Trainer, index: int) -> dict[str, Any]:
     update = trainer.last_update()
     out: dict[str, Any] = {
         "optimizer": _name(opt), "formula": opt.code().formula, "w": float(net.params[index]),
-        "g": float(net.grads[index]), "step": None if update is None else float(update[index]), "state": {},
+        "g": float(net.grads[index]), "update": None if update is None else float(update[index]), "state": {},
     }  # fmt: skip
     if opt.state is None or opt.state.shape[1] != net.params.size:
         return out  # no step yet: the rows do not exist

@@ -36,7 +36,7 @@ def test_sgd_steps_by_minus_rate_times_gradient_and_every_weight_gets_the_rate()
         s = weight_state(t, at(t, i))
         assert s["optimizer"] == "sgd" and s["state"] == {}
         assert s["g"] == grads[-1][at(t, i)]
-        assert s["step"] == pytest.approx(-0.05 * grads[-1][at(t, i)], rel=1e-4, abs=1e-9)
+        assert s["update"] == pytest.approx(-0.05 * grads[-1][at(t, i)], rel=1e-4, abs=1e-9)
     for layer in layer_steps(t):
         assert layer["rate_min"] == pytest.approx(0.05, rel=1e-3) and layer["rate_max"] == pytest.approx(0.05, rel=1e-3)
 
@@ -50,7 +50,7 @@ def test_velocity_is_the_discounted_sum_of_gradients(optimizer: str) -> None:
     for i in (at(t, i) for i in INDICES):
         s = weight_state(t, i)
         assert s["state"]["b"] == pytest.approx(velocity[i], rel=1e-5, abs=1e-9)
-        assert s["step"] == pytest.approx(expected_step[i], rel=1e-4, abs=1e-8)
+        assert s["update"] == pytest.approx(expected_step[i], rel=1e-4, abs=1e-8)
 
 
 def test_adagrad_accumulates_squares() -> None:
@@ -60,7 +60,7 @@ def test_adagrad_accumulates_squares() -> None:
     for i in (at(t, i) for i in INDICES):
         s = weight_state(t, i)
         assert s["state"] == {"s": pytest.approx(sum_sq[i], rel=1e-5, abs=1e-12)}
-        assert s["step"] == pytest.approx(expected_step[i], rel=1e-3, abs=1e-7)
+        assert s["update"] == pytest.approx(expected_step[i], rel=1e-3, abs=1e-7)
 
 
 def test_rmsprop_averages_squares() -> None:
@@ -73,7 +73,7 @@ def test_rmsprop_averages_squares() -> None:
         s = weight_state(t, i)
         assert set(s["state"]) == {"v"}  # no velocity without momentum
         assert s["state"]["v"] == pytest.approx(v[i], rel=1e-5, abs=1e-12)
-        assert s["step"] == pytest.approx(expected_step[i], rel=1e-3, abs=1e-7)
+        assert s["update"] == pytest.approx(expected_step[i], rel=1e-3, abs=1e-7)
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "adamw"])
@@ -93,7 +93,7 @@ def test_adam_moments_and_their_bias_correction(optimizer: str) -> None:
         assert s["state"]["v"] == pytest.approx(v[i], rel=1e-5, abs=1e-14)
         assert s["state"]["m̂"] == pytest.approx(m_hat[i], rel=1e-5, abs=1e-12)
         assert s["state"]["v̂"] == pytest.approx(v_hat[i], rel=1e-5, abs=1e-14)
-        assert s["step"] == pytest.approx(expected_step[i], rel=1e-3, abs=1e-7)
+        assert s["update"] == pytest.approx(expected_step[i], rel=1e-3, abs=1e-7)
     steps = layer_steps(t)
     update = t.network.params.astype(np.float64) - before[-1]
     for layer, ws in zip(steps, t.network.weight_slices, strict=True):
@@ -114,7 +114,7 @@ def test_adamax_corrects_m_only() -> None:
 def test_before_any_step_and_bad_indices() -> None:
     t = Trainer({**CONFIG, "optimizer": "adam"})
     s = weight_state(t, 3)
-    assert s["step"] is None and s["state"] == {}
+    assert s["update"] is None and s["state"] == {}
     assert layer_steps(t) == [None, None, None]
     for bad in (-1, t.network.params.size, True, 1.5):
         with pytest.raises(IndexError):
