@@ -76,3 +76,13 @@ def preset(preset_id: str) -> dict:
     if preset_id not in PRESETS:
         raise HTTPException(404, f"no preset {preset_id!r}; known: {', '.join(PRESETS)}")
     return PRESETS[preset_id].to_json()
+
+
+@router.get("/api/races")
+def races() -> dict:
+    """What a race may vary, how many lanes it takes (engine/race.py), and every race preset (app/presets/races.py)."""
+    from app.presets.races import RACES
+    from engine.race import MAX_CONTESTANTS, MIN_CONTESTANTS, VARIED
+
+    return {"varied": list(VARIED), "min_lanes": MIN_CONTESTANTS, "max_lanes": MAX_CONTESTANTS,
+            "presets": [p.to_json() for p in RACES.values()]}  # fmt: skip

@@ -19,7 +19,7 @@ router = APIRouter()
 PAGE_PARTS: tuple[str, ...] = (
     "run", "presets", "data", "network", "training", "regularisation", "view", "tools", "by-hand",
     "show_test", "discretize", "flow", "log_loss", "gradcheck", "csv", "run-files", "layer-buttons", "speed",
-    "metrics", "neuron", "hidden-space", "timeline",
+    "metrics", "neuron", "hidden-space", "timeline", "race", "landscape",
 )
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 

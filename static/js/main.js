@@ -6,11 +6,14 @@ import { GradientCheck } from "./gradcheck.js";
 import { bindKeys } from "./keyboard.js";
 import { Heatmap } from "./heatmap.js";
 import { mountInside } from "./inside.js";
+import { mountLandscape } from "./landscape.js";
 import { mountTrace } from "./lesson-trace.js";
 import { NetworkDiagram } from "./network.js";
 import { Notices } from "./notices.js";
+import { mountOptimizerCard } from "./optimizer-card.js";
 import { PageState } from "./page-state.js";
 import { mountPresets } from "./presets.js";
+import { mountRace } from "./race.js";
 import { Readouts } from "./readouts.js";
 import { frameSummary, RenderLoop } from "./render-loop.js";
 import { Resume } from "./resume.js";
@@ -38,6 +41,7 @@ const socket = new PlaygroundSocket({
   onMessage: receive,
   onFrame: frame,
   onState: connection,
+  onRaceFrame: (buffer) => race.frame(buffer),
 });
 const send = (message) => { resume.sent(message); socket.send(message); };
 playground.send = send;  // the page's own socket, for tests and the console
@@ -101,6 +105,15 @@ const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
 const exportCode = new ExportCode($("#tools"), { send });
 const inside = mountInside({ playground, send, heatmap, loop, charts, decoder: () => socket.decoder, save: () => page.save() });
+const race = mountRace($("#race"), { send, dark: () => page.dark });
+const landscape = mountLandscape($("#landscape"), {
+  send, dark: () => page.dark, laneColor: race.laneColor,
+  lanes: () => (race.active ? race.race.lanes.map((l) => l.label) : null),
+});
+const optimizerCard = mountOptimizerCard({ send, onAnswer: () => { if (diagram.hover) diagram.card.update(diagram); } });
+diagram.card.extra = (index) => optimizerCard.lines(index);
+playground.race = race;
+playground.landscape = landscape;
 const byHand = mountTrace($("#by-hand"), {
   send,
   pick: (callback) => {
@@ -122,6 +135,7 @@ function connection(state, detail) {
 
 function receive(message) {
   if (inside.handleMessage(message)) return;
+  if (race.handleMessage(message) || landscape.handleMessage(message) || optimizerCard.handleMessage(message)) return;
   byHand.handleMessage(message);
   switch (message.type) {
     case "hello": return hello(message);

@@ -7,6 +7,7 @@ export class HoverCard {
   constructor(el) {
     this.el = el;
     this.html = null;
+    this.extra = null;  // (parameter index) → more HTML lines for a weight (the optimizer's state: optimizer-card.js)
   }
 
   hide() {
@@ -33,7 +34,7 @@ export class HoverCard {
       const layer = d.layers[h.layer];
       const index = layer.wOffset + h.from * layer.fanOut + h.to;
       html = `<b>Weight</b> layer ${h.layer + 1}: unit ${h.from + 1} → neuron ${h.to + 1}<br>value <output class="card-value">${fmt(f.params[index])}</output>`
-        + `<br>gradient ∂L/∂w ${fmt(f.grads ? f.grads[index] : NaN)}<br><small>Click to edit</small>`;
+        + `<br>gradient ∂L/∂w ${fmt(f.grads ? f.grads[index] : NaN)}${this.extra ? this.extra(index) : ""}<br><small>Click to edit</small>`;
     } else {
       const layer = d.layers[h.column - 1];
       let n = 0;

@@ -2,10 +2,11 @@
 import { FrameDecoder } from "./protocol.js";
 
 export class PlaygroundSocket {
-  constructor({ url, onMessage, onFrame, onState }) {
+  constructor({ url, onMessage, onFrame, onState, onRaceFrame = () => {} }) {
     this.url = url;
     this.onMessage = onMessage;
     this.onFrame = onFrame;
+    this.onRaceFrame = onRaceFrame;  // a race frame (magic BPPR), read with the `race` message's layout
     this.onState = onState;
     this.ws = null;
     this.decoder = null;
@@ -58,6 +59,10 @@ export class PlaygroundSocket {
         try { this.decoder = new FrameDecoder(message); } catch (err) { this.unreadable(err); }
       }
       this.onMessage(message);
+      return;
+    }
+    if (data.byteLength >= 4 && String.fromCharCode(...new Uint8Array(data, 0, 4)) === "BPPR") {
+      this.onRaceFrame(data);
       return;
     }
     if (!this.decoder) return;

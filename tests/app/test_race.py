@@ -214,3 +214,21 @@ def test_a_race_landscape_has_every_path_from_the_common_start(server):
         assert got["race"] and [p["label"] for p in got["paths"]] == ["sgd", "momentum", "adam"]
         for p in got["paths"]:
             assert p["points"][0] == pytest.approx([0.0, 0.0], abs=1e-9)
+
+
+def test_race_presets_are_served_and_start_as_they_say(server):
+    import urllib.request
+
+    with urllib.request.urlopen(server.url + "/api/races", timeout=10) as response:
+        info = json.load(response)
+    assert info["min_lanes"] == 2 and info["max_lanes"] == 4 and "optimizer" in info["varied"]
+    assert [p["id"] for p in info["presets"]] == ["race-momentum", "race-adaptive", "race-rates", "race-batches"]
+    preset = info["presets"][2]
+    with RaceClient(server.ws_url) as c:
+        c.frame()
+        c.send(type="config", **{k: v for k, v in preset["config"].items()})
+        c.json("config")
+        c.send(type="race_start", varied=preset["varied"], values=preset["values"], target=preset["target"])
+        race = c.json("race")
+        assert [lane["config"][preset["varied"]] for lane in race["lanes"]] == preset["values"]
+        assert race["target"] == preset["target"]
