@@ -10,6 +10,7 @@ computation (`Host.compute`), a chunk of grid points at a time between other wor
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +34,7 @@ SHARED = (protocol.ConfigMsg, protocol.AddPoint, protocol.ErasePoints, protocol.
 NOT_IN_A_RACE = (protocol.SetWeight, protocol.SetParams, protocol.RestoreSnapshot, protocol.WatchClaim,
                  protocol.Step, protocol.Epoch)  # fmt: skip
 LANDSCAPE_DECIMALS = 6
+LANDSCAPE_SPACING = 1.0  # seconds from one landscape's start to the next's, per session: its CPU budget (README)
 
 
 class RaceHost:
@@ -121,8 +123,14 @@ def handle(host: Host, trainer: Any, message: protocol.Message, out: list[dict[s
             out.append(host.race.message(message.id))  # type: ignore[attr-defined]
             return True
         case protocol.Landscape():
+            now = time.monotonic()
+            wait = host.landscape_at + LANDSCAPE_SPACING - now  # type: ignore[attr-defined]
+            if wait > 0:
+                raise ConfigError("type", f"at most one landscape every {LANDSCAPE_SPACING:g} s: ask again in "
+                                  f"{wait:.1f} s")  # fmt: skip
             steps, answer = _landscape(host, trainer, message)
             host.compute(steps, answer)
+            host.landscape_at = now  # type: ignore[attr-defined]
             return True
         case protocol.OptimizerState():
             out.append(_optimizer_state(race, _engine(trainer), message))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -74,6 +75,7 @@ class Session:
         self._state_lock = threading.Lock()  # a pool job's state change and the loop's shutdown never interleave
         self.race: RaceHost | None = None  # while a race runs (app/race.py), training and frames are the race's
         self.races_started = 0
+        self.landscape_at = -math.inf  # when the last `landscape` started (app/race.py spaces them)
 
     @property
     def speed(self) -> float | str:
@@ -434,9 +436,10 @@ class Session:
     def _build_frame(self, trainer: TrainerView, out: list[dict[str, Any]]) -> bytes:
         """The frame, with the metrics of one evaluation since the last training (never one per slice)."""
         start = time.perf_counter()
-        if self._trained and self.race is None:
+        if self._trained:
             self._trained = False
-            self._record(trainer, out)
+            if self.race is None:  # a race frame evaluates its lanes itself
+                self._record(trainer, out)
         self._tell_load(out)
         self._frames_built += 1
         reuse_maps = self._frames_built % self.runtime.governor.maps_every != 0

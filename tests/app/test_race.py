@@ -232,3 +232,13 @@ def test_race_presets_are_served_and_start_as_they_say(server):
         race = c.json("race")
         assert [lane["config"][preset["varied"]] for lane in race["lanes"]] == preset["values"]
         assert race["target"] == preset["target"]
+
+
+def test_landscapes_are_spaced_a_second_apart(server):
+    with RaceClient(server.ws_url) as c:
+        c.frame()
+        c.send(type="landscape", id="a")
+        c.send(type="landscape", id="b")
+        refused = c.error("b")
+        assert refused["field"] == "type" and "at most one landscape every 1 s" in refused["message"]
+        assert c.json("landscape", timeout=60)["id"] == "a"
