@@ -20,6 +20,7 @@ from app.presets import PRESETS
 from engine.datasets import DOMAIN
 from engine.export import FORMATS as EXPORT_FORMATS
 from engine.schema import SETTINGS, Limits, Setting
+from engine.trainer import MAX_COUNTER
 
 PROTOCOL_VERSION = 1
 SPEED_RANGE = (0.1, 100_000.0)  # training steps per second; or "max"
@@ -241,7 +242,6 @@ class SetWeight(Message):
     value: Finite
 
 
-MAX_COUNTER = 2**31 - 1  # engine.live.MAX_COUNTER
 Counter = Annotated[int, Field(ge=0, le=MAX_COUNTER)]
 
 

@@ -100,15 +100,17 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
 
 def build_times(repeats: int = 2000) -> dict:
     """Median frame build and grid times on a 2-8x6-1 trainer, with the server's builder."""
+    from app.frame_state import MAP_GRID, OUTPUT_GRID, frame_arrays, frame_shape
     from app.frames import FrameBuilder, make_layout
+    from app.session import new_trainer
     from app.settings import Settings
-    from app.trainer_view import TrainerView
+    from engine.timeline import Timeline
 
-    view = TrainerView.create(Settings())
+    view = new_trainer(Settings(), Timeline())
     view.apply({k: v for k, v in CONFIG.items() if k != "speed"})
     view.train(50)
-    grids = view.grids()
-    builder = FrameBuilder(make_layout(view.shape(grids), 1))
+    grids = view.grids(OUTPUT_GRID, MAP_GRID)
+    builder = FrameBuilder(make_layout(frame_shape(view, grids), 1))
     header = {"frame": 1, "run": 1, "step": view.step, "epoch": view.epoch, "train_loss": 0.1, "test_loss": 0.1,
               "train_accuracy": 1.0, "test_accuracy": 1.0, "learning_rate": 0.03, "batch_loss": 0.1, "state": 1,
               "flags": 0}
@@ -116,11 +118,11 @@ def build_times(repeats: int = 2000) -> dict:
     build, grid = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        frame = builder.build(header, view.frame_arrays(), grids.output, grids.neurons, grids.features, history)
+        frame = builder.build(header, frame_arrays(view), grids.output, grids.neurons, grids.features, history)
         build.append(time.perf_counter() - t0)
     for _ in range(repeats // 10):
         t0 = time.perf_counter()
-        grids = view.grids()
+        grids = view.grids(OUTPUT_GRID, MAP_GRID)
         grid.append(time.perf_counter() - t0)
     return {"frame_build_ms": statistics.median(build) * 1e3, "grids_ms": statistics.median(grid) * 1e3,
             "frame_bytes": len(frame)}
