@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -372,10 +372,8 @@ ClientMessage = Annotated[
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
-MESSAGE_TYPES: tuple[str, ...] = (
-    "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
-    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "metrics", "neuron", "hidden_space",
-    "timeline", "view_snapshot", "restore_snapshot", "watch_claim", "ping",
+MESSAGE_TYPES: tuple[str, ...] = tuple(  # every message's `type`, read off the union above (its one home)
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(ClientMessage)[0])
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 

@@ -16,7 +16,6 @@ import json
 import os
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -25,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HEADER = struct.Struct("<4sHHIIIIIffffffIIBBH")  # docs/protocol.md
+from bench.load import header_field  # noqa: E402  (a frame is read through its layout, as load.py does)
+
 CONFIG = {"layers": [8] * 6, "batch_size": 10, "points": 500, "speed": "max"}
 
 
@@ -59,6 +59,7 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
         await ws.send(json.dumps({"type": "config", **CONFIG}))
         await ws.send(json.dumps({"type": "play"}))
         start = end = None
+        fields: list = []
         frames = 0
         sizes: list[int] = []
         rtts: list[float] = []
@@ -75,17 +76,19 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
                 reply = json.loads(message)
                 if reply["type"] == "pong" and start is not None:
                     rtts.append(time.perf_counter() - pings[reply["id"]])
+                elif reply["type"] == "layout":
+                    fields = [header_field(reply, "step"), header_field(reply, "epoch")]
                 continue
-            header = HEADER.unpack_from(message)
+            counters = tuple(field.unpack_from(message, offset)[0] for offset, field in fields)
             now = time.monotonic()
             if start is None:
                 if now < t_warm:
                     continue
-                start = (now, header[6], header[7])
+                start = (now, *counters)
                 continue
             frames += 1
             sizes.append(len(message))
-            end = (now, header[6], header[7])
+            end = (now, *counters)
             if now - start[0] >= seconds:
                 break
     elapsed = end[0] - start[0]
