@@ -1,16 +1,28 @@
-"""Applying one validated client message to the trainer and the session, and the answers it produces."""
+"""Applying one validated client message to a session and its Trainer, and the answers it produces.
+
+The engine's functions are called directly: a request the engine refuses raises a ConfigError (or a subclass:
+ExportError, NeuronError, SpaceError, DataError) naming the field, which becomes a `rejected` error; anything else is
+a bug, logged with its traceback and reported as `internal`."""
 
 from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Generator
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from app import protocol, race
-from app.trainer_view import TrainerView
 from engine.config import ConfigError
+from engine.datasets import DATASETS
+from engine.export import export, run_of
+from engine.hidden_space import hidden_space
+from engine.metrics import metrics
+from engine.neuron import neuron_math
+from engine.trace import trace
+from engine.trainer import Trainer
+
+if TYPE_CHECKING:
+    from app.session import Session
 
 log = logging.getLogger("playground.session")
 
@@ -34,66 +46,11 @@ class TooMuchWork(ConfigError):
         super().__init__(field, message)
 
 
-class Host(Protocol):
-    """The session as a command sees it: its rates, its run state, and where trainer events go (pool job only)."""
-
-    id: int
-    speed: float | str
-    fps: float
-    max_fps: float
-
-    def config(self) -> dict[str, Any]:
-        """The full applied config, plus the server's own keys speed and fps."""
-        ...
-
-    def changed(self) -> None:
-        """What a frame shows has changed: a frame is due."""
-        ...
-
-    def play(self, out: list[dict[str, Any]]) -> None:
-        """Start training."""
-        ...
-
-    def pause(self, out: list[dict[str, Any]]) -> None:
-        """Stop training."""
-        ...
-
-    def resume_after_change(self, out: list[dict[str, Any]]) -> None:
-        """Train again if training stopped on divergence and is waiting for a config change."""
-        ...
-
-    def announce(self, events: list[dict[str, Any]], out: list[dict[str, Any]]) -> bool:
-        """Forward trainer events; True if training must stop."""
-        ...
-
-    def owe(self, steps: int, out: list[dict[str, Any]]) -> None:
-        """Train `steps` more, in chunks between other work (TooMuchWork if too many are queued already)."""
-        ...
-
-    def compute(self, steps: Generator[None, None, Any], answer: Callable[[Any], dict[str, Any]]) -> None:
-        """Run a stepwise computation in chunks between other work, then send `answer(result)` (TooMuchWork if one
-        is still running)."""
-        ...
-
-    def past_frame(self, step: int) -> bytes:
-        """A frame of the timeline's snapshot at `step` (ConfigError on `step` if the timeline has none)."""
-        ...
-
-    def new_run(self) -> int:
-        """Start a new run after a reset; its number."""
-        ...
-
-    def watch_claim(self, preset: str, pause: bool, out: list[dict[str, Any]]) -> None:
-        """Watch this run for the preset's claim (ConfigError on `preset` unless it is the preset's own from step 0)."""
-        ...
-
-    def run_changed(self, reason: str, out: list[dict[str, Any]]) -> None:
-        """The run is no longer what a claim watch started on: end the watch, saying why."""
-        ...
-
-
-def apply(host: Host, trainer: TrainerView, message: protocol.Message, out: list[dict[str, Any]]) -> None:
-    """Apply one message; its answers, or an `error` naming the field at fault, go to `out`."""
+def apply(host: Session, message: protocol.Message, out: list[dict[str, Any]]) -> None:
+    """Apply one message to the session (in its pool job); its answers, or an `error` naming the field at fault, go
+    to `out`."""
+    trainer = host.trainer
+    assert trainer is not None
     if not isinstance(message, READ_ONLY):
         host.changed()
     try:
@@ -113,7 +70,7 @@ def apply(host: Host, trainer: TrainerView, message: protocol.Message, out: list
         out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}", message.id).to_message())
 
 
-def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: list[dict[str, Any]]) -> None:
+def _dispatch(host: Session, trainer: Trainer, message: protocol.Message, out: list[dict[str, Any]]) -> None:
     match message:
         case protocol.ConfigMsg():
             patch = message.patch()
@@ -146,7 +103,7 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.AddPoint():
             trainer.add_point(message.x, message.y, message.label)
         case protocol.ErasePoints():
-            removed = trainer.erase_points(message.x, message.y, message.radius)
+            removed = int(trainer.erase_points(message.x, message.y, message.radius))
             out.append({"type": "event", "kind": "points_erased", "message": f"Erased {removed} points.",
                         "count": removed})
         case protocol.LoadCsv():
@@ -154,33 +111,36 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
         case protocol.ExportCsv():
             out.append({"type": "csv", "id": message.id, "csv": trainer.export_csv()})
         case protocol.ExportCode():
-            out.append({"type": "export", "id": message.id, "format": message.format,
-                        **trainer.export_code(message.format)})
+            filename, text = export(run_of(trainer), message.format)
+            out.append({"type": "export", "id": message.id, "format": message.format, "filename": filename,
+                        "text": text, "step": trainer.step})
         case protocol.SetWeight():
             trainer.set_weight(message.layer, message.row, message.col, message.value)
         case protocol.SetParams():
             trainer.set_params(message.params, message.step, message.epoch)
         case protocol.Trace():
-            out.append({"type": "trace", "id": message.id, **trainer.trace(message.index, message.split)})
+            out.append({"type": "trace", "id": message.id, **trace(trainer, message.index, message.split),
+                        "step": trainer.step})
         case protocol.Metrics():
-            with trainer.at(message.step):
-                out.append({"type": "metrics", "id": message.id, **trainer.metrics()})
+            with host.timeline.at(trainer, message.step):
+                out.append({"type": "metrics", "id": message.id, **metrics(trainer)})
         case protocol.Neuron():
-            with trainer.at(message.step):
-                card = trainer.neuron(message.index, message.split, message.layer, message.neuron)
-            out.append({"type": "neuron", "id": message.id, **card})
+            with host.timeline.at(trainer, message.step):
+                card = neuron_math(trainer, message.index, message.split, message.layer, message.neuron)
+                out.append({"type": "neuron", "id": message.id, **card, "step": trainer.step})
         case protocol.HiddenSpace():
-            with trainer.at(message.step):
-                space = trainer.hidden_space(message.layer, message.neurons)
+            with host.timeline.at(trainer, message.step):
+                domain = DATASETS[trainer.config["dataset"]].domain
+                space = hidden_space(trainer, message.layer, message.neurons, domain)
             out.append({"type": "hidden_space", "id": message.id, **space})
         case protocol.TimelineMsg():
-            out.append({"type": "timeline", "id": message.id, **trainer.timeline()})
+            out.append({"type": "timeline", "id": message.id, **host.timeline.listing(trainer)})
         case protocol.ViewSnapshot():
             frame = host.past_frame(message.step)
             out.append({"type": "snapshot", "id": message.id, "step": message.step,
                         "frame": base64.b64encode(frame).decode("ascii")})
         case protocol.RestoreSnapshot():
-            events = trainer.restore_snapshot(message.step)
+            events = host.timeline.go_back(trainer, message.step)
             host.announce(events, out)
             out.append({"type": "restored", "id": message.id, "step": trainer.step, "epoch": trainer.epoch})
             out.append({"type": "config", "config": host.config(), "changed": [], "id": message.id})
@@ -189,10 +149,10 @@ def _dispatch(host: Host, trainer: TrainerView, message: protocol.Message, out: 
                 _reset(host, trainer, out)
             host.watch_claim(message.preset, message.pause, out)
         case protocol.GradCheck():
-            host.compute(trainer.gradcheck_steps(message.inject_bug), partial(_gradcheck_answer, message))
+            host.compute(trainer.gradcheck_steps(inject_bug=message.inject_bug), partial(_gradcheck_answer, message))
 
 
-def _reset(host: Host, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
+def _reset(host: Session, trainer: Trainer, out: list[dict[str, Any]]) -> None:
     trainer.reset()
     run = host.new_run()
     out.append({"type": "event", "kind": "reset", "message": "Fresh weights from the seed; "

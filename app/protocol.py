@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,7 @@ from engine.export import FORMATS as EXPORT_FORMATS
 from engine.landscape import PLANES
 from engine.race import MAX_CONTESTANTS, MIN_CONTESTANTS, VARIED
 from engine.schema import SETTINGS, Limits, Setting
+from engine.trainer import MAX_COUNTER
 
 PROTOCOL_VERSION = 1
 SPEED_RANGE = (0.1, 100_000.0)  # training steps per second; or "max"
@@ -243,7 +244,6 @@ class SetWeight(Message):
     value: Finite
 
 
-MAX_COUNTER = 2**31 - 1  # engine.live.MAX_COUNTER
 Counter = Annotated[int, Field(ge=0, le=MAX_COUNTER)]
 
 
@@ -427,11 +427,8 @@ ClientMessage = Annotated[
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
-MESSAGE_TYPES: tuple[str, ...] = (
-    "config", "play", "pause", "step", "epoch", "reset", "regenerate", "add_point", "erase_points", "load_csv",
-    "export_csv", "export_code", "set_weight", "set_params", "gradcheck", "trace", "metrics", "neuron", "hidden_space",
-    "timeline", "view_snapshot", "restore_snapshot", "watch_claim", "race_start", "race_stop", "race_rematch",
-    "race_target", "landscape", "optimizer_state", "ping",
+MESSAGE_TYPES: tuple[str, ...] = tuple(  # every message's `type`, read off the union above (its one home)
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(ClientMessage)[0])
 )
 CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 

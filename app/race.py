@@ -23,9 +23,10 @@ from engine.landscape import Landscape, Path, of_trainer
 from engine.monitor import event, finite_or_none
 from engine.optimizer_state import layer_steps, weight_state
 from engine.race import Race
+from engine.trainer import Trainer
 
 if TYPE_CHECKING:
-    from app.commands import Host
+    from app.session import Session as Host
 
 READ_ONLY = (protocol.Landscape, protocol.OptimizerState)  # answered without changing what a frame shows
 RACE_REQUESTS = (protocol.RaceStart, protocol.RaceStop, protocol.RaceRematch, protocol.RaceTarget,
@@ -109,38 +110,37 @@ class RaceHost:
         self.history = History()
 
 
-def handle(host: Host, trainer: Any, message: protocol.Message, out: list[dict[str, Any]]) -> bool:
+def handle(host: Host, trainer: Trainer, message: protocol.Message, out: list[dict[str, Any]]) -> bool:
     """Apply a race request, or a shared change to every lane first; True when the message is fully handled here
     (the caller then does nothing more), False when the session's own trainer should apply it too."""
     race: RaceHost | None = getattr(host, "race", None)
     match message:
         case protocol.RaceStart():
-            own = _engine(trainer)
-            new = Race(dict(own.config), message.varied, list(message.values), message.target, own.limits)
-            host.races_started += 1  # type: ignore[attr-defined]
-            host.race = RaceHost(new, host.races_started)  # type: ignore[attr-defined]
+            new = Race(dict(trainer.config), message.varied, list(message.values), message.target, trainer.limits)
+            host.races_started += 1
+            host.race = RaceHost(new, host.races_started)
             host.changed()
-            out.append(host.race.message(message.id))  # type: ignore[attr-defined]
+            out.append(host.race.message(message.id))
             return True
         case protocol.Landscape():
             now = time.monotonic()
-            wait = host.landscape_at + LANDSCAPE_SPACING - now  # type: ignore[attr-defined]
+            wait = host.landscape_at + LANDSCAPE_SPACING - now
             if wait > 0:
                 raise ConfigError("type", f"at most one landscape every {LANDSCAPE_SPACING:g} s: ask again in "
                                   f"{wait:.1f} s")  # fmt: skip
             steps, answer = _landscape(host, trainer, message)
             host.compute(steps, answer)
-            host.landscape_at = now  # type: ignore[attr-defined]
+            host.landscape_at = now
             return True
         case protocol.OptimizerState():
-            out.append(_optimizer_state(race, _engine(trainer), message))
+            out.append(_optimizer_state(race, trainer, message))
             return True
     if isinstance(message, RACE_REQUESTS):  # the rest need a race
         if race is None:
             raise ConfigError("type", f"{message.type} needs a race: start one with race_start")
         match message:
             case protocol.RaceStop():
-                host.race = None  # type: ignore[attr-defined]
+                host.race = None
                 host.changed()
                 out.append({"type": "race", "active": False, "race": race.number, "id": message.id})
             case protocol.RaceRematch():
@@ -175,12 +175,7 @@ def handle(host: Host, trainer: Any, message: protocol.Message, out: list[dict[s
     return False
 
 
-def _engine(trainer: Any) -> Any:
-    """The engine Trainer behind the session's trainer (an adapter's `.trainer`, or the Trainer itself)."""
-    return getattr(trainer, "trainer", trainer)
-
-
-def _landscape(host: Host, trainer: Any, message: protocol.Landscape):
+def _landscape(host: Host, trainer: Trainer, message: protocol.Landscape):
     """The steps of a landscape (of the race from its common start, or of the session's run through its timeline's
     snapshots and the current weights) and the function that turns the result into the answer."""
     race: RaceHost | None = getattr(host, "race", None)
@@ -189,7 +184,7 @@ def _landscape(host: Host, trainer: Any, message: protocol.Landscape):
         labels = [c.label for c in race.race.contestants]
         centre_step = 0
     else:
-        t = _engine(trainer)
+        t = trainer
         ring = t.timeline
         if ring is not None:
             ring.follow(t)
@@ -215,7 +210,7 @@ def _landscape(host: Host, trainer: Any, message: protocol.Landscape):
     return steps, answer
 
 
-def _optimizer_state(race: RaceHost | None, own: Any, message: protocol.OptimizerState) -> dict[str, Any]:
+def _optimizer_state(race: RaceHost | None, own: Trainer, message: protocol.OptimizerState) -> dict[str, Any]:
     """The `optimizer_state` answer for the session's trainer, or a race lane's."""
     if message.lane is not None:
         if race is None or message.lane >= len(race.race.contestants):

@@ -70,7 +70,7 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 async def _govern(runtime: Runtime) -> None:
-    """Once a second, let the governor look at the time training got (app.governor)."""
+    """Once a second, let the governor look at the frames built and the time training got (app.governor)."""
     while True:
         await asyncio.sleep(1.0)
         wanted = [s.fps for s in list(runtime.sessions.values()) if s.id in runtime.training and s.speed == "max"]

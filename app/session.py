@@ -1,4 +1,5 @@
-"""One training session: a Trainer, its lifecycle, its producer (train → frame) and its subscribers."""
+"""One training session: it owns a Trainer, applies commands to it (app.commands), and has a lifecycle, a producer
+(train → frame) and its subscribers (every socket that shows it: a frame is built once and sent to all)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 from app import commands, protocol
 from app.claim_watch import ClaimWatch
 from app.events import EventFilter, diverged, stop_reason, stops
-from app.frame_state import FrameState
+from app.frame_state import FrameState, data_message
 from app.jsontext import dumps
 from app.limits import default_fps
 from app.outbox import Outbox
@@ -23,7 +24,9 @@ from app.pacing import FRAME_SLICE, Pacer, cap_delay
 from app.race import RaceHost
 from app.runtime import Runtime
 from app.scheduler import Job, Priority, Scheduler
-from app.trainer_view import TrainerView
+from app.settings import Settings
+from engine.timeline import Timeline
+from engine.trainer import Limits, Trainer
 
 log = logging.getLogger("playground.session")
 MAX_OWED = 10_000  # steps that `step` / `epoch` requests may queue up
@@ -48,7 +51,8 @@ class Session:
         self.id = runtime.new_id()
         self.client = client
         self.state = State.CONNECTING
-        self.trainer: TrainerView | None = None
+        self.trainer: Trainer | None = None
+        self.timeline = Timeline()  # the trainer's past (engine.timeline), kept as it trains
         self.inbox: deque[protocol.Message] = deque()
         self.subscribers: list[Outbox] = []
         self._close_socket = close_socket
@@ -107,7 +111,7 @@ class Session:
         """Create the trainer in the pool, say hello, then start the producer and the sender (`taken`: the
         connection's wait until the peer has taken what was sent, when the server offers it)."""
         self._handler = asyncio.current_task()
-        self.trainer = await self.runtime.scheduler.run(Priority.CONTROL, TrainerView.create, self.settings,
+        self.trainer = await self.runtime.scheduler.run(Priority.CONTROL, new_trainer, self.settings, self.timeline,
                                                         label=f"{self.id} start")  # fmt: skip
         if self.state is State.CLOSED:
             return
@@ -314,7 +318,7 @@ class Session:
         priority = scheduler.current()
         now = time.monotonic()
         while self.inbox and self.state is not State.CLOSED:
-            commands.apply(self, trainer, self.inbox.popleft(), out)
+            commands.apply(self, self.inbox.popleft(), out)
         frame = None
         try:
             if priority >= Priority.NUMERIC:
@@ -333,7 +337,7 @@ class Session:
                 self._judge_claim(out)
             if trainer.data_version != self._data_version:
                 self._data_version = trainer.data_version
-                out.append(trainer.data_message())
+                out.append(data_message(trainer))
             owed_next = self._owed and priority < Priority.NUMERIC  # the next job trains them: its frame shows them
             if self._dirty and not owed_next and self._frame_allowed():
                 governor = self.runtime.governor
@@ -429,11 +433,11 @@ class Session:
             self._dirty = self._trained = True
         return done, stopped
 
-    def _record(self, trainer: TrainerView, out: list[dict[str, Any]]) -> None:
+    def _record(self, trainer: Trainer, out: list[dict[str, Any]]) -> None:
         """Evaluate once and append a loss-history point; announce the unit events of the same pass."""
         self.announce(self._frames.record(trainer), out)
 
-    def _build_frame(self, trainer: TrainerView, out: list[dict[str, Any]]) -> bytes:
+    def _build_frame(self, trainer: Trainer, out: list[dict[str, Any]]) -> bytes:
         """The frame, with the metrics of one evaluation since the last training (never one per slice)."""
         start = time.perf_counter()
         if self._trained:
@@ -458,7 +462,7 @@ class Session:
             self._load_told = load
             out.append({"type": "server_load", **load})
 
-    # ---- what a command may do (commands.Host), also pool job only ---------------------------------------------
+    # ---- what a command may do (app.commands), also pool job only ----------------------------------------------
 
     def changed(self) -> None:
         """What a frame shows has changed: a frame is due, and the metrics are evaluated again."""
@@ -516,7 +520,7 @@ class Session:
         """Watch this run for the preset's claim (ValueError if the run is not the preset's own from step 0)."""
         assert self.trainer is not None
         self.run_changed("a new watch started", out)
-        self._claim = ClaimWatch.start(preset, self.trainer.trainer, pause)
+        self._claim = ClaimWatch.start(preset, self.trainer, pause)
         out.append(self._claim.started())
 
     def run_changed(self, reason: str, out: list[dict[str, Any]]) -> None:
@@ -537,3 +541,11 @@ class Session:
         """The full applied config, plus the server's own keys speed and fps."""
         assert self.trainer is not None
         return {**self.trainer.config, "speed": self.speed, "fps": self.fps}
+
+
+def new_trainer(settings: Settings, timeline: Timeline) -> Trainer:
+    """A trainer with the default config and this server's limits, keeping its past in `timeline`."""
+    limits = Limits(max_layers=settings.max_layers, max_neurons=settings.max_neurons, max_points=settings.max_points)
+    trainer = Trainer(config=None, limits=limits)
+    trainer.timeline = timeline
+    return trainer

@@ -46,8 +46,6 @@ ABUSES = {"step": ({"type": "step", "n": 1000}, {}), "gradcheck": ({"type": "gra
           "epoch": ({"type": "epoch"}, {"batch_size": 1})}  # fmt: skip
 MAX_SECONDS = 300.0
 
-STEP_FORMAT = "<4sHHIIIIIffffffIIBBH"  # docs/protocol.md; used only until a `layout` says where `step` is
-STEP_OFFSET = 20
 
 
 @dataclass
@@ -77,19 +75,15 @@ def classroom() -> list[Group]:
     ]
 
 
-def step_field(layout: dict) -> tuple[int, str]:
-    """Byte offset and struct format of the header's `step`, from the layout's header field list."""
-    header = layout.get("header") or {}
-    fields = header.get("fields") or []
-    fmt = header.get("format", STEP_FORMAT)
-    byte_order = fmt[0] if fmt[:1] in ("<", ">", "=", "!") else "<"
-    before = ""
-    for item in fields:
-        if item["name"] == "step":
-            return struct.calcsize(byte_order + before), byte_order + item["format"]
-        before += item["format"]
-    return STEP_OFFSET, "<I"
-
+def header_field(layout: dict, name: str) -> tuple[int, struct.Struct]:
+    """Byte offset and struct of one header field, from the `layout` message's header field list (the contract:
+    a frame is read only through it)."""
+    header = layout["header"]
+    byte_order = header["format"][0]
+    for item in header["fields"]:
+        if item["name"] == name:
+            return item["offset"], struct.Struct(byte_order + item["format"])
+    raise ValueError(f"the layout's header has no {name!r} field")
 
 class Probe:
     """One session: counts frames and steps in the window, measures ping round trips."""
@@ -100,8 +94,7 @@ class Probe:
         self.counting = False
         self.first: tuple[float, int] | None = None  # (time, step) of the window's first frame
         self.last: tuple[float, int] | None = None
-        self.step_at = struct.Struct("<I")
-        self.step_offset = STEP_OFFSET
+        self.step_at: tuple[int, struct.Struct] | None = None  # where `step` is: the `layout` message says
         self.rtts: list[float] = []
         self.sent: dict[int, float] = {}
         self.closed: str | None = None
@@ -150,7 +143,10 @@ class Probe:
     def frame(self, message: bytes) -> None:
         """Count a frame of the window and keep its step."""
         now = time.monotonic()
-        (step,) = self.step_at.unpack_from(message, self.step_offset)
+        if self.step_at is None:
+            raise ValueError("a frame came before its layout")
+        offset, field = self.step_at
+        (step,) = field.unpack_from(message, offset)
         self.frames += 1
         if self.first is None:
             self.first = (now, step)
@@ -160,8 +156,7 @@ class Probe:
         """A JSON message: a layout (where `step` is), an error (kept), a pong (timed when counting)."""
         kind = reply.get("type")
         if kind == "layout":
-            self.step_offset, fmt = step_field(reply)
-            self.step_at = struct.Struct(fmt)
+            self.step_at = header_field(reply, "step")
         elif kind == "error" and self.error is None:
             self.error = f"{reply.get('field')}: {reply.get('message')}"
         elif kind == "pong" and self.counting and reply.get("id") in self.sent:

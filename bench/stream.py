@@ -16,7 +16,6 @@ import json
 import os
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -25,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HEADER = struct.Struct("<4sHHIIIIIffffffIIBBH")  # docs/protocol.md
+from bench.load import header_field  # noqa: E402  (a frame is read through its layout, as load.py does)
+
 CONFIG = {"layers": [8] * 6, "batch_size": 10, "points": 500, "speed": "max"}
 
 
@@ -59,6 +59,7 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
         await ws.send(json.dumps({"type": "config", **CONFIG}))
         await ws.send(json.dumps({"type": "play"}))
         start = end = None
+        fields: list = []
         frames = 0
         sizes: list[int] = []
         rtts: list[float] = []
@@ -75,17 +76,19 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
                 reply = json.loads(message)
                 if reply["type"] == "pong" and start is not None:
                     rtts.append(time.perf_counter() - pings[reply["id"]])
+                elif reply["type"] == "layout":
+                    fields = [header_field(reply, "step"), header_field(reply, "epoch")]
                 continue
-            header = HEADER.unpack_from(message)
+            counters = tuple(field.unpack_from(message, offset)[0] for offset, field in fields)
             now = time.monotonic()
             if start is None:
                 if now < t_warm:
                     continue
-                start = (now, header[6], header[7])
+                start = (now, *counters)
                 continue
             frames += 1
             sizes.append(len(message))
-            end = (now, header[6], header[7])
+            end = (now, *counters)
             if now - start[0] >= seconds:
                 break
     elapsed = end[0] - start[0]
@@ -100,15 +103,17 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
 
 def build_times(repeats: int = 2000) -> dict:
     """Median frame build and grid times on a 2-8x6-1 trainer, with the server's builder."""
+    from app.frame_state import MAP_GRID, OUTPUT_GRID, frame_arrays, frame_shape
     from app.frames import FrameBuilder, make_layout
+    from app.session import new_trainer
     from app.settings import Settings
-    from app.trainer_view import TrainerView
+    from engine.timeline import Timeline
 
-    view = TrainerView.create(Settings())
+    view = new_trainer(Settings(), Timeline())
     view.apply({k: v for k, v in CONFIG.items() if k != "speed"})
     view.train(50)
-    grids = view.grids()
-    builder = FrameBuilder(make_layout(view.shape(grids), 1))
+    grids = view.grids(OUTPUT_GRID, MAP_GRID)
+    builder = FrameBuilder(make_layout(frame_shape(view, grids), 1))
     header = {"frame": 1, "run": 1, "step": view.step, "epoch": view.epoch, "train_loss": 0.1, "test_loss": 0.1,
               "train_accuracy": 1.0, "test_accuracy": 1.0, "learning_rate": 0.03, "batch_loss": 0.1, "state": 1,
               "flags": 0}
@@ -116,11 +121,11 @@ def build_times(repeats: int = 2000) -> dict:
     build, grid = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        frame = builder.build(header, view.frame_arrays(), grids.output, grids.neurons, grids.features, history)
+        frame = builder.build(header, frame_arrays(view), grids.output, grids.neurons, grids.features, history)
         build.append(time.perf_counter() - t0)
     for _ in range(repeats // 10):
         t0 = time.perf_counter()
-        grids = view.grids()
+        grids = view.grids(OUTPUT_GRID, MAP_GRID)
         grid.append(time.perf_counter() - t0)
     return {"frame_build_ms": statistics.median(build) * 1e3, "grids_ms": statistics.median(grid) * 1e3,
             "frame_bytes": len(frame)}

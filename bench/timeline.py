@@ -22,9 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.frame_state import FrameState  # noqa: E402
+from app.session import new_trainer  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.trainer_view import TrainerView  # noqa: E402
 from engine.timeline import Timeline  # noqa: E402
+from engine.trainer import Trainer  # noqa: E402
 
 NETWORKS = {
     "2-8x6-1, batch 10, 500 points": {"layers": [8] * 6, "batch_size": 10, "points": 500, "optimizer": "adam"},
@@ -35,20 +36,20 @@ CYCLES = 20
 STEPS_PER_CYCLE = 50  # about what one 60 fps slice trains on the larger network here
 
 
-def session(config: dict, timeline: bool) -> TrainerView:
-    view = TrainerView.create(Settings())
-    view.apply(config)
-    view.trainer.timeline = Timeline() if timeline else None
-    return view
+def session(config: dict, timeline: bool) -> Trainer:
+    trainer = new_trainer(Settings(), Timeline())
+    trainer.apply(config)
+    trainer.timeline = Timeline() if timeline else None
+    return trainer
 
 
-def step_us(view: TrainerView) -> float:
+def step_us(view: Trainer) -> float:
     start = time.thread_time()
     view.train(STEPS_PER_RUN)
     return (time.thread_time() - start) / STEPS_PER_RUN * 1e6
 
 
-def cycle_us(view: TrainerView, frames: FrameState) -> float:
+def cycle_us(view: Trainer, frames: FrameState) -> float:
     start = time.thread_time()
     for _ in range(CYCLES):
         view.train(STEPS_PER_CYCLE)
@@ -60,7 +61,7 @@ def cycle_us(view: TrainerView, frames: FrameState) -> float:
 def parts_us(config: dict) -> dict:
     view = session(config, True)
     view.train(100_000)  # a ring that has thinned a few times, as in a long session
-    ring, trainer = view.trainer.timeline, view.trainer
+    ring, trainer = view.timeline, view
     interval = ring.interval
     n = 100_000
     start = time.thread_time()
@@ -82,22 +83,22 @@ def requests_ms(config: dict) -> dict:
     frames.build(view, True, [])
     timed = {}
     start = time.perf_counter()
-    while not view.timeline()["complete"]:
+    while not view.timeline.listing(view)["complete"]:
         pass
     timed["timeline, every metric computed"] = (time.perf_counter() - start) * 1e3
     start = time.perf_counter()
-    view.timeline()
+    view.timeline.listing(view)
     timed["timeline, metrics known"] = (time.perf_counter() - start) * 1e3
-    step = view.trainer.timeline.snapshots[len(view.trainer.timeline.snapshots) // 2].step
+    step = view.timeline.snapshots[len(view.timeline.snapshots) // 2].step
     start = time.perf_counter()
     frames.past(view, step, True)
     timed["view_snapshot frame"] = (time.perf_counter() - start) * 1e3
     start = time.perf_counter()
-    view.restore_snapshot(step)
+    view.timeline.go_back(view, step)
     timed["restore_snapshot"] = (time.perf_counter() - start) * 1e3
     view.train(20_000)
-    timed["ring bytes"] = view.trainer.timeline.nbytes
-    timed["snapshots"] = len(view.trainer.timeline.snapshots)
+    timed["ring bytes"] = view.timeline.nbytes
+    timed["snapshots"] = len(view.timeline.snapshots)
     return timed
 
 

@@ -36,12 +36,9 @@ WIDTH = 116  # embedded data wraps before ruff's 120 columns
 Layers = list[tuple[np.ndarray, np.ndarray]]  # (W (fan_in, fan_out), b (fan_out,)) per layer
 
 
-class ExportError(ValueError):
-    """A run that cannot be exported: `field` names the setting, `message` says why."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field, self.message = field, message
-        super().__init__(f"{field}: {message}")
+class ExportError(ConfigError):
+    """A run that cannot be exported: `field` names the setting, `message` says why; a
+    ConfigError, so the server answers it as `rejected`, naming the field."""
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from engine.activations import get_activation
+from engine.config import ConfigError
 from engine.features import transform
 
 GRID_LINES = 13  # lines across each axis of the input plane, the domain's edges included
@@ -15,12 +16,9 @@ LINE_SAMPLES = 41  # points along each line: enough for a bent line to look bent
 MAX_POINTS = 1000  # points sent per split (evenly spaced over them): the picture, not every point
 
 
-class SpaceError(ValueError):
-    """A layer or neuron the network does not have: `field` names it (`layer`, `neurons`)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+class SpaceError(ConfigError):
+    """A layer or neuron the network does not have: `field` names it (`layer`, `neurons`); a
+    ConfigError, so the server answers it as `rejected`, naming the field."""
 
 
 def activations(trainer: Any, points: np.ndarray, layer: int) -> np.ndarray:

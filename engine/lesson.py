@@ -1,8 +1,8 @@
 """Backprop by hand: every number of one forward pass, backward pass and update, as steps for the lesson page.
 
 `python -m engine.lesson [--json]` prints the tutorial's worked 2-2-1 example. `worked_example()` recomputes it
-for any weights, input, target, learning rate and output delta. The steps are built by `walk.py`; `trace()`
-(in `trace.py`, importable from here) walks a live trainer's network through one training point the same way.
+for any weights, input, target, learning rate and output delta. The steps are built by `walk.py`; `trace()` in
+`trace.py` walks a live trainer's network through one training point the same way.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import sys
 
 import numpy as np
 
-from engine.trace import trace as trace  # re-exported: app/ imports it from here
 from engine.walk import Walk, backward, fmt, forward
 
 W1 = [[0.15, 0.20], [0.25, 0.30]]  # (inputs, hidden): row = input, column = hidden unit

@@ -11,18 +11,16 @@ from typing import Any
 import numpy as np
 
 from engine.activations import ACTIVATIONS, get_activation
+from engine.config import ConfigError
 from engine.features import transform
 from engine.trace import OUTPUT_DELTAS
 
 SOFTMAX_FORMULA = "ŷⱼ = softmax(z)ⱼ = e^zⱼ / Σₖ e^zₖ"
 
 
-class NeuronError(ValueError):
-    """A point or neuron that does not exist: `field` names it (`index`, `layer`, `neuron`)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+class NeuronError(ConfigError):
+    """A point or neuron that does not exist: `field` names it (`index`, `layer`, `neuron`); a
+    ConfigError, so the server answers it as `rejected`, naming the field."""
 
 
 def point_pass(trainer: Any, index: int, split: str = "train") -> dict[str, Any]:

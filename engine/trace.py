@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.config import ConfigError
 from engine.walk import Walk, backward, fmt, forward
 
 MAX_TRACE_SIZES = (2, 4, 4, 1)  # the largest network whose walk-through is still readable
@@ -39,6 +40,12 @@ def trace(trainer, index: int, split: str = "train") -> dict:
     from engine.losses import get_loss
 
     net, config, data = trainer.network, trainer.config, trainer.data
+    if split == "train":
+        points, labels = data.train_points, data.train_labels
+    else:
+        points, labels = data.test_points, data.test_labels
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(points):
+        raise ConfigError("index", f"must be a {split} point from 0 to {len(points) - 1}")
     Ws = [np.array(W, dtype=np.float64) for W in net.W]
     bs = [np.array(b, dtype=np.float64).reshape(-1) for b in net.b]
     sizes = [Ws[0].shape[0], *(W.shape[1] for W in Ws)]
@@ -46,12 +53,6 @@ def trace(trainer, index: int, split: str = "train") -> dict:
         return {"too_big": True, "sizes": sizes, "limit": list(MAX_TRACE_SIZES),
                 "message": f"A {'-'.join(map(str, sizes))} network is too big to read step by step; "
                            f"the walk-through shows networks up to {'-'.join(map(str, MAX_TRACE_SIZES))}."}
-    if split == "train":
-        points, labels = data.train_points, data.train_labels
-    else:
-        points, labels = data.test_points, data.test_labels
-    if not 0 <= index < len(points):
-        raise IndexError(f"index must be in 0 … {len(points) - 1}")
     names_in = list(config["features"])
     x = transform(points[index:index + 1], names_in).astype(np.float64)[0]
     kind = data.kind

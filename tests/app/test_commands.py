@@ -11,10 +11,10 @@ import pytest
 from app import commands, protocol
 from app.api import describe
 from app.runtime import Runtime
-from app.session import Session
+from app.session import Session, new_trainer
 from app.settings import Settings
 from app.slots import open_slots
-from app.trainer_view import TrainerView
+from engine.timeline import Timeline
 
 
 async def _close(code: int, reason: str) -> None:
@@ -27,7 +27,7 @@ def session():
     pool = ThreadPoolExecutor(1)
     runtime = Runtime(settings, pool, open_slots(settings), describe(settings))
     live = Session(runtime, None, _close)
-    live.trainer = TrainerView.create(settings)
+    live.trainer = new_trainer(settings, Timeline())
     yield live
     pool.shutdown()
     runtime.slots.close()
@@ -35,7 +35,7 @@ def session():
 
 def answer(session: Session, text: str) -> list[dict]:
     out: list[dict] = []
-    commands.apply(session, session.trainer, protocol.parse(text), out)
+    commands.apply(session, protocol.parse(text), out)
     return out
 
 
@@ -56,7 +56,7 @@ def test_a_refused_value_is_rejected_naming_the_field_its_exception_carries(sess
 
 
 def test_an_engine_bug_is_logged_with_its_traceback_and_answered_internal(session, caplog):
-    session.trainer.trainer.config = {}  # a broken trainer, as a bug would leave it: a KeyError inside the engine
+    session.trainer.config = {}  # a broken trainer, as a bug would leave it: a KeyError inside the engine
     with caplog.at_level(logging.ERROR, logger="playground.session"):
         out = answer(session, '{"type": "config", "learning_rate": 0.1, "id": 7}')
     assert [(m["type"], m["code"], m["field"], m["id"]) for m in out] == [("error", "internal", None, 7)]

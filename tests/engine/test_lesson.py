@@ -145,8 +145,3 @@ def test_the_engine_network_gives_the_same_numbers(delta):
         np.testing.assert_allclose(net.dW[0], expected_dW1, atol=5e-7)
     np.testing.assert_allclose(net.dW[0], values["dW1"], atol=1e-12)
 
-
-def test_trace_is_still_importable_from_the_lesson_module():
-    from engine import lesson, trace
-
-    assert lesson.trace is trace.trace  # app/ imports it from engine.lesson

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from engine.config import ConfigError
 from engine.trace import trace
 from engine.trainer import Trainer
 
@@ -31,5 +32,9 @@ def test_trace_refuses_big_networks_and_bad_indices():
     assert trace(Trainer({"layers": [5]}), 0)["too_big"] is True
     assert trace(Trainer({"layers": [4, 4, 4]}), 0)["too_big"] is True
     assert trace(Trainer({"layers": [4, 4], "features": ["x1", "x2", "x1_sq"]}), 0)["too_big"] is True
-    with pytest.raises(IndexError):
+    with pytest.raises(ConfigError) as caught:
         trace(Trainer({"layers": [2]}), 10_000)
+    assert caught.value.field == "index"
+    with pytest.raises(ConfigError) as caught:  # a bad index is refused before the size is judged
+        trace(Trainer({"layers": [5]}), -1, "test")
+    assert caught.value.field == "index" and "test point" in caught.value.message
