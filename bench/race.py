@@ -17,18 +17,16 @@ import argparse
 import asyncio
 import json
 import statistics
-import struct
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from stream import free_port, start_server  # noqa: E402
+from bench.load import header_field  # noqa: E402  (a race frame is read through the `race` message's layout)
+from bench.stream import free_port, start_server  # noqa: E402
 
-RACE_HEADER = struct.Struct("<4sHHIIIIfBBBBII")  # docs/protocol.md, "Race frame"
 CONFIG = {"layers": [8] * 6, "batch_size": 10, "points": 500, "speed": "max"}
 LANES = ["sgd", "momentum", "rmsprop", "adam"]
 RECV_TIMEOUT = 10.0
@@ -44,6 +42,7 @@ async def stream(url: str, seconds: float, warmup: float, target: float | None) 
         await ws.send(json.dumps({"type": "race_start", "values": LANES, "target": target}))
         await ws.send(json.dumps({"type": "play"}))
         start = end = None
+        step_field = None
         frames = 0
         sizes: list[int] = []
         t_warm = time.monotonic() + warmup
@@ -53,8 +52,13 @@ async def stream(url: str, seconds: float, warmup: float, target: float | None) 
                 reply = json.loads(message)
                 if reply["type"] == "error":
                     raise RuntimeError(f"the server refused a message: {reply}")
+                if reply["type"] == "race" and reply["active"]:
+                    step_field = header_field(reply["layout"], "step")
                 continue
-            step = RACE_HEADER.unpack_from(message)[6]
+            if step_field is None or message[:4] != b"BPPR":
+                continue
+            offset, field = step_field
+            step = field.unpack_from(message, offset)[0]
             now = time.monotonic()
             if start is None:
                 if now >= t_warm:
