@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from app.frames import quantise
+from app.frames import HEADER_FIELDS, quantise
 from app.protocol import PROTOCOL_VERSION
 
 RACE_MAGIC = b"BPPR"
@@ -25,10 +25,12 @@ RACE_HISTORY = 512  # rows kept: when full every other row goes, so they always 
 HISTORY_COLUMNS = ("step", "train_loss", "test_loss")
 STATUS_CODES = {"running": 0, "diverged": 1, "stopped": 2}
 
+FRAME_FIELD = {field[0]: field for field in HEADER_FIELDS}  # the main frame's fields a race frame shares
+PROTOCOL, HEADER_SIZE, HISTORY_OFFSET = (FRAME_FIELD[name] for name in ("protocol", "header_size", "history_offset"))
 RACE_HEADER_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("magic", "4s", "`BPPR` (a race frame; the main frame's is `BPPF`)"),
-    ("protocol", "H", "the protocol version"),
-    ("header_size", "H", "bytes of this header"),
+    PROTOCOL,
+    HEADER_SIZE,
     ("frame", "I", "race frame number in this session, from 1"),
     ("race", "I", "the race this frame shows (its `race` message's `race`)"),
     ("round", "I", "0 for the first start, +1 on every rematch (clear the curves when it changes)"),
@@ -39,7 +41,7 @@ RACE_HEADER_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("state", "B", "0 idle, 1 training"),
     ("grid", "B", "side of each lane's output grid"),
     ("history_rows", "I", "history rows in this frame (each holds every lane)"),
-    ("history_offset", "I", "where the history rows start"),
+    HISTORY_OFFSET,
 )
 RACE_LANE_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("status", "B", "0 running, 1 diverged (out), 2 stopped early (out)"),
@@ -114,8 +116,8 @@ def build(header: dict[str, Any], lanes: list[dict[str, Any]], grids: list[np.nd
     rows = len(history.rows)
     history_offset = layout["history"]["offset"]
     buffer = bytearray(history_offset + len(lanes) * rows * len(HISTORY_COLUMNS) * 4)
-    values = {**header, "magic": RACE_MAGIC, "protocol": PROTOCOL_VERSION, "header_size": RACE_HEADER.size,
-              "lanes": len(lanes), "grid": RACE_GRID, "history_rows": rows, "history_offset": history_offset}
+    values = {**header, "magic": RACE_MAGIC, PROTOCOL[0]: PROTOCOL_VERSION, HEADER_SIZE[0]: RACE_HEADER.size,
+              "lanes": len(lanes), "grid": RACE_GRID, "history_rows": rows, HISTORY_OFFSET[0]: history_offset}
     RACE_HEADER.pack_into(buffer, 0, *[values[name] for name, _, _ in RACE_HEADER_FIELDS])
     for i, lane in enumerate(lanes):
         RACE_LANE.pack_into(buffer, layout["lane"]["offset"] + i * RACE_LANE.size,
