@@ -242,3 +242,17 @@ def test_landscapes_are_spaced_a_second_apart(server):
         refused = c.error("b")
         assert refused["field"] == "type" and "at most one landscape every 1 s" in refused["message"]
         assert c.json("landscape", timeout=60)["id"] == "a"
+
+
+def test_a_race_at_full_speed_keeps_streaming_new_steps(server):
+    """A full-speed race keeps streaming, and every race frame shows new steps."""
+    with RaceClient(server.ws_url) as c:
+        c.frame()
+        c.send(type="config", **CONFIG, speed="max")
+        c.json("config")
+        c.send(type="race_start", values=["sgd", "adam"], target=0.01)
+        c.json("race")
+        c.send(type="play")
+        steps = [c.race_frame()["step"] for _ in range(40)]
+        c.send(type="pause")
+        assert all(a < b for a, b in zip(steps, steps[1:], strict=False)), steps  # every frame shows new steps
