@@ -154,8 +154,11 @@ def landscape_steps(
         shares = np.full(2, np.nan)
     else:
         directions, shares, _ = pca_directions(np.concatenate(list(paths)), centre)
-    coords = [project(p, centre, directions) for p in paths]
-    yield  # the directions (an SVD for PCA) are one step, the grid's chunks the others
+    yield  # the directions (an SVD for PCA) are one step, each path's projection one, the grid's chunks the others
+    coords = []
+    for p in paths:
+        coords.append(project(p, centre, directions))
+        yield
     if plane == "random":
         extent = RANDOM_EXTENT
     else:
