@@ -87,7 +87,7 @@ export function mountRace(section, { send, dark = () => false, fetchRaces = () =
   const multiples = h("div", { class: "race-multiples", id: "race-multiples" });
   const table = h("table", { class: "race-table small", id: "race-table" });
   section.append(
-    h("p", { class: "help small", id: "race-help" }, "Contestants start from the same weights and see the same batches; only the setting you vary differs. Give 2–4 values separated by commas (names or numbers)."),
+    h("p", { class: "help small", id: "race-help" }, "Contestants start from the same weights and see the same batches; only the setting you vary differs. Give 2–4 values separated by commas (names or numbers). Play, Pause and the speed drive the race; meanwhile the views above keep your own network as it was, and Stop race returns to it."),
     h("div", { class: "tool-row" }, h("label", {}, "Vary ", varied), presets),
     h("div", { class: "tool-row" }, h("label", { class: "grow" }, "Values ", values)),
     h("div", { class: "tool-row" }, h("label", {}, "Finish line (training loss) ", target), setLine),
