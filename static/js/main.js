@@ -14,6 +14,7 @@ import { mountPresets } from "./presets.js";
 import { Readouts } from "./readouts.js";
 import { frameSummary, RenderLoop } from "./render-loop.js";
 import { Resume } from "./resume.js";
+import { mountRoom } from "./room.js";
 import { RunFiles } from "./run-files.js";
 import { mountServerLoad } from "./server-load.js";
 import { PlaygroundSocket } from "./socket.js";
@@ -101,6 +102,14 @@ const gradcheck = new GradientCheck($("#tools"), { send });
 const serverLoad = mountServerLoad($("#server-load"));
 const exportCode = new ExportCode($("#tools"), { send });
 const inside = mountInside({ playground, send, heatmap, loop, charts, decoder: () => socket.decoder, save: () => page.save() });
+const room = mountRoom($("#room"), {  // a classroom room: a student following the teacher sees the controls read-only
+  send,
+  readOnly: (on) => {
+    document.body.classList.toggle("room-read-only", on);
+    for (const selector of ["#controls", ".runbar", ".layer-count", "#diagram", "#heatmap .heatmap-wrap"]) $(selector).inert = on;
+  },
+});
+playground.room = room;
 const byHand = mountTrace($("#by-hand"), {
   send,
   pick: (callback) => {
@@ -121,6 +130,7 @@ function connection(state, detail) {
 }
 
 function receive(message) {
+  if (room.handle(message)) return;
   if (inside.handleMessage(message)) return;
   byHand.handleMessage(message);
   switch (message.type) {
@@ -159,6 +169,7 @@ function hello(message) {
   if (wantPlaying && !restoring) send({ type: "play" });
   ready = true;
   for (const action of waiting.splice(0)) action();
+  room.hello();
 }
 
 function applied(config, fromHello = false) {
