@@ -6,7 +6,7 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,22 +79,9 @@ class Member:
         """Why a control message of this connection may not be applied now, or None."""
         if self.nickname is None or self is self.room.spotlight:
             return None
-        kind = getattr(message, "type", "?")
-        if self.room.mode is Mode.FOLLOW:
-            return refusal("room_follow", "type", f"{kind!r} refused: the room is in follow mode, and the teacher's "
-                           "session is shown read-only; your controls work again in hands-on mode", message.id)
         challenge = self.room.challenge
-        if challenge is None:
-            return None
-        if isinstance(message, LOCKED_MESSAGES):
-            return refusal("room_locked", "type", f"{kind!r} refused: in this challenge the data and the weights are "
-                           "the server's to change", message.id)
-        if isinstance(message, protocol.ConfigMsg):
-            locked = [k for k in message.patch() if k in challenge.rules.locked or k in DATA_SETTINGS]
-            if locked:
-                return refusal("room_locked", locked[0], f"{', '.join(locked)} locked in this challenge; locked: "
-                               + ", ".join(dict.fromkeys([*challenge.rules.locked, *DATA_SETTINGS])), message.id)
-        return None
+        return student_refusal(message, self.room.mode is Mode.FOLLOW,
+                               None if challenge is None else challenge.rules.locked)  # fmt: skip
 
     def left(self) -> None:
         """The connection is gone."""
@@ -418,3 +405,24 @@ class Room:
 def _setup(teacher: Session, trainer: TrainerView) -> Setup:
     """The teacher's settings and weights now (the teacher's pool job)."""
     return Setup(teacher.config(), trainer.frame_arrays()["params"].tolist(), trainer.step, trainer.epoch)
+
+
+def student_refusal(message: protocol.Message, following: bool,
+                    locked: Collection[str] | None) -> protocol.ProtocolError | None:  # fmt: skip
+    """Why a student's control message may not be applied, or None: the room follows the teacher, or a challenge
+    (`locked`: its locked settings; None without a challenge) keeps the data, the weights and those settings."""
+    kind = getattr(message, "type", "?")
+    if following:
+        return refusal("room_follow", "type", f"{kind!r} refused: the room is in follow mode, and the teacher's "
+                       "session is shown read-only; your controls work again in hands-on mode", message.id)
+    if locked is None:
+        return None
+    if isinstance(message, LOCKED_MESSAGES):
+        return refusal("room_locked", "type", f"{kind!r} refused: in this challenge the data and the weights are "
+                       "the server's to change", message.id)
+    if isinstance(message, protocol.ConfigMsg):
+        refused = [k for k in message.patch() if k in locked or k in DATA_SETTINGS]
+        if refused:
+            return refusal("room_locked", refused[0], f"{', '.join(refused)} locked in this challenge; locked: "
+                           + ", ".join(dict.fromkeys([*locked, *DATA_SETTINGS])), message.id)
+    return None

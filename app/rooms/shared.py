@@ -369,26 +369,14 @@ class ProxyMember:
         self.view: dict[str, Any] = {}
 
     def refusal(self, message: protocol.Message) -> protocol.ProtocolError | None:
-        from app.rooms.room import DATA_SETTINGS, LOCKED_MESSAGES, refusal
+        from app.rooms.room import student_refusal
 
         view = self.view
-        kind = getattr(message, "type", "?")
         if view.get("spotlight") is not None and view.get("spotlight") == view.get("nickname"):
             return None
-        if view.get("mode") == "follow":
-            return refusal("room_follow", "type", f"{kind!r} refused: the room is in follow mode, and the teacher's "
-                           "session is shown read-only; your controls work again in hands-on mode", message.id)
         challenge = view.get("challenge")
-        if challenge is None:
-            return None
-        if isinstance(message, LOCKED_MESSAGES):
-            return refusal("room_locked", "type", f"{kind!r} refused: in this challenge the data and the weights are "
-                           "the server's to change", message.id)
-        if isinstance(message, protocol.ConfigMsg):
-            locked = [k for k in message.patch() if k in challenge["locked"] or k in DATA_SETTINGS]
-            if locked:
-                return refusal("room_locked", locked[0], f"{', '.join(locked)} locked in this challenge", message.id)
-        return None
+        locked = None if challenge is None else challenge["locked"]
+        return student_refusal(message, view.get("mode") == "follow", locked)
 
     def left(self) -> None:
         self.link.proxies.pop(self.ref, None)
