@@ -7,7 +7,10 @@ channel as an operation, and what the student does (join, leave, its progress) c
 followed session's messages and frames are published once on the room's feed channel, and every process with
 followers relays them to its sockets: a frame is built once, published once, and sent by each process to its own
 students. Solo sessions never touch Redis, so an outage cannot reach them; rooms report it (`room_shared`) and go on
-when Redis is back (the listener resubscribes, the owner writes its keys again, the followers ask for a snapshot).
+when Redis is back: the listener resubscribes, the owner writes its keys again and republishes each followed session's
+snapshot, and a process relaying a feed asks the owner for one until it has a layout (pub/sub delivers to whoever is
+subscribed at that moment, so a request published before the owner has resubscribed, or lost with a connection to the
+old server, is asked again; until then a feed drops the frames, which its pages could not read).
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ class Link:
         """Start listening, sending and refreshing (on the event loop)."""
         self._tasks = [asyncio.create_task(coro, name=f"rooms-{name}") for name, coro in (
             ("listen", self._listen()), ("send", self._send()), ("refresh", self._refresh()),
-            ("progress", self._progress()))]
+            ("progress", self._progress()), ("resync", self._resync()))]
 
     async def close(self) -> None:
         """Stop every task and close the connection."""
@@ -145,8 +148,7 @@ class Link:
                             if feed is not None:
                                 feed.subscribed = True
                                 feed.cache.clear()
-                                self._outgoing.put_nowait((process_channel(feed.owner), dumps(
-                                    {"op": "snapshot", "code": feed.code}).encode()))
+                                self.ask_snapshot(feed)
                     if subscribed - wanted:
                         await pubsub.unsubscribe(*(subscribed - wanted))
                     if wanted != subscribed:
@@ -198,6 +200,22 @@ class Link:
         self.broker.shared_state_changed(True)
         for room in self.broker.rooms.values():
             asyncio.get_running_loop().create_task(self.register(room.code))
+            room.republish()  # what was published meanwhile was dropped: a layout, a config, a state
+
+    def ask_snapshot(self, feed: Feed) -> None:
+        """Ask the feed's owner to publish its snapshot (config, state, data, layout) again (even while `up` is
+        not yet set: the listener asks right after subscribing)."""
+        self._outgoing.put_nowait((process_channel(feed.owner), dumps({"op": "snapshot", "code": feed.code})
+                                   .encode()))
+
+    async def _resync(self) -> None:
+        """Ask again for each snapshot that has not come: a feed with followers but no layout."""
+        while True:
+            await asyncio.sleep(RETRY_SECONDS)
+            if self.up:
+                for feed in list(self.feeds.values()):
+                    if feed.subscribed and feed.outboxes and "layout" not in feed.cache:
+                        self.ask_snapshot(feed)
 
     # ---- keys ---------------------------------------------------------------------------------------------------
 
@@ -406,8 +424,8 @@ class Feed:
                 outbox.put_text(self.cache[kind])
         if outbox not in self.outboxes:
             self.outboxes.append(outbox)
-        if self.subscribed and "layout" not in self.cache:
-            self.link.send(self.owner, {"op": "snapshot", "code": self.code})
+        if self.subscribed and "layout" not in self.cache and self.link.up:
+            self.link.ask_snapshot(self)
 
     def detach(self, outbox: Outbox) -> None:
         if outbox.feed is self:

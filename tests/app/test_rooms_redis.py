@@ -3,12 +3,14 @@ follow-mode frames, a push, the leaderboard, refusals, shared join limits, and a
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,3 +271,81 @@ def test_wrong_codes_are_counted_for_every_process(cluster):
         guesser.send(type="room_join", code=code, nickname="g")  # the room's own process, the right code: refused
         assert guesser.json("error")["code"] == "room_rate_limited"
         teacher.send(type="room_close")
+
+
+def test_a_relayed_feed_asks_its_owner_for_a_snapshot_until_the_layout_comes(tmp_path):
+    """After an outage the processes resubscribe in any order, and pub/sub delivers only to who listens: a snapshot
+    request published before the owner listens again is lost. The relaying process asks again until the layout has
+    come (its frames are unreadable before it), then stops asking."""
+    redis = Redis(free_port(), tmp_path)
+    redis.start()
+    try:
+        asyncio.run(relay_a_feed_whose_owner_listens_late(redis.url))
+    finally:
+        redis.stop()
+
+
+async def relay_a_feed_whose_owner_listens_late(url: str) -> None:
+    import redis.asyncio as aioredis
+
+    from app.outbox import Outbox
+    from app.rooms.broker import Broker
+    from app.rooms.shared import RETRY_SECONDS, Feed, feed_channel, process_channel
+    from app.settings import Settings
+
+    async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.01)
+
+    received: list[str | bytes] = []
+
+    async def deliver(item: str | bytes) -> None:
+        received.append(item)
+
+    async def failed(reason: str) -> None:
+        raise AssertionError(reason)
+
+    async def next_request(timeout: float) -> dict | None:
+        """The next operation published to the owner's channel within `timeout` seconds, or None."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            message = await requests.get_message(ignore_subscribe_messages=True, timeout=left)
+            if message is not None:
+                return json.loads(message["data"])
+        return None
+
+    broker = Broker(Settings(redis_url=url))
+    broker.start()
+    link = broker.link
+    assert link is not None
+    socket = Outbox(deliver, deliver, 10.0, lambda: None, failed)
+    sender = asyncio.create_task(socket.run())
+    owner = aioredis.Redis.from_url(url)
+    requests = owner.pubsub()
+    try:
+        await until(lambda: link.up)
+        feed = link.feeds["ROOM123"] = Feed(link, "ROOM123", "owner-process")
+        feed.attach(socket)
+        link.follow_feed("ROOM123")
+        await until(lambda: feed.subscribed)  # its first request is published now, and nobody listens
+        await asyncio.sleep(0.1)
+        await requests.subscribe(process_channel("owner-process"))
+        assert await next_request(10 * RETRY_SECONDS) == {"op": "snapshot", "code": "ROOM123"}
+
+        await owner.publish(feed_channel("ROOM123"), b"F" + b"a frame before any layout")
+        layout = json.dumps({"type": "layout", "layout_id": 7})
+        await owner.publish(feed_channel("ROOM123"), b"J" + layout.encode())
+        await owner.publish(feed_channel("ROOM123"), b"F" + b"a frame after it")
+        await until(lambda: len(received) == 2)
+        assert received == [layout, b"a frame after it"]
+
+        while await next_request(0.1) is not None:  # a request on its way when the layout came
+            pass
+        assert await next_request(3 * RETRY_SECONDS) is None
+    finally:
+        sender.cancel()
+        await requests.aclose()
+        await owner.aclose()
+        await broker.stop()
