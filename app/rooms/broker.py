@@ -176,6 +176,7 @@ class Broker:
             if message.nickname is None:
                 raise refusal("room_nickname_required", "nickname", "a student joins with a nickname (1 to 24 "
                               "characters)", message.id)
+            await link.listening()  # else the join goes nowhere (Link.send drops it), or the owner's answer does
         except protocol.ProtocolError as exc:
             session.tell(exc.to_message())
             return

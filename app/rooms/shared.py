@@ -39,6 +39,7 @@ ROOM_TTL = 10  # seconds a room's key outlives its owner's last refresh
 REFRESH_SECONDS = 2.0
 PROGRESS_SECONDS = 0.1
 RETRY_SECONDS = 0.5
+REACH_SECONDS = 5.0  # how long a join to another process's room waits for this process to listen on Redis
 SNAPSHOT_TYPES = ("config", "state", "data", "layout")
 
 
@@ -69,7 +70,7 @@ class Link:
         self.errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError, asyncio.TimeoutError)
         self.broker = broker
         self.me = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.up = False
+        self._reached = asyncio.Event()  # set while this process listens on Redis (`up`)
         self.feeds: dict[str, Feed] = {}  # code → the feed this process relays to its followers
         self.remotes: dict[str, RemoteSession] = {}  # owner side: ref → a student on another process
         self.proxies: dict[str, Session] = {}  # student side: ref → a local session in a room owned elsewhere
@@ -79,6 +80,11 @@ class Link:
         self._tasks: list[asyncio.Task] = []
         self._sent_progress: dict[str, int] = {}
         self._feed_sent: dict[str, Callable[[], None]] = {}  # feed channel → its publisher's frame-sent callback
+
+    @property
+    def up(self) -> bool:
+        """This process listens on Redis (its channel and the feeds it relays), and publishes."""
+        return self._reached.is_set()
 
     def start(self) -> None:
         """Start listening, sending and refreshing (on the event loop)."""
@@ -191,11 +197,11 @@ class Link:
     def _down(self, exc: BaseException) -> None:
         if self.up:
             log.warning("rooms: Redis is unreachable (%r); rooms across processes wait for it", exc)
-            self.up = False
+            self._reached.clear()
             self.broker.shared_state_changed(False)
 
     def _recovered(self) -> None:
-        self.up = True
+        self._reached.set()
         log.info("rooms: Redis reached (%s)", self.me)
         self.broker.shared_state_changed(True)
         for room in self.broker.rooms.values():
@@ -216,6 +222,12 @@ class Link:
                 for feed in list(self.feeds.values()):
                     if feed.subscribed and feed.outboxes and "layout" not in feed.cache:
                         self.ask_snapshot(feed)
+
+    async def listening(self) -> None:
+        """Until this process listens on Redis, so that an answer to what it sends reaches it (at start-up and for a
+        moment after an outage it does not yet); raises TimeoutError after REACH_SECONDS."""
+        async with asyncio.timeout(REACH_SECONDS):
+            await self._reached.wait()
 
     # ---- keys ---------------------------------------------------------------------------------------------------
 
