@@ -96,20 +96,46 @@ class Broker:
             session.tell(exc.to_message())
 
     def _open(self, session: Session, message: protocol.RoomOpen) -> None:
+        self._may_open(session, message)
+        code = codes.new_code()
+        while code in self.rooms:
+            code = codes.new_code()
+        if self.link is None:
+            self._open_here(session, code)
+        else:
+            asyncio.get_running_loop().create_task(self._open_shared(session, message, code))
+
+    def _may_open(self, session: Session, message: protocol.RoomOpen) -> None:
         if session.member is not None:
             raise refusal("room_member", "type", "this connection is in a room already",
                           message.id)
         if len(self.rooms) >= self.settings.max_rooms:
             raise refusal("room_limit", None, f"this server has {self.settings.max_rooms} rooms open: try again later",
                           message.id)
-        code = codes.new_code()
-        while code in self.rooms:
-            code = codes.new_code()
+
+    async def _open_shared(self, session: Session, message: protocol.RoomOpen, code: str) -> None:
+        """With Redis: the room's key is written before the teacher learns the code, so that a student who joins
+        through another process at once finds it (while Redis is down the room opens without waiting; its key is
+        written when Redis is back)."""
+        link = self.link
+        assert link is not None
+        if link.up:  # else the key is written on recovery, with every room's
+            await link.register(code)
+        try:
+            self._may_open(session, message)  # again: another room_open may have been taken meanwhile
+        except protocol.ProtocolError as exc:
+            session.tell(exc.to_message())
+            asyncio.get_running_loop().create_task(link.unregister(code))
+            return
+        if session.state.value == "closed":
+            asyncio.get_running_loop().create_task(link.unregister(code))
+            return
+        self._open_here(session, code)
+
+    def _open_here(self, session: Session, code: str) -> None:
         channel = None if self.link is None else ChannelOutbox(self.link, code)
         self.rooms[code] = Room(code, session, self.settings.room_grace, self.settings.room_max_students, self._ended,
                                 channel)
-        if self.link is not None:
-            asyncio.get_running_loop().create_task(self.link.register(code))
         log.info("room %s opened by session %s", code, session.id)
 
     def _join(self, session: Session, message: protocol.RoomJoin) -> None:
