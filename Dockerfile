@@ -10,7 +10,8 @@ RUN python3 -m venv /opt/venv
 WORKDIR /src
 # Dependencies first, in their own cached layer: only a change of pyproject.toml rebuilds it.
 COPY pyproject.toml ./
-RUN /opt/venv/bin/python -c "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb')); print('\n'.join(d['project']['dependencies']))" > requirements.txt \
+# The `redis` extra too (a small pure-Python client): rooms across replicas when PLAYGROUND_REDIS_URL is set.
+RUN /opt/venv/bin/python -c "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb')); print('\n'.join(d['project']['dependencies'] + d['project']['optional-dependencies']['redis']))" > requirements.txt \
     && /opt/venv/bin/pip install -r requirements.txt
 COPY README.md ./
 COPY app ./app

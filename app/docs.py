@@ -84,8 +84,17 @@ def race_tables() -> str:
     return "\n".join(rows)
 
 
+def room_errors_table() -> str:
+    """docs/protocol.md's room error codes, from app.rooms.room.ERRORS."""
+    from app.rooms.room import ERRORS
+
+    rows = ["| code | when |", "|---|---|"]
+    rows += [f"| `{code}` | {when} |" for code, when in ERRORS.items()]
+    return "\n".join(rows) + "\n"
+
+
 BLOCKS: dict[str, Callable[[], str]] = {"settings": settings_table, "frame-header": header_table,
-                                        "race-frame": race_tables}
+                                        "race-frame": race_tables, "room-errors": room_errors_table}
 PROTOCOL_DOC = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
 
 

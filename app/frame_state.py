@@ -38,6 +38,15 @@ class FrameState:
         self._shape_key: tuple | None = None
         self._shape: Shape | None = None
 
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The losses and accuracies the last frame carried."""
+        return dict(self._metrics)
+
+    def layout_message(self) -> dict[str, Any] | None:
+        """The `layout` message of the frames built now (None before the first frame)."""
+        return None if self._builder is None else self._builder.layout.to_message()
+
     def changed(self) -> None:
         """The trainer changed outside training: evaluate again before the next frame."""
         self._metrics_stale = True

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 log = logging.getLogger("playground.session")
 
@@ -30,10 +31,12 @@ class Outbox:
         self._send_text, self._send_bytes = send_text, send_bytes
         self._taken = taken
         self._timeout = timeout
-        self._on_frame_sent, self._on_failure = on_frame_sent, on_failure
+        self.on_frame_sent = on_frame_sent  # the session whose frames it carries now (app.rooms moves it)
+        self._on_failure = on_failure
         self._items: deque[str | bytes] = deque()
         self._ready = asyncio.Event()
         self.frame_in_flight = False
+        self.feed: Any = None  # the session whose frames this socket shows (its own, or the one it follows)
 
     def put_text(self, text: str) -> None:
         """Queue one JSON message (never dropped; the rate limit bounds how many a client can cause)."""
@@ -76,4 +79,4 @@ class Outbox:
                     return
                 if isinstance(item, bytes):
                     self.frame_in_flight = False
-                    self._on_frame_sent()
+                    self.on_frame_sent()

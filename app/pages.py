@@ -48,6 +48,12 @@ async def index(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "index.html", {"version": __version__, "modules": modules("main.js")})
 
 
+@router.get("/r/{code}", response_class=HTMLResponse, include_in_schema=False)
+async def room_link(request: Request, code: str) -> HTMLResponse:
+    """A class's join link: the playground page, which offers to join room `code` (static/js/room.js)."""
+    return templates.TemplateResponse(request, "index.html", {"version": __version__})
+
+
 @router.get("/healthz")
 async def healthz(request: Request) -> dict:
     """Liveness, version, how many sessions the whole server has in use (every worker process's) of how many, and

@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.presets import PRESETS
+from app.rooms.challenge import METRICS as CHALLENGE_METRICS
 from engine.datasets import DOMAIN
 from engine.export import FORMATS as EXPORT_FORMATS
 from engine.landscape import PLANES
@@ -387,6 +388,77 @@ class OptimizerState(Message):
     lane: Annotated[int, Field(ge=0, le=MAX_CONTESTANTS - 1)] | None = None
 
 
+CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
+JoinCode = Annotated[str, Field(min_length=1, max_length=32)]
+Nickname = Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$")]
+
+
+class RoomOpen(Message):
+    """Open a classroom room with this session as the teacher's; answered by `room` (with the join code and the
+    teacher's token)."""
+
+    type: Literal["room_open"]
+
+
+class RoomJoin(Message):
+    """Join a room by its code: as a student with a `nickname`, or as its teacher again with `teacher_token`."""
+
+    type: Literal["room_join"]
+    code: JoinCode
+    nickname: Nickname | None = None
+    teacher_token: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class RoomMode(Message):
+    """The teacher switches the room's mode: every student follows the teacher's session, or trains a copy."""
+
+    type: Literal["room_mode"]
+    mode: Literal["follow", "hands_on"]
+
+
+class RoomChallenge(Message):
+    """The teacher starts a challenge: every student from the teacher's setup, ranked by a metric the server
+    measures; `locked` settings cannot be changed (the data's never can)."""
+
+    type: Literal["room_challenge"]
+    metric: Literal[tuple(CHALLENGE_METRICS)]  # type: ignore[valid-type]
+    target: Finite | None = None
+    max_weights: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    seconds: Annotated[float, Field(gt=0, le=4 * 3600)] | None = None
+    locked: Annotated[list[Literal[CONFIG_KEYS]], Field(max_length=64)] = []  # type: ignore[valid-type]
+    show_students: bool = True
+
+
+class RoomPush(Message):
+    """The teacher pushes the current setup (settings and weights) to every hands-on student, or to one."""
+
+    type: Literal["room_push"]
+    student: Nickname | None = None
+
+
+class RoomSpotlight(Message):
+    """The teacher puts one student's session on everyone's screen (follow mode), or the teacher's again (null)."""
+
+    type: Literal["room_spotlight"]
+    student: Nickname | None = None
+
+
+class RoomRemove(Message):
+    """The teacher removes a student from the room (the student's session goes on alone)."""
+
+    type: Literal["room_remove"]
+    student: Nickname
+
+
+class RoomClose(Message):
+    """The teacher ends the room; every student's session goes on alone."""
+
+    type: Literal["room_close"]
+
+
+ROOM_MESSAGES = (RoomOpen, RoomJoin, RoomMode, RoomChallenge, RoomPush, RoomSpotlight, RoomRemove, RoomClose)
+
+
 class Ping(Message):
     """Round-trip probe; answered at once by `pong` with the same id."""
 
@@ -423,6 +495,14 @@ ClientMessage = Annotated[
     | RaceTarget
     | Landscape
     | OptimizerState
+    | RoomOpen
+    | RoomJoin
+    | RoomMode
+    | RoomChallenge
+    | RoomPush
+    | RoomSpotlight
+    | RoomRemove
+    | RoomClose
     | Ping,
     Field(discriminator="type"),
 ]
@@ -430,7 +510,6 @@ CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES: tuple[str, ...] = tuple(  # every message's `type`, read off the union above (its one home)
     get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(ClientMessage)[0])
 )
-CONFIG_KEYS: tuple[str, ...] = (*(s.name for s in SETTINGS), "speed", "fps")
 
 
 SERVER_OPTIONS: dict[str, Any] = {

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from app.api import describe
 from app.governor import Governor
 from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
+from app.rooms.broker import Broker
 from app.scheduler import Priority, Scheduler
 from app.settings import Settings
 from app.slots import Slot, Slots, open_slots
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Runtime:
-    """One per process: the shared `scheduler`, the `description` every hello carries, the live `sessions` and the
-    `slots` they hold (the caps count the whole server's sessions, app.slots)."""
+    """One per process: the shared `scheduler`, the `description` every hello carries, the live `sessions`, the
+    `slots` they hold (the caps count the whole server's sessions, app.slots) and the classroom `rooms`."""
 
     settings: Settings
     scheduler: Scheduler
@@ -37,6 +38,10 @@ class Runtime:
     training: set[int] = field(default_factory=set)
     governor: Governor = field(default_factory=Governor)
     next_id: int = 0
+    rooms: Broker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rooms = Broker(self.settings)
 
     def leave(self, session_id: int) -> None:
         """A session has ended: out of the registry, and its slot back to the server (a second call does nothing)."""
@@ -60,10 +65,12 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.runtime = runtime
     app.state.sessions = runtime.sessions
     governing = asyncio.create_task(_govern(runtime), name="governor")
+    runtime.rooms.start()
     try:
         yield
     finally:
         governing.cancel()
+        await runtime.rooms.stop()
         await asyncio.gather(*(s.close(SHUTDOWN_CODE, SHUTDOWN_REASON) for s in list(runtime.sessions.values())))
         await asyncio.to_thread(scheduler.shutdown)
         runtime.slots.close()

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import commands, protocol
 from app.claim_watch import ClaimWatch
@@ -28,9 +28,13 @@ from app.settings import Settings
 from engine.timeline import Timeline
 from engine.trainer import Limits, Trainer
 
+if TYPE_CHECKING:
+    from app.rooms.room import Member
+
 log = logging.getLogger("playground.session")
 MAX_OWED = 10_000  # steps that `step` / `epoch` requests may queue up
 MAX_INBOX = 64  # control messages queued and not yet applied
+PRIVATE_ANSWERS = frozenset({"error", "csv", "export", "gradcheck", "trace"})  # to the requester only, not followers
 
 
 class State(enum.Enum):
@@ -53,8 +57,10 @@ class Session:
         self.state = State.CONNECTING
         self.trainer: Trainer | None = None
         self.timeline = Timeline()  # the trainer's past (engine.timeline), kept as it trains
-        self.inbox: deque[protocol.Message] = deque()
-        self.subscribers: list[Outbox] = []
+        self.inbox: deque[protocol.Message | Callable[[Trainer, list[dict[str, Any]]], None]] = deque()
+        self.subscribers: list[Outbox] = []  # every socket this session's frames go to (a room's followers too)
+        self.outbox: Outbox | None = None  # this connection's own socket (it may follow another session's frames)
+        self.member: Member | None = None  # this connection's place in a classroom room (app.rooms)
         self._close_socket = close_socket
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -80,6 +86,7 @@ class Session:
         self.race: RaceHost | None = None  # while a race runs (app/race.py), training and frames are the race's
         self.races_started = 0
         self.landscape_at = -math.inf  # when the last `landscape` started (app/race.py spaces them)
+        self.progress: dict[str, Any] = {}  # what the last frame showed, for a room's dashboard (replaced whole)
 
     @property
     def speed(self) -> float | str:
@@ -100,6 +107,11 @@ class Session:
         self.pacer.fps = value
 
     @property
+    def frames_built(self) -> int:
+        """How many frames this session has built (pool job only, or a value that may be one behind)."""
+        return self._frames_built
+
+    @property
     def max_fps(self) -> float:
         """The server's frame-rate cap for every session."""
         return self.settings.max_fps
@@ -116,6 +128,8 @@ class Session:
         if self.state is State.CLOSED:
             return
         outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._sent, self._fail, taken)
+        self.outbox = outbox
+        outbox.feed = self
         self.subscribers.append(outbox)
         self.state = State.IDLE
         self.publish({"type": "hello", **hello_extra, "session": self.id, "config": self.config(),
@@ -139,19 +153,28 @@ class Session:
         try:
             message = protocol.parse(text)
         except protocol.ProtocolError as exc:
-            self.publish(exc.to_message())
+            self.tell(exc.to_message())
             return
         if isinstance(message, protocol.Ping):
-            pong = dumps({"type": "pong", "id": message.id, "server_time": time.time()})
-            for outbox in self.subscribers:
-                outbox.put_first(pong)
+            if self.outbox is not None:
+                self.outbox.put_first(dumps({"type": "pong", "id": message.id, "server_time": time.time()}))
+            return
+        if isinstance(message, protocol.ROOM_MESSAGES):
+            self.runtime.rooms.handle(self, message)
+            return
+        if self.member is not None and (refusal := self.member.refusal(message)) is not None:
+            self.tell(refusal.to_message())
             return
         if len(self.inbox) >= MAX_INBOX:  # the rate limit allows bursts; the work they ask for waits its turn
-            self.publish(protocol.ProtocolError(
+            self.tell(protocol.ProtocolError(
                 "busy", None, f"{len(self.inbox)} messages are still waiting to be applied (at most {MAX_INBOX}): "
                 "this one was dropped; wait for the answers", getattr(message, "id", None)).to_message())
             return
-        self.inbox.append(message)
+        self.queue(message)
+
+    def queue(self, item: protocol.Message | Callable[[Trainer, list[dict[str, Any]]], None]) -> None:
+        """Queue a message (or a call on the trainer, app.rooms) for the next job, raised to CONTROL priority."""
+        self.inbox.append(item)
         self._wake.set()
         if self._job is not None:
             self._job = self.runtime.scheduler.bump(self._job, Priority.CONTROL)
@@ -159,8 +182,13 @@ class Session:
     def receive_bytes(self) -> None:
         """Binary messages are not part of the protocol: say so and carry on."""
         self.last_control = time.monotonic()
-        self.publish(protocol.ProtocolError("binary_not_allowed", None,
+        self.tell(protocol.ProtocolError("binary_not_allowed", None,
                                             "client messages must be JSON text; binary is not accepted").to_message())
+
+    def tell(self, message: dict[str, Any]) -> None:
+        """Send one JSON message to this connection's own socket only (not to the sockets following it)."""
+        if self.outbox is not None and self.state is not State.CLOSED:
+            self.outbox.put_text(dumps(message))
 
     def publish(self, message: dict[str, Any]) -> None:
         """Encode one JSON message once and queue it for every subscriber."""
@@ -199,6 +227,61 @@ class Session:
                 task.cancel()
         self.subscribers.clear()
         self.inbox.clear()
+        member, self.member = self.member, None
+        if member is not None:
+            member.left()
+
+    # ---- rooms (app.rooms): this session's frames to other sockets, calls on its trainer --------------------------
+
+    def run_in_job(self, call: Callable[[Trainer], Any], then: Callable[[Any], None]) -> None:
+        """Run `call(trainer)` in this session's next job, in order with the queued messages, then `then(result)` on
+        the event loop (before the job's own messages and frame are sent). Not at all if the session closes first."""
+        loop = asyncio.get_running_loop()
+
+        def job(trainer: Trainer, out: list[dict[str, Any]]) -> None:
+            try:
+                result = call(trainer)
+            except Exception:
+                log.exception("session %s: a room's call failed", self.id)
+                return
+            loop.call_soon_threadsafe(then, result)
+
+        self.queue(job)
+
+    def snapshot(self, trainer: Trainer) -> list[str]:
+        """What a socket joining this session's frames needs first: config, state, points and the frame layout
+        (pool job only)."""
+        messages = [{"type": "config", "config": self.config(), "changed": [], "id": None},
+                    {"type": "state", "state": self.state.value}, data_message(trainer)]
+        layout = self._frames.layout_message()
+        if layout is not None:
+            messages.append(layout)
+        return [dumps(message) for message in messages]
+
+    def attach(self, outbox: Outbox) -> None:
+        """Send this session's messages and frames to `outbox` too, starting with a snapshot and then a frame."""
+        outbox.feed = self
+
+        def attached(texts: list[str]) -> None:
+            if self.state is State.CLOSED or outbox.feed is not self or outbox in self.subscribers:
+                return  # detached or attached elsewhere meanwhile
+            for text in texts:
+                outbox.put_text(text)
+            outbox.on_frame_sent = self._sent
+            self.subscribers.append(outbox)
+            self.queue(self._frame_due)
+
+        self.run_in_job(self.snapshot, attached)
+
+    def detach(self, outbox: Outbox) -> None:
+        """Stop sending to `outbox` (a frame already in flight still goes)."""
+        if outbox.feed is self:
+            outbox.feed = None
+        if outbox in self.subscribers:
+            self.subscribers.remove(outbox)
+
+    def _frame_due(self, trainer: Trainer, out: list[dict[str, Any]]) -> None:
+        self._dirty = True
 
     async def _fail(self, reason: str) -> None:
         await self.close(1008, reason)
@@ -231,11 +314,15 @@ class Session:
             messages, frame = await self._run_job(scheduler)
             if self.state is State.CLOSED:
                 return
-            for text in messages:
-                self.publish_text(text)
+            for text, private in messages:
+                if not private:
+                    self.publish_text(text)
+                elif self.outbox is not None:  # an answer to this connection's own request: not to its followers
+                    self.outbox.put_text(text)
             if frame is not None:
                 for outbox in self.subscribers:
-                    outbox.put_frame(frame)
+                    if not outbox.frame_in_flight:  # a follower still taking the last one skips this one
+                        outbox.put_frame(frame)
 
     def _deadline(self, now: float) -> str | None:
         if now - self.last_control > self.settings.idle_timeout:
@@ -250,7 +337,7 @@ class Session:
         else:
             await self.close(1001, f"session lifetime of {self.settings.max_session_seconds:g} s reached")
 
-    async def _run_job(self, scheduler: Scheduler) -> tuple[list[str], bytes | None]:
+    async def _run_job(self, scheduler: Scheduler) -> tuple[list[tuple[str, bool]], bytes | None]:
         """Queue this session's next job and await it. While it waits, a control message raises it to CONTROL
         (`receive_text`) and a frame falling due raises it to FRAME, so neither waits behind other sessions'
         training."""
@@ -298,17 +385,20 @@ class Session:
         """Seconds until the producer has work (None: until a message or a finished send wakes it)."""
         if self.inbox or self._owed or self._computing:
             return 0.0
-        in_flight = any(o.frame_in_flight for o in self.subscribers)
+        if not self.subscribers:  # its socket follows another session's frames (app.rooms): nothing to show
+            return None
+        in_flight = all(o.frame_in_flight for o in self.subscribers)
         return self.pacer.delay(now, self.state is State.TRAINING, self._dirty, in_flight)
 
     # ---- the pool job: the only code that touches the trainer -------------------------------------------------
 
     def _frame_allowed(self) -> bool:
-        """A frame may be built: every subscriber has sent the previous one, and the fps cap allows it."""
-        return bool(self.subscribers) and not any(o.frame_in_flight for o in self.subscribers) \
+        """A frame may be built: a subscriber has sent its previous one (it goes to each that has), and the fps cap
+        allows it."""
+        return any(not o.frame_in_flight for o in self.subscribers) \
             and self.pacer.frame_due(time.monotonic())
 
-    def _work(self) -> tuple[list[str], bytes | None]:
+    def _work(self) -> tuple[list[tuple[str, bool]], bytes | None]:
         """Apply queued controls in order, train this slice (a training job: NUMERIC or ELASTIC), and build a frame
         if one is due. Training yields after the chunk in hand when a more urgent job waits."""
         out: list[dict[str, Any]] = []
@@ -318,7 +408,11 @@ class Session:
         priority = scheduler.current()
         now = time.monotonic()
         while self.inbox and self.state is not State.CLOSED:
-            commands.apply(self, self.inbox.popleft(), out)
+            item = self.inbox.popleft()
+            if isinstance(item, protocol.Message):
+                commands.apply(self, item, out)
+            else:
+                item(trainer, out)
         frame = None
         try:
             if priority >= Priority.NUMERIC:
@@ -350,7 +444,7 @@ class Session:
             out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}").to_message())
             if self.state is State.TRAINING:
                 self._set_state(State.IDLE, out, "training stopped: the server failed")
-        return [dumps(message) for message in out], frame  # encoded here, off the event loop
+        return [(dumps(m), m.get("type") in PRIVATE_ANSWERS) for m in out], frame  # encoded here, off the event loop
 
     def _set_state(self, state: State, out: list[dict[str, Any]], reason: str | None = None) -> None:
         self._resume_on_config = False
@@ -452,6 +546,7 @@ class Session:
         else:
             frame = self._frames.build(trainer, self.state is State.TRAINING, out, reuse_maps)
         self._dirty = False
+        self.progress = {**_progress(trainer, self._frames.metrics), "frame": self._frames_built}
         self.pacer.frame_built(time.perf_counter() - start)
         return frame
 
@@ -549,3 +644,15 @@ def new_trainer(settings: Settings, timeline: Timeline) -> Trainer:
     trainer = Trainer(config=None, limits=limits)
     trainer.timeline = timeline
     return trainer
+
+
+def _progress(trainer: Trainer, metrics: dict[str, float]) -> dict[str, Any]:
+    """Counters, metrics and network of a frame just built, for a classroom room (app.rooms) to read."""
+    config = trainer.config
+    activation = config["activation"]
+    network = "-".join(map(str, trainer.network.sizes)) + " " + (
+        activation if isinstance(activation, str) else "/".join(activation))
+    return {"step": int(trainer.step), "epoch": int(trainer.epoch), **metrics, "network": network,
+            "weights": int(trainer.network.params.size),
+            "summary": f"{config['dataset']}, {network}, {config['optimizer']} lr {config['learning_rate']:g}, "
+                       f"batch {config['batch_size']}"}

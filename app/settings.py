@@ -74,7 +74,20 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="Threads of each worker process's scheduler (training, frames, controls). The "
         "threads share one interpreter lock: more than one rarely helps; use more --workers to use more cores."
     )
-
+    redis_url: str | None = Field(
+        None, description="Redis for classroom rooms across worker processes and hosts, e.g. redis://redis:6379/0 "
+        "(the `redis` package: `pip install backprop-playground[redis]`); unset: rooms live in one process."
+    )
+    room_grace: float = Field(
+        120.0, ge=0, le=86400, description="Seconds a classroom room stays open after its teacher's connection is "
+        "gone (a reload, a dropped network); the teacher's token joins it again meanwhile."
+    )
+    room_max_students: int = Field(100, ge=1, le=1000, description="Students in one classroom room.")
+    max_rooms: int = Field(50, ge=1, description="Classroom rooms open in one worker process.")
+    room_join_failures: int = Field(
+        10, ge=1, description="Join attempts with a wrong code a client address may make per minute; then every join "
+        "from it is refused until the minute has passed (against guessing codes)."
+    )
 
     @field_validator("allowed_hosts")
     @classmethod

@@ -17,6 +17,7 @@ import { mountRace } from "./race.js";
 import { Readouts } from "./readouts.js";
 import { frameSummary, RenderLoop } from "./render-loop.js";
 import { Resume } from "./resume.js";
+import { mountRoom } from "./room.js";
 import { RunFiles } from "./run-files.js";
 import { mountServerLoad } from "./server-load.js";
 import { PlaygroundSocket } from "./socket.js";
@@ -114,6 +115,14 @@ const optimizerCard = mountOptimizerCard({ send, onAnswer: () => { if (diagram.h
 diagram.card.extra = (index) => optimizerCard.lines(index);
 playground.race = race;
 playground.landscape = landscape;
+const room = mountRoom($("#room"), {  // a classroom room: a student following the teacher sees the controls read-only
+  send,
+  readOnly: (on) => {
+    document.body.classList.toggle("room-read-only", on);
+    for (const selector of ["#controls", ".runbar", ".layer-count", "#diagram", "#heatmap .heatmap-wrap"]) $(selector).inert = on;
+  },
+});
+playground.room = room;
 const byHand = mountTrace($("#by-hand"), {
   send,
   pick: (callback) => {
@@ -134,6 +143,7 @@ function connection(state, detail) {
 }
 
 function receive(message) {
+  if (room.handle(message)) return;
   if (inside.handleMessage(message)) return;
   if (race.handleMessage(message) || landscape.handleMessage(message) || optimizerCard.handleMessage(message)) return;
   byHand.handleMessage(message);
@@ -173,6 +183,7 @@ function hello(message) {
   if (wantPlaying && !restoring) send({ type: "play" });
   ready = true;
   for (const action of waiting.splice(0)) action();
+  room.hello();
 }
 
 function applied(config, fromHello = false) {
