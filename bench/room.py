@@ -31,7 +31,7 @@ import struct
 import time
 
 import psutil
-from load import cpu_seconds, percentile, server_processes, step_field
+from load import cpu_seconds, header_field, percentile, server_processes
 
 MAX_STUDENTS = 300
 MAX_SECONDS = 120.0
@@ -73,8 +73,7 @@ class Student:
                     if reply["type"] == "room":
                         self.joined.set()
                     elif reply["type"] == "layout":
-                        offset, fmt = step_field(reply)
-                        self.step_at = (offset, struct.Struct(fmt))
+                        self.step_at = header_field(reply, "step")
                     elif reply["type"] == "error" and self.error is None:
                         self.error = f"{reply['code']}: {reply['message']}"
                         self.joined.set()
