@@ -79,7 +79,7 @@ def uvicorn_options(settings: Settings, *, reload: bool = False) -> dict:
         "log_level": settings.log_level,
         "proxy_headers": settings.proxy_headers,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
-        "ws": "app.wsprotocol:PlaygroundWebSocketProtocol",
+        "ws": "app.http.wsprotocol:PlaygroundWebSocketProtocol",
         "ws_per_message_deflate": False,
         "timeout_graceful_shutdown": settings.shutdown_grace,
         "ws_max_size": settings.max_message_bytes,

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.frames import HEADER, header_description
-from app.race_frames import RACE_HEADER, RACE_HEADER_FIELDS, RACE_LANE, RACE_LANE_FIELDS, describe
+from app.sessions.frames import HEADER, header_description
+from app.sessions.race_frames import RACE_HEADER, RACE_HEADER_FIELDS, RACE_LANE, RACE_LANE_FIELDS, describe
 from engine.schema import FIELD, RESETS, SETTINGS, Limits, Setting
 
 
@@ -59,7 +59,8 @@ TYPE_NAMES = {"B": "u8", "H": "u16", "I": "u32", "f": "f32"}
 
 
 def header_table() -> str:
-    """docs/protocol.md's header section: the struct format and one row per field, from app.frames.HEADER_FIELDS."""
+    """docs/protocol.md's header section: the struct format and one row per field, from
+    app.sessions.frames.HEADER_FIELDS."""
     rows = [f"### Header (`struct` format `{HEADER.format}`, {HEADER.size} bytes)", "",
             "| offset | type | field | meaning |", "|---|---|---|---|"]
     for entry in header_description()["fields"]:
@@ -70,7 +71,8 @@ def header_table() -> str:
 
 
 def race_tables() -> str:
-    """docs/protocol.md's race frame section: the header and the lane record, from app.race_frames' field lists."""
+    """docs/protocol.md's race frame section: the header and the lane record, from app.sessions.race_frames' field
+    lists."""
     rows: list[str] = []
     for title, fields, packed in (("Race header", RACE_HEADER_FIELDS, RACE_HEADER),
                                   ("Lane record (one per lane, after the header)", RACE_LANE_FIELDS, RACE_LANE)):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__, api, lessons, pages, ws
-from app.headers import SecurityHeaders
-from app.hosts import HostGuard, host_rules
+from app import __version__
+from app.http import api, lessons, pages, ws
+from app.http.headers import SecurityHeaders
+from app.http.hosts import HostGuard, host_rules
 from app.paths import STATIC_DIR
-from app.runtime import runtime_lifespan
+from app.sessions.runtime import runtime_lifespan
 from app.settings import Settings
 
 

@@ -18,12 +18,12 @@ from pydantic_core import PydanticCustomError
 
 from app.presets import PRESETS
 from app.rooms.challenge import METRICS as CHALLENGE_METRICS
-from engine.datasets import DOMAIN
+from engine.data.datasets import DOMAIN
 from engine.export import FORMATS as EXPORT_FORMATS
-from engine.landscape import PLANES
 from engine.race import MAX_CONTESTANTS, MIN_CONTESTANTS, VARIED
 from engine.schema import SETTINGS, Limits, Setting
 from engine.trainer import MAX_COUNTER
+from engine.views.landscape import PLANES
 
 PROTOCOL_VERSION = 1
 SPEED_RANGE = (0.1, 100_000.0)  # training steps per second; or "max"
@@ -371,7 +371,7 @@ class RaceTarget(Message):
 
 
 class Landscape(Message):
-    """The training loss over a plane through the weights, with the path(s) on it (engine/landscape.py); computed
+    """The training loss over a plane through the weights, with the path(s) on it (engine/views/landscape.py); computed
     off the hot path, a chunk at a time; answered by `landscape`."""
 
     type: Literal["landscape"]

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.hosts import parse_entry
+from app.http.hosts import parse_entry
 from engine.schema import Limits
 
 

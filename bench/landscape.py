@@ -21,9 +21,9 @@ from pathlib import Path as FilePath
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(FilePath(__file__).resolve().parent.parent))
 
-from engine.landscape import CHUNK, SIZE, Path, of_trainer  # noqa: E402
 from engine.race import Race  # noqa: E402
 from engine.trainer import Trainer  # noqa: E402
+from engine.views.landscape import CHUNK, SIZE, Path, of_trainer  # noqa: E402
 
 NETWORK = {"layers": [8] * 6, "batch_size": 10, "optimizer": "adam", "learning_rate": 0.01}
 RUNS = 5

@@ -76,8 +76,8 @@ async def stream(url: str, seconds: float, warmup: float, target: float | None) 
 
 def build_times(repeats: int = 300) -> dict:
     """Median race frame build time with one history row and with a full history, and the frames' sizes."""
-    from app.race import RaceHost
-    from app.race_frames import RACE_HISTORY
+    from app.sessions.race import RaceHost
+    from app.sessions.race_frames import RACE_HISTORY
     from engine.race import Race
     from engine.trainer import Trainer
 

@@ -103,11 +103,11 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
 
 def build_times(repeats: int = 2000) -> dict:
     """Median frame build and grid times on a 2-8x6-1 trainer, with the server's builder."""
-    from app.frame_state import MAP_GRID, OUTPUT_GRID, frame_arrays, frame_shape
-    from app.frames import FrameBuilder, make_layout
-    from app.session import new_trainer
+    from app.sessions.frame_state import MAP_GRID, OUTPUT_GRID, frame_arrays, frame_shape
+    from app.sessions.frames import FrameBuilder, make_layout
+    from app.sessions.session import new_trainer
     from app.settings import Settings
-    from engine.timeline import Timeline
+    from engine.views.timeline import Timeline
 
     view = new_trainer(Settings(), Timeline())
     view.apply({k: v for k, v in CONFIG.items() if k != "speed"})

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.frame_state import FrameState  # noqa: E402
-from app.session import new_trainer  # noqa: E402
+from app.sessions.frame_state import FrameState  # noqa: E402
+from app.sessions.session import new_trainer  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from engine.timeline import Timeline  # noqa: E402
 from engine.trainer import Trainer  # noqa: E402
+from engine.views.timeline import Timeline  # noqa: E402
 
 NETWORKS = {
     "2-8x6-1, batch 10, 500 points": {"layers": [8] * 6, "batch_size": 10, "points": 500, "optimizer": "adam"},

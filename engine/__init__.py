@@ -14,6 +14,7 @@ same way. The full API is in docs/engine.md. Training XOR::
     trainer.train(500)                           # 500 more mini-batch steps
     grids = trainer.grids(100, 25)               # decision boundary and every neuron's map
 
-Command-line tools: ``python -m engine.lesson`` (the worked 2-2-1 example), ``python -m engine.gradcheck``
+Command-line tools: ``python -m engine.lessons.lesson`` (the worked 2-2-1 example), ``python -m
+engine.lessons.gradcheck``
 (finite differences for every activation x loss), ``python -m engine.bench`` (step and grid costs).
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.config import layer_map
-from engine.monitor import event
+from engine.views.monitor import event
 
 APPLIES_ON_RESET = ("init", "init_scale")  # they only choose starting weights
 

@@ -7,13 +7,13 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS
-from engine.features import FEATURES
-from engine.initializers import INITIALIZERS
-from engine.losses import LOSSES
-from engine.optimizers import OPTIMIZER_PARAMS, Param
-from engine.schedules import SCHEDULES
+from engine.data.datasets import DATASETS
+from engine.data.features import FEATURES
+from engine.nn.activations import ACTIVATIONS
+from engine.nn.initializers import INITIALIZERS
+from engine.nn.losses import LOSSES
+from engine.optim.optimizers import OPTIMIZER_PARAMS, Param
+from engine.optim.schedules import SCHEDULES
 from engine.schema import FIELD, RESETS, SETTING, SETTINGS, Limits, Setting, When, defaults
 
 __all__ = ["DEFAULT_CONFIG", "RESETS", "SETTINGS", "ConfigError", "Limits", "Setting", "When", "options", "validate"]

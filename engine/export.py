@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from engine.activations import ACTIVATIONS, get_activation
 from engine.config import ConfigError
-from engine.data import TrainingData
-from engine.datasets import DATASETS, DOMAIN
-from engine.features import FEATURES
-from engine.losses import SOFTMAX_CODE, BoundLoss
-from engine.optimizers import make_optimizer
-from engine.regularization import CLIP_CODE, PENALTY_CODE
-from engine.schedules import SCHEDULES
+from engine.data.datasets import DATASETS, DOMAIN
+from engine.data.features import FEATURES
+from engine.data.points import TrainingData
+from engine.nn.activations import ACTIVATIONS, get_activation
+from engine.nn.losses import SOFTMAX_CODE, BoundLoss
+from engine.nn.regularization import CLIP_CODE, PENALTY_CODE
+from engine.optim.optimizers import make_optimizer
+from engine.optim.schedules import SCHEDULES
 from engine.trainer import DROPOUT_STREAM, SHUFFLE_STREAM, Trainer
 
 FORMATS = {"python": "backprop-run.py", "notebook": "backprop-run.ipynb", "model": "backprop-model.json"}

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.claims import Condition, Probe, Run, Verdict
 from engine.config import ConfigError, Limits
-from engine.landscape import Landscape, Path, of_trainer
+from engine.lessons.claims import Condition, Probe, Run, Verdict
 from engine.trainer import STOPS, Trainer
+from engine.views.landscape import Landscape, Path, of_trainer
 
 VARIED = ("optimizer", "learning_rate", "batch_size", "activation", "init", "regularization")
 MIN_CONTESTANTS, MAX_CONTESTANTS = 2, 4
@@ -40,7 +40,7 @@ class Contestant:
     finish: int | None = None  # the step after which its training loss first reached the target
     finish_loss: float = math.nan
     events: list[dict[str, Any]] = field(default_factory=list)
-    path: Path | None = None  # the weights it visited (engine.landscape), from the shared start
+    path: Path | None = None  # the weights it visited (engine.views.landscape), from the shared start
 
     @property
     def label(self) -> str:
@@ -139,7 +139,8 @@ class Race:
         return after_step
 
     def landscape(self, plane: str = "pca", seed: int = 0) -> Generator[None, None, Landscape]:
-        """The slice through the shared start with every contestant's path on it, a chunk a step (engine.landscape)."""
+        """The slice through the shared start with every contestant's path on it, a chunk a step
+        (engine.views.landscape)."""
         first = self.contestants[0]
         paths = [c.path.array(c.trainer.network.params) for c in self.contestants]  # type: ignore[union-attr]
         return of_trainer(first.trainer, paths, plane, centre=paths[0][0], seed=seed)
@@ -203,7 +204,7 @@ class Race:
 
 @dataclass(frozen=True)
 class RaceClaim:
-    """A race preset's claim: its words, the steps it needs, what to record of every contestant (engine.claims
+    """A race preset's claim: its words, the steps it needs, what to record of every contestant (engine.lessons.claims
     probes), and a judge of the finished race given each contestant's run (in lane order) and the race itself."""
 
     text: str

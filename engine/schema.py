@@ -11,8 +11,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from engine.activations import ACTIVATIONS
-from engine.datasets import (
+from engine.data.datasets import (
     DATASETS,
     DEFAULT_CLASSES,
     MAX_CLASSES,
@@ -23,12 +22,13 @@ from engine.datasets import (
     MIN_POINTS,
     MIN_TRAIN_RATIO,
 )
-from engine.features import FEATURES
-from engine.initializers import INITIALIZERS, SCALED
-from engine.losses import LOSSES
-from engine.optimizers import OPTIMIZER_PARAMS
-from engine.regularization import CLIP_MODES, REGULARIZERS
-from engine.schedules import SCHEDULES
+from engine.data.features import FEATURES
+from engine.nn.activations import ACTIVATIONS
+from engine.nn.initializers import INITIALIZERS, SCALED
+from engine.nn.losses import LOSSES
+from engine.nn.regularization import CLIP_MODES, REGULARIZERS
+from engine.optim.optimizers import OPTIMIZER_PARAMS
+from engine.optim.schedules import SCHEDULES
 
 # What a change to a setting does to the run beyond the setting itself (an empty tuple: nothing else changes).
 RESETS = {

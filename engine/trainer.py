@@ -9,22 +9,22 @@ from typing import Any
 
 import numpy as np
 
-from engine.activations import CAN_DIE, RAILS
 from engine.changes import describe
 from engine.config import DEFAULT_CONFIG, ConfigError, Limits, layer_map, options, validate
-from engine.data import TrainingData
-from engine.datasets import DATASETS, MAX_SEED
-from engine.edit import edited
-from engine.grid import Grids, compute_grids
-from engine.losses import BoundLoss, get_loss
-from engine.monitor import LOSS_CEILING, PARAM_CEILING, EarlyStopping, UnitMonitor, diverged, event
-from engine.network import Network
-from engine.optimizers import make_optimizer
-from engine.regularization import add_penalty, clip
-from engine.schedules import SCHEDULES
+from engine.data.datasets import DATASETS, MAX_SEED
+from engine.data.points import TrainingData
+from engine.nn.activations import CAN_DIE, RAILS
+from engine.nn.edit import edited
+from engine.nn.grid import Grids, compute_grids
+from engine.nn.losses import BoundLoss, get_loss
+from engine.nn.network import Network
+from engine.nn.regularization import add_penalty, clip
+from engine.optim.optimizers import make_optimizer
+from engine.optim.schedules import SCHEDULES
 from engine.schema import SETTING, keys_resetting
-from engine.stats import TrainPass, layer_bounds, measure, step_stats, train_pass
-from engine.timeline import Timeline
+from engine.views.monitor import LOSS_CEILING, PARAM_CEILING, EarlyStopping, UnitMonitor, diverged, event
+from engine.views.stats import TrainPass, layer_bounds, measure, step_stats, train_pass
+from engine.views.timeline import Timeline
 
 __all__ = ["DEFAULT_CONFIG", "MAX_COUNTER", "MAX_WEIGHT", "ConfigError", "Limits", "Trainer", "options"]
 
@@ -54,7 +54,7 @@ class Trainer:
         self._units = UnitMonitor()
         # Called after every step with its events (a claim's watch); returning True ends the current train call.
         self.on_step: Callable[[list[dict[str, Any]]], bool | None] | None = None
-        self.timeline: Timeline | None = None  # the ring of past snapshots (engine.timeline), when kept
+        self.timeline: Timeline | None = None  # the ring of past snapshots (engine.views.timeline), when kept
         self.reset()
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -315,19 +315,19 @@ class Trainer:
 
     def grids(self, size: int = 100, neuron_size: int = 25, maps_from: Grids | None = None) -> Grids:
         """Output map (size², probabilities or values), each hidden neuron's map and each feature's (neuron_size²);
-        with `maps_from`, the neuron and feature maps are reused from there (engine.grid.compute_grids)."""
+        with `maps_from`, the neuron and feature maps are reused from there (engine.nn.grid.compute_grids)."""
         return compute_grids(self.network, self.loss.predict, self.config["features"], size, neuron_size, maps_from)
 
     def gradcheck(self, inject_bug: bool = False) -> list[float]:
         """Relative error of backprop against finite differences per layer, on a float64 copy (live net untouched)."""
-        from engine.gradcheck import run_to_end
+        from engine.lessons.gradcheck import run_to_end
 
         return run_to_end(self.gradcheck_steps(inject_bug))
 
     def gradcheck_steps(self, inject_bug: bool = False) -> Generator[None, None, list[float]]:
         """`gradcheck` one parameter at a time, on the network and data as they are now (copied here), so the
         trainer may go on training between the steps."""
-        from engine.gradcheck import check_network_steps
+        from engine.lessons.gradcheck import check_network_steps
 
         n = min(len(self._x_train), 64)
         target = self.loss.encode(self.data.train_labels[:n], np.float64)

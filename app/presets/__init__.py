@@ -12,8 +12,8 @@ import copy
 from dataclasses import dataclass, field
 
 from app.presets.claims import CLAIMS
-from engine.claims import Claim, Run, Verdict, record
 from engine.config import DEFAULT_CONFIG
+from engine.lessons.claims import Claim, Run, Verdict, record
 from engine.trainer import Trainer
 
 

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from app.presets import PRESETS
 from app.presets.races import RACES
-from engine.claims import fmt
+from engine.lessons.claims import fmt
 
 
 def seeds(text: str) -> list[int]:

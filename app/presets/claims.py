@@ -1,4 +1,4 @@
-"""Each preset's claim as code: what its run must show, judged from readings of the run (engine.claims).
+"""Each preset's claim as code: what its run must show, judged from readings of the run (engine.lessons.claims).
 
 A claim that compares (momentum against plain SGD, dropout against no regularisation) names the presets it is
 compared with in `versus`; their runs start from the same seed and are recorded with this claim's probes.
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.claims import (
+from engine.lessons.claims import (
     Claim,
     Condition,
     Probe,

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.claims import Condition, Probe, Run, Verdict, noise, train_loss
 from engine.config import DEFAULT_CONFIG
+from engine.lessons.claims import Condition, Probe, Run, Verdict, noise, train_loss
 from engine.race import Race, RaceClaim, judge_race, steps_to_line
 
 

@@ -18,7 +18,7 @@ from app.rooms.shared import ChannelOutbox, Link, ProxyMember
 from app.settings import Settings
 
 if TYPE_CHECKING:
-    from app.session import Session
+    from app.sessions.session import Session
 
 log = logging.getLogger("playground.rooms")
 GUARD_WINDOW = 60.0  # seconds over which wrong codes are counted per client address

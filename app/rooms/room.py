@@ -18,7 +18,7 @@ from app.rooms.shared import ChannelOutbox, RemoteSession, show
 from engine.schema import SETTINGS
 
 if TYPE_CHECKING:
-    from app.session import Session
+    from app.sessions.session import Session
     from engine.trainer import Trainer
 
 log = logging.getLogger("playground.rooms")

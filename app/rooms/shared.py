@@ -29,9 +29,9 @@ from app import protocol
 from app.jsontext import dumps
 
 if TYPE_CHECKING:
-    from app.outbox import Outbox
     from app.rooms.broker import Broker
-    from app.session import Session
+    from app.sessions.outbox import Outbox
+    from app.sessions.session import Session
 
 log = logging.getLogger("playground.rooms")
 PREFIX = "playground:room:"

@@ -1,6 +1,6 @@
 // The hidden-layer space, as ConvNetJS's classifier demo draws it: every point at two hidden neurons' activations,
 // with the input plane's grid lines mapped into that space, so the bent mesh shows how the layer untangles the data.
-// The server computes it (`hidden_space`, engine/hidden_space.py), asked again after each frame (live-request.js).
+// The server computes it (`hidden_space`, engine/views/hidden_space.py), asked again after each frame (live-request.js).
 //
 //   const space = mountHiddenSpace(section, { send, hiddenSizes, color });
 //   space.handleMessage(message); space.frame()

@@ -1,4 +1,4 @@
-// The loss landscape: the training loss over a plane through the weights (`landscape`, engine/landscape.py) as a heat
+// The loss landscape: the training loss over a plane through the weights (`landscape`, engine/views/landscape.py) as a heat
 // map, with the optimizer's path (a race: every contestant's, from their common start) drawn on it; refreshed every
 // few seconds while open, one request in flight. Beside it, each layer's effective step sizes (`optimizer_state`).
 //

@@ -1,5 +1,5 @@
 // The by-hand walk-through on a live session's network: pick a training point, the server sends a `trace` with
-// every z, a, δ and gradient of that point (engine.lesson.trace), and it is stepped like the worked example.
+// every z, a, δ and gradient of that point (engine.lessons.lesson.trace), and it is stepped like the worked example.
 //
 // In the playground: const trace = mountTrace(el, { send, pick, onTrace }); then pass every JSON message to
 // trace.handleMessage(message). `pick(callback)` lets the student click a point on the output heatmap and calls

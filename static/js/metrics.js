@@ -1,4 +1,4 @@
-// The metrics people expect, computed by the server (`metrics`, engine/metrics.py) and shown live: a confusion matrix
+// The metrics people expect, computed by the server (`metrics`, engine/views/metrics.py) and shown live: a confusion matrix
 // for train and test (precision and recall per class on hover), or R², RMSE and a predicted-vs-true scatter.
 //
 //   const metrics = mountMetrics(section, { send });

@@ -1,5 +1,5 @@
 // The math of one neuron with the live numbers: pick a neuron and a point, and the server (`neuron`,
-// engine/neuron.py) sends its inputs, weights, bias, z, a = f(z), δ and every gradient aᵢ·δ, for any network size.
+// engine/views/neuron.py) sends its inputs, weights, bias, z, a = f(z), δ and every gradient aᵢ·δ, for any network size.
 // The card writes each formula out term by term and checks the arithmetic it shows (Σ wᵢ·aᵢ + b = z, δ = f′·Σ w·δ).
 //
 //   const card = mountNeuronCard(section, { send, pick });  — pick(callback) lets the student click the output map

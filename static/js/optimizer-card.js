@@ -1,5 +1,5 @@
 // The optimizer's state for the weight under the pointer, for the diagram's hover card: asked with
-// `optimizer_state` (engine/optimizer_state.py) when the hovered weight changes and again while it stays, one request
+// `optimizer_state` (engine/optim/optimizer_state.py) when the hovered weight changes and again while it stays, one request
 // in flight, at most one every MIN_INTERVAL_MS.
 //
 //   const card = mountOptimizerCard({ send, onAnswer });  onAnswer() — redraw the card (no frame comes while paused)

@@ -1,4 +1,4 @@
-// The server's degradation under load (`server_load`, app/governor.py), shown beside the frame rate: when the
+// The server's degradation under load (`server_load`, app/sessions/governor.py), shown beside the frame rate: when the
 // server caps this session's frames or refreshes the neuron maps every other frame, the page says so.
 //
 //   const load = mountServerLoad(document.querySelector("#server-load"));

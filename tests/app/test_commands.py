@@ -8,13 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app import commands, protocol
-from app.api import describe
-from app.runtime import Runtime
-from app.session import Session, new_trainer
+from app import protocol
+from app.http.api import describe
+from app.sessions import commands
+from app.sessions.runtime import Runtime
+from app.sessions.session import Session, new_trainer
 from app.settings import Settings
 from app.slots import open_slots
-from engine.timeline import Timeline
+from engine.views.timeline import Timeline
 
 
 async def _close(code: int, reason: str) -> None:

@@ -32,7 +32,7 @@ def test_generated_blocks_of_the_protocol_doc_are_what_their_sources_say():
 
 
 def test_every_hide_name_of_the_page_is_in_readme():
-    from app.pages import PAGE_PARTS
+    from app.http.pages import PAGE_PARTS
 
     section = (ROOT / "README.md").read_text().split("## Hiding controls for a class")[1].split("\n## ")[0]
     assert [name for name in PAGE_PARTS if f"`{name}`" not in section] == []

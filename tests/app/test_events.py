@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.events import EVENT_REPEAT_SECONDS, EventFilter, diverged, stop_reason, stops
+from app.sessions.events import EVENT_REPEAT_SECONDS, EventFilter, diverged, stop_reason, stops
 
 
 def event(kind: str, message: str = "text", **extra: object) -> dict[str, object]:

@@ -18,8 +18,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from app.limits import TokenBucket, origin_allowed
-from app.session import Session
+from app.http.limits import TokenBucket, origin_allowed
+from app.sessions.session import Session
 from app.settings import Settings
 from tests.app.test_protocol import Client
 

@@ -1,12 +1,12 @@
 """Each fact lives once: a grep of the code finds no restated data domain, activation range, limit or frame-header
-field outside its home (engine/datasets.py, engine/activations.py, engine/schema.py, app/frames.py)."""
+field outside its home (engine/data/datasets.py, engine/nn/activations.py, engine/schema.py, app/sessions/frames.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from app.frames import HEADER, HEADER_NAMES
+from app.sessions.frames import HEADER, HEADER_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = [p for d in ("app", "engine", "static/js", "templates") for p in sorted((ROOT / d).rglob("*"))
@@ -34,11 +34,11 @@ def hits(pattern: re.Pattern[str], home: set[str]) -> list[str]:
 
 
 def test_the_data_domain_is_stated_only_by_the_data_sets():
-    assert hits(DOMAIN, {"engine/datasets.py"}) == []
+    assert hits(DOMAIN, {"engine/data/datasets.py"}) == []
 
 
 def test_activation_ranges_are_stated_only_by_the_activations():
-    assert hits(ACTIVATION_RANGE, {"engine/activations.py"}) == []
+    assert hits(ACTIVATION_RANGE, {"engine/nn/activations.py"}) == []
 
 
 def test_limits_and_ranges_are_stated_only_by_the_schema():
@@ -49,11 +49,11 @@ def test_limits_and_ranges_are_stated_only_by_the_schema():
 def test_the_frame_header_is_listed_only_in_frames():
     bookkeeping = [n for n in HEADER_NAMES if n in ("header_size", "layout_id", "history_offset")]
     listing = re.compile("|".join(re.escape(f'"{n}"') for n in bookkeeping))
-    # app/race_frames.py: the race frame's own header, which takes the fields it shares from HEADER_FIELDS
-    lists = [h for h in hits(listing, {"app/frames.py", "app/race_frames.py"})
+    # app/sessions/race_frames.py: the race frame's own header, which takes the fields it shares from HEADER_FIELDS
+    lists = [h for h in hits(listing, {"app/sessions/frames.py", "app/sessions/race_frames.py"})
              if "history_offset" not in h or "header_size" in h]
     assert lists == []
-    assert hits(re.compile(re.escape(HEADER.format[1:])), {"app/frames.py"}) == []
+    assert hits(re.compile(re.escape(HEADER.format[1:])), {"app/sessions/frames.py"}) == []
     assert hits(re.compile(r"DOCUMENTED_HEADER"), set()) == []
 
 

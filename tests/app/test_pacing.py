@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.pacing import BURST_FRAMES, CHUNK_SECONDS, MAX_CHUNK, MIN_SLICE, Pacer, cap_delay
+from app.sessions.pacing import BURST_FRAMES, CHUNK_SECONDS, MAX_CHUNK, MIN_SLICE, Pacer, cap_delay
 
 T0 = 1000.0
 

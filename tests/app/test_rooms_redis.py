@@ -288,9 +288,9 @@ def test_a_relayed_feed_asks_its_owner_for_a_snapshot_until_the_layout_comes(tmp
 async def relay_a_feed_whose_owner_listens_late(url: str) -> None:
     import redis.asyncio as aioredis
 
-    from app.outbox import Outbox
     from app.rooms.broker import Broker
     from app.rooms.shared import RETRY_SECONDS, Feed, feed_channel, process_channel
+    from app.sessions.outbox import Outbox
     from app.settings import Settings
 
     async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -13,10 +13,10 @@ from collections import deque
 
 import pytest
 
-from app import governor as governor_module
-from app.governor import Governor
-from app.scheduler import Priority, Scheduler
-from app.session import MAX_OWED, State
+from app.sessions import governor as governor_module
+from app.sessions.governor import Governor
+from app.sessions.scheduler import Priority, Scheduler
+from app.sessions.session import MAX_OWED, State
 from tests.app.test_protocol import Client
 
 BIG = {"layers": [16] * 8, "points": 5000, "batch_size": 5000,
@@ -116,7 +116,7 @@ def test_a_paused_session_answers_pings_while_twenty_others_train(server):
             o.close()
 
 
-# -- the scheduler's rules (app.scheduler), as the order of work items ---------------------------------------------
+# -- the scheduler's rules (app.sessions.scheduler), as the order of work items ----------------------------------------
 
 
 def test_jobs_start_in_priority_order_and_in_turn_within_one():

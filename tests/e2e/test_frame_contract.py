@@ -9,7 +9,7 @@ import struct
 
 import numpy as np
 
-from app.frames import HEADER, HEADER_NAMES
+from app.sessions.frames import HEADER, HEADER_NAMES
 
 DECODE_LIVE = """async (url) => {
   const { FrameDecoder } = await import('/static/js/protocol.js');

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.lesson import fmt, worked_example
+from engine.lessons.lesson import fmt, worked_example
 from tests.e2e.pixels import Screenshot, css_colour, document_box
 
 READY = "window.__lesson && window.__lesson.ready"
@@ -145,8 +145,8 @@ def request_trace(page, index):
 def test_live_walkthrough_agrees_with_the_engine_network(page, server):
     import numpy as np
 
-    from engine.losses import get_loss
-    from engine.network import Network
+    from engine.nn.losses import get_loss
+    from engine.nn.network import Network
 
     open_live(page, server)
     page.click('#live [data-action="epoch"]')

@@ -14,7 +14,7 @@ import pytest
 from websockets.sync.client import connect
 
 from app.presets import PRESETS
-from engine.claims import Condition, Verdict, record
+from engine.lessons.claims import Condition, Verdict, record
 from engine.trainer import Trainer
 
 

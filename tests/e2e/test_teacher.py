@@ -215,7 +215,7 @@ def test_issue14_7_unknown_hide_names_are_reported_with_the_valid_ones(playgroun
 
 
 def test_issue14_7_every_page_part_hide_lists_hides_something(playground):
-    from app.pages import PAGE_PARTS
+    from app.http.pages import PAGE_PARTS
 
     pg = playground.open("?hide=" + ",".join(PAGE_PARTS))
     assert pg.page.locator("#notices").inner_text().find("does not have") < 0

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.activations import ACTIVATIONS, get_activation
+from engine.nn.activations import ACTIVATIONS, get_activation
 
 
 def _sigmoid(v: float) -> float:

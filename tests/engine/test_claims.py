@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from app.presets import PRESETS
-from engine.claims import Claim, Condition, Probe, Run, Verdict, Watch, record, train_loss
+from engine.lessons.claims import Claim, Condition, Probe, Run, Verdict, Watch, record, train_loss
 from engine.trainer import Trainer
 from tests import blas
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.data import DataError, TrainingData, parse_csv
-from engine.features import transform
+from engine.data.features import transform
+from engine.data.points import DataError, TrainingData, parse_csv
 
 
 def snapshot(data: TrainingData) -> tuple:

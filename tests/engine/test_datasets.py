@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.datasets import DATASETS, DOMAIN, MAX_CLASSES, MIN_CLASSES, class_sizes, multi_gauss_target
+from engine.data.datasets import DATASETS, DOMAIN, MAX_CLASSES, MIN_CLASSES, class_sizes, multi_gauss_target
 
 CLASSIFIERS = [name for name, d in DATASETS.items() if d.kind != "regression"]
 REGRESSORS = [name for name, d in DATASETS.items() if d.kind == "regression"]

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.edit import edited, with_layer_added, with_layer_removed, with_neuron_added, with_neuron_removed
-from engine.losses import get_loss
-from engine.network import Network
+from engine.nn.edit import edited, with_layer_added, with_layer_removed, with_neuron_added, with_neuron_removed
+from engine.nn.losses import get_loss
+from engine.nn.network import Network
 
 
 def sgd_losses(net: Network, steps: int = 30, seed: int = 0) -> list[float]:

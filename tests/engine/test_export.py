@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.activations import ACTIVATIONS
-from engine.datasets import DOMAIN
+from engine.data.datasets import DOMAIN
+from engine.data.features import FEATURES
 from engine.export import FORMATS, ExportError, export, run_of
-from engine.features import FEATURES
-from engine.losses import LOSSES
-from engine.optimizers import OPTIMIZERS
-from engine.regularization import CLIP_CODE, PENALTY_CODE
-from engine.schedules import SCHEDULES
+from engine.nn.activations import ACTIVATIONS
+from engine.nn.losses import LOSSES
+from engine.nn.regularization import CLIP_CODE, PENALTY_CODE
+from engine.optim.optimizers import OPTIMIZERS
+from engine.optim.schedules import SCHEDULES
 from engine.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.features import FEATURES, canonical, feature_map, feature_maps, grid_inputs, grid_points, transform
+from engine.data.features import FEATURES, canonical, feature_map, feature_maps, grid_inputs, grid_points, transform
 
 POINTS = np.array([[0.0, 0.0], [6.0, -6.0], [-3.0, 1.5], [np.pi / 2, -np.pi]])
 

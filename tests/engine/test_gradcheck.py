@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from engine.activations import ACTIVATIONS
-from engine.gradcheck import check_case, check_network, kink_free, main
-from engine.losses import get_loss
-from engine.network import Network
+from engine.lessons.gradcheck import check_case, check_network, kink_free, main
+from engine.nn.activations import ACTIVATIONS
+from engine.nn.losses import get_loss
+from engine.nn.network import Network
 
 
 def setup(activation: str = "tanh", seed: int = 0):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.features import grid_inputs, grid_points
-from engine.grid import compute_grids
-from engine.losses import get_loss
-from engine.network import Network
+from engine.data.features import grid_inputs, grid_points
+from engine.nn.grid import compute_grids
+from engine.nn.losses import get_loss
+from engine.nn.network import Network
 
 
 def plain_layers(net: Network, x: np.ndarray) -> list[np.ndarray]:

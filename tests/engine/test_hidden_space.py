@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.datasets import DOMAIN
-from engine.hidden_space import GRID_LINES, LINE_SAMPLES, MAX_POINTS, SpaceError, grid_lines, hidden_space
+from engine.data.datasets import DOMAIN
 from engine.trainer import Trainer
+from engine.views.hidden_space import GRID_LINES, LINE_SAMPLES, MAX_POINTS, SpaceError, grid_lines, hidden_space
 
 F64 = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
 FEATURES = {"x1": lambda p: p[:, 0] / 6, "x2": lambda p: p[:, 1] / 6, "x1_x2": lambda p: p[:, 0] * p[:, 1] / 36}

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.initializers import INITIALIZERS, get_initializer
-from engine.network import Network
+from engine.nn.initializers import INITIALIZERS, get_initializer
+from engine.nn.network import Network
 
 FAN_IN, FAN_OUT = 400, 300
 

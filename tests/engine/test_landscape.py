@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.landscape import (
+from engine.race import Race
+from engine.trainer import Trainer
+from engine.views.landscape import (
     SIZE,
     Path,
     axis,
@@ -16,8 +18,6 @@ from engine.landscape import (
     project,
     run,
 )
-from engine.race import Race
-from engine.trainer import Trainer
 
 CONFIG = {"points": 300, "layers": [8, 6], "batch_size": 10, "seed": 2}
 

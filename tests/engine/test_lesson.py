@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from engine.lesson import NOTE, worked_example
+from engine.lessons.lesson import NOTE, worked_example
 
 FORWARD = {  # the forward pass and the loss before the step do not depend on the output delta
     "z1": [0.3825, 0.39],
@@ -106,10 +106,11 @@ def test_bad_inputs_are_refused():
 
 
 def test_cli_prints_text_and_json():
-    text = subprocess.run([sys.executable, "-m", "engine.lesson"], capture_output=True, text=True, check=True).stdout
+    command = [sys.executable, "-m", "engine.lessons.lesson"]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     for number in ("0.751405", "0.741405", "0.138491", "0.27484", "0.18307", "0.148213", "0.358835"):
         assert number in text
-    out = subprocess.run([sys.executable, "-m", "engine.lesson", "--json"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "engine.lessons.lesson", "--json"], capture_output=True, text=True,
                          check=True).stdout
     both = json.loads(out)
     assert set(both) == {"cross_entropy", "mse"}
@@ -118,8 +119,8 @@ def test_cli_prints_text_and_json():
 
 @pytest.mark.parametrize("delta", ["cross_entropy", "mse"])
 def test_the_engine_network_gives_the_same_numbers(delta):
-    from engine.losses import get_loss
-    from engine.network import Network
+    from engine.nn.losses import get_loss
+    from engine.nn.network import Network
 
     net = Network(2, [2], 1, "sigmoid", dtype=np.float64, rng=np.random.default_rng(0))
     net.W[0][...] = [[0.15, 0.20], [0.25, 0.30]]

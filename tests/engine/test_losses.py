@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.losses import LOSSES, get_loss
+from engine.nn.losses import LOSSES, get_loss
 
 CASES = [(name, problem) for name, loss in LOSSES.items() for problem in loss.problems]
 

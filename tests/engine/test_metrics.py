@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.metrics import MAX_SCATTER, confusion_matrix, metrics, per_class, r2_rmse, split_metrics
 from engine.trainer import Trainer
+from engine.views.metrics import MAX_SCATTER, confusion_matrix, metrics, per_class, r2_rmse, split_metrics
 
 HIDDEN = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
 

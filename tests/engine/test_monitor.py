@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from engine.monitor import (
+from engine.nn.network import Network
+from engine.views.monitor import (
     CLEAR_CHECKS,
     DEAD_CHECK_STEPS,
     EXPLODING,
@@ -16,8 +17,7 @@ from engine.monitor import (
     finite_or_none,
     unit_flags,
 )
-from engine.network import Network
-from engine.stats import TrainPass
+from engine.views.stats import TrainPass
 
 
 def test_divergence_names_its_likely_cause() -> None:

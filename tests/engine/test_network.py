@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.losses import get_loss
-from engine.network import Network
+from engine.nn.losses import get_loss
+from engine.nn.network import Network
 
 REF = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
        "linear": lambda z: z}  # fmt: skip

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.neuron import NeuronError, neuron_math
-from engine.trace import trace
+from engine.lessons.trace import trace
 from engine.trainer import Trainer
+from engine.views.neuron import NeuronError, neuron_math
 
 
 def every_neuron(sizes):

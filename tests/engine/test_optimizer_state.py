@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.optimizer_state import layer_steps, weight_state
+from engine.optim.optimizer_state import layer_steps, weight_state
 from engine.trainer import Trainer
 
 CONFIG = {"points": 200, "layers": [5, 3], "batch_size": 10, "seed": 4, "learning_rate": 0.05}

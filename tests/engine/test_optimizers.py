@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.optimizers import OPTIMIZER_PARAMS, OPTIMIZERS, Adam, make_optimizer
+from engine.optim.optimizers import OPTIMIZER_PARAMS, OPTIMIZERS, Adam, make_optimizer
 
 P0 = [1.0, -2.0]
 GRADS = [[0.5, -1.0], [0.2, 0.4], [-0.3, 0.1]]  # the gradient fed at steps 1, 2, 3

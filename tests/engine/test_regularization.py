@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.regularization import add_penalty, clip, clip_by_norm, clip_by_value, penalty
+from engine.nn.regularization import add_penalty, clip, clip_by_norm, clip_by_value, penalty
 
 PARAMS = np.array([0.5, -1.5, 2.0, 0.25, -0.75], dtype=np.float32)
 MASK = np.array([1, 1, 1, 0, 0], dtype=np.float32)  # the last two are biases

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from engine.schedules import SCHEDULES
+from engine.optim.schedules import SCHEDULES
 
 
 def test_constant() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.activations import ACTIVATIONS
-from engine.datasets import DATASETS
+from engine.data.datasets import DATASETS
+from engine.nn.activations import ACTIVATIONS
 from engine.schema import RESETS, SETTINGS, Setting, defaults
 from engine.trainer import Trainer
 

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from engine.losses import get_loss
-from engine.network import Network
-from engine.stats import layer_bounds, measure, step_stats, train_pass
+from engine.nn.losses import get_loss
+from engine.nn.network import Network
+from engine.views.stats import layer_bounds, measure, step_stats, train_pass
 
 
 def test_an_empty_set_reads_as_nan_with_no_unit_flagged() -> None:

@@ -8,9 +8,9 @@ import pickle
 import numpy as np
 import pytest
 
-from engine.optimizers import make_optimizer
-from engine.timeline import CAPACITY, STATE_OVERHEAD, Timeline, restore
+from engine.optim.optimizers import make_optimizer
 from engine.trainer import Trainer
+from engine.views.timeline import CAPACITY, STATE_OVERHEAD, Timeline, restore
 
 RUNS = [
     {"optimizer": "sgd", "batch_size": 10, "points": 200},

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.config import ConfigError
-from engine.trace import trace
+from engine.lessons.trace import trace
 from engine.trainer import Trainer
 
 

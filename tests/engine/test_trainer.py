@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.monitor import LOSS_CEILING, PARAM_CEILING
 from engine.trainer import DEFAULT_CONFIG, ConfigError, Limits, Trainer, options
+from engine.views.monitor import LOSS_CEILING, PARAM_CEILING
 
 SMALL = {"points": 200, "batch_size": 10}
 

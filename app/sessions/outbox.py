@@ -1,0 +1,82 @@
+"""One socket's outgoing queue: JSON messages in order, at most one frame in flight, every send watched.
+
+A frame stays in flight until it has left the server (`taken`: the kernel has sent every byte, which it does only as
+the peer's receive window allows; see app/http/wsprotocol.py), not merely until it was handed to the transport: the next
+frame is built from the newest state only then, so a slow reader gets fresh frames at a lower rate instead of old
+ones queued in socket buffers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger("playground.session")
+
+
+class Outbox:
+    """Sends what a session publishes to one subscriber; the session never builds a frame while one is in flight."""
+
+    def __init__(
+        self,
+        send_text: Callable[[str], Awaitable[None]],
+        send_bytes: Callable[[bytes], Awaitable[None]],
+        timeout: float,
+        on_frame_sent: Callable[[], None],
+        on_failure: Callable[[str], Awaitable[None]],
+        taken: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._send_text, self._send_bytes = send_text, send_bytes
+        self._taken = taken
+        self._timeout = timeout
+        self.on_frame_sent = on_frame_sent  # the session whose frames it carries now (app.rooms moves it)
+        self._on_failure = on_failure
+        self._items: deque[str | bytes] = deque()
+        self._ready = asyncio.Event()
+        self.frame_in_flight = False
+        self.feed: Any = None  # the session whose frames this socket shows (its own, or the one it follows)
+
+    def put_text(self, text: str) -> None:
+        """Queue one JSON message (never dropped; the rate limit bounds how many a client can cause)."""
+        self._items.append(text)
+        self._ready.set()
+
+    def put_first(self, text: str) -> None:
+        """Queue a JSON message ahead of everything not yet sent (a pong: it orders with nothing)."""
+        self._items.appendleft(text)
+        self._ready.set()
+
+    def put_frame(self, frame: bytes) -> None:
+        """Queue a frame; the caller checked that none is in flight."""
+        self.frame_in_flight = True
+        self._items.append(frame)
+        self._ready.set()
+
+    async def run(self) -> None:
+        """Send queued items in order, each under the watchdog; a failed or stuck send ends the session."""
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            while self._items:
+                item = self._items.popleft()
+                try:
+                    async with asyncio.timeout(self._timeout):
+                        if isinstance(item, bytes):
+                            await self._send_bytes(item)
+                            if self._taken is not None:
+                                await self._taken()
+                        else:
+                            await self._send_text(item)
+                except TimeoutError:
+                    await self._on_failure(f"too slow: the client took no frame for {self._timeout:g} s"
+                                           if isinstance(item, bytes) else "send timeout: the client stopped reading")
+                    return
+                except Exception as exc:  # the socket went away under us
+                    log.debug("send failed: %r", exc)
+                    await self._on_failure("send failed")
+                    return
+                if isinstance(item, bytes):
+                    self.frame_in_flight = False
+                    self.on_frame_sent()

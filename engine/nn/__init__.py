@@ -1,0 +1,3 @@
+"""The network and its parts: activations, losses, initialisers, the flat-vector network, live architecture edits,
+grids, regularisation.
+"""
