@@ -227,6 +227,7 @@ def test_scrub_back_shows_that_moment_and_continue_from_here_trains_on_from_it(p
     pg.page.locator("body").click(position={"x": 5, "y": 5})
     pg.page.keyboard.press("ArrowLeft")
     pg.wait("__playground.timeline.shown.step === 11 && __playground.timeline.viewing === 11")
+    pg.wait("document.querySelector('#status [data-status=step]').textContent === '11'")
     assert diagram_params() == params[11]
     pg.page.keyboard.press("ArrowRight")
     pg.wait("__playground.timeline.shown.step === 12")
@@ -243,4 +244,5 @@ def test_scrub_back_shows_that_moment_and_continue_from_here_trains_on_from_it(p
         pg.wait(f"__playground.lastFrame.step === {k}")
         assert pg.get("__playground.lastParams") == params[k]  # the same run again, bit for bit
     pg.wait("__playground.timeline.snapshots.at(-1).step === 12")  # the old future went; every 4th step is kept
+    pg.wait("document.querySelector('#status [data-status=step]').textContent === '15'")  # drawn, not only received
     assert diagram_params() == params[15]
