@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stream import free_port, start_server  # noqa: E402
+from bench.stream import serving  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS  # noqa: E402
 
 AIM_MS = 500.0
@@ -67,18 +67,8 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=10)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    server = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        server = start_server(port)
-        url = f"http://127.0.0.1:{port}"
-    try:
+    with serving(args.url, path="") as url:
         runs = measure(url, args.loads)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
     keys = list(runs[0])
     summary = {k: {"median": statistics.median(r[k] for r in runs), "min": min(r[k] for r in runs),
                    "max": max(r[k] for r in runs)} for k in keys}

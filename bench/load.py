@@ -76,14 +76,32 @@ def classroom() -> list[Group]:
 
 
 def header_field(layout: dict, name: str) -> tuple[int, struct.Struct]:
-    """Byte offset and struct of one header field, from the `layout` message's header field list (the contract:
-    a frame is read only through it)."""
+    """Byte offset and struct of one header field, from a layout's header field list (the contract: a frame is read
+    only through it; a race's layout has the same shape)."""
     header = layout["header"]
     byte_order = header["format"][0]
     for item in header["fields"]:
         if item["name"] == name:
             return item["offset"], struct.Struct(byte_order + item["format"])
     raise ValueError(f"the layout's header has no {name!r} field")
+
+
+class HeaderReader:
+    """Named header fields of a frame, read where the last layout said they are (every bench reads frames so)."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+        self.fields: list[tuple[int, struct.Struct]] | None = None
+
+    def learn(self, layout: dict) -> None:
+        """A (new) layout: where the fields are from now on."""
+        self.fields = [header_field(layout, name) for name in self.names]
+
+    def read(self, frame: bytes) -> tuple | None:
+        """The fields' values in the order named, or None before the first layout."""
+        if self.fields is None:
+            return None
+        return tuple(field.unpack_from(frame, offset)[0] for offset, field in self.fields)
 
 class Probe:
     """One session: counts frames and steps in the window, measures ping round trips."""
@@ -94,7 +112,7 @@ class Probe:
         self.counting = False
         self.first: tuple[float, int] | None = None  # (time, step) of the window's first frame
         self.last: tuple[float, int] | None = None
-        self.step_at: tuple[int, struct.Struct] | None = None  # where `step` is: the `layout` message says
+        self.header = HeaderReader("step")
         self.rtts: list[float] = []
         self.sent: dict[int, float] = {}
         self.closed: str | None = None
@@ -143,10 +161,10 @@ class Probe:
     def frame(self, message: bytes) -> None:
         """Count a frame of the window and keep its step."""
         now = time.monotonic()
-        if self.step_at is None:
+        counters = self.header.read(message)
+        if counters is None:
             raise ValueError("a frame came before its layout")
-        offset, field = self.step_at
-        (step,) = field.unpack_from(message, offset)
+        (step,) = counters
         self.frames += 1
         if self.first is None:
             self.first = (now, step)
@@ -156,7 +174,7 @@ class Probe:
         """A JSON message: a layout (where `step` is), an error (kept), a pong (timed when counting)."""
         kind = reply.get("type")
         if kind == "layout":
-            self.step_at = header_field(reply, "step")
+            self.header.learn(reply)
         elif kind == "error" and self.error is None:
             self.error = f"{reply.get('field')}: {reply.get('message')}"
         elif kind == "pong" and self.counting and reply.get("id") in self.sent:

@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import header_field  # noqa: E402  (a race frame is read through the `race` message's layout)
-from bench.stream import free_port, start_server  # noqa: E402
+from bench.load import HeaderReader  # noqa: E402  (a race frame is read through the `race` message's layout)
+from bench.stream import report, serving  # noqa: E402
 
 CONFIG = {"layers": [8] * 6, "batch_size": 10, "points": 500, "speed": "max"}
 LANES = ["sgd", "momentum", "rmsprop", "adam"]
@@ -42,7 +42,7 @@ async def stream(url: str, seconds: float, warmup: float, target: float | None) 
         await ws.send(json.dumps({"type": "race_start", "values": LANES, "target": target}))
         await ws.send(json.dumps({"type": "play"}))
         start = end = None
-        step_field = None
+        header = HeaderReader("step")
         frames = 0
         sizes: list[int] = []
         t_warm = time.monotonic() + warmup
@@ -53,12 +53,12 @@ async def stream(url: str, seconds: float, warmup: float, target: float | None) 
                 if reply["type"] == "error":
                     raise RuntimeError(f"the server refused a message: {reply}")
                 if reply["type"] == "race" and reply["active"]:
-                    step_field = header_field(reply["layout"], "step")
+                    header.learn(reply["layout"])
                 continue
-            if step_field is None or message[:4] != b"BPPR":
+            counters = header.read(message) if message[:4] == b"BPPR" else None
+            if counters is None:
                 continue
-            offset, field = step_field
-            step = field.unpack_from(message, offset)[0]
+            (step,) = counters
             now = time.monotonic()
             if start is None:
                 if now >= t_warm:
@@ -107,27 +107,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds ignored first (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    process = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        process = start_server(port)
-        url = f"ws://127.0.0.1:{port}/ws"
     result: dict = {"lanes": ", ".join(LANES), "network": "2-8x6-1, batch 10, 500 points, speed max"}
-    try:
+    with serving(args.url) as url:
         for label, target in (("no_line", None), ("line", TARGET)):
             got = asyncio.run(stream(url, min(args.seconds, 60.0), args.warmup, target))
             result.update({f"{key}_{label}": value for key, value in got.items()})
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=15)
     result.update(build_times())
-    if args.json:
-        print(json.dumps(result))
-        return
-    for key, value in result.items():
-        print(f"{key:>32}: {value:.3f}" if isinstance(value, float) else f"{key:>32}: {value}")
+    report(result, args.json, 32)
 
 
 if __name__ == "__main__":

@@ -27,11 +27,10 @@ import argparse
 import asyncio
 import json
 import statistics
-import struct
 import time
 
 import psutil
-from load import cpu_seconds, header_field, percentile, server_processes
+from load import HeaderReader, cpu_seconds, percentile, server_processes
 
 MAX_STUDENTS = 300
 MAX_SECONDS = 120.0
@@ -49,7 +48,7 @@ class Student:
         self.joined = asyncio.Event()
         self.error: str | None = None
         self.steps: list[int] = []
-        self.step_at: tuple[int, struct.Struct] | None = None
+        self.header = HeaderReader("step")
 
     async def run(self, url: str, code: str, stop: asyncio.Event, interval: float) -> None:
         from websockets.asyncio.client import connect
@@ -66,14 +65,14 @@ class Student:
                     if isinstance(message, bytes):
                         if self.counting:
                             self.frames += 1
-                            if self.step_at is not None:
-                                self.steps.append(self.step_at[1].unpack_from(message, self.step_at[0])[0])
+                            if (counters := self.header.read(message)) is not None:
+                                self.steps.append(counters[0])
                         continue
                     reply = json.loads(message)
                     if reply["type"] == "room":
                         self.joined.set()
                     elif reply["type"] == "layout":
-                        self.step_at = header_field(reply, "step")
+                        self.header.learn(reply)
                     elif reply["type"] == "error" and self.error is None:
                         self.error = f"{reply['code']}: {reply['message']}"
                         self.joined.set()

@@ -23,11 +23,20 @@ import struct
 import time
 from urllib.parse import urlparse
 
-from stream import free_port, start_server
+from load import HeaderReader
+from stream import serving
 
-HEADER = struct.Struct("<4sHHIIIIIffffffIIBBH")  # docs/protocol.md
-STEP, STATE = 6, 16
 MAX_READS = 120
+
+
+def counters(header: HeaderReader, opcode_text: bool, payload: bytes | str) -> tuple[int, int] | None:
+    """(step, state) of a frame, or None for a text message (a `layout` teaches `header` where they are)."""
+    if opcode_text:
+        reply = json.loads(payload)
+        if reply.get("type") == "layout":
+            header.learn(reply)
+        return None
+    return header.read(payload)
 
 
 async def read_slowly(url: str, speed: float, reads: int, interval: float, max_queue: int,
@@ -47,19 +56,19 @@ async def read_slowly(url: str, speed: float, reads: int, interval: float, max_q
     async with connect(url, max_size=None, compression=None, max_queue=max_queue, sock=sock) as ws:
         await ws.send(json.dumps({"type": "config", "layers": [8] * 6, "batch_size": 10, "speed": speed}))
         await ws.send(json.dumps({"type": "play"}))
+        header = HeaderReader("step", "state")
         offset = None
         start = time.monotonic()
         try:
             while offset is None:  # read at full speed until the first training frame: it is fresh
                 message = await ws.recv()
-                if isinstance(message, bytes) and HEADER.unpack_from(message)[STATE] == 1:
-                    offset = (time.monotonic() - start) - HEADER.unpack_from(message)[STEP] / speed
+                if (read := counters(header, isinstance(message, str), message)) and read[1] == 1:
+                    offset = (time.monotonic() - start) - read[0] / speed
             while len(ages) < reads:
                 await asyncio.sleep(interval)
                 message = await ws.recv()
-                if isinstance(message, bytes):
-                    step = HEADER.unpack_from(message)[STEP]
-                    ages.append((time.monotonic() - start) - step / speed - offset)
+                if read := counters(header, isinstance(message, str), message):
+                    ages.append((time.monotonic() - start) - read[0] / speed - offset)
         except ConnectionClosed as exc:
             closed = {"code": exc.rcvd.code, "reason": exc.rcvd.reason} if exc.rcvd else {"code": 1006, "reason": ""}
     return {
@@ -110,14 +119,15 @@ def read_raw(url: str, speed: float, reads: int, interval: float, rcvbuf: int | 
 
     send({"type": "config", "layers": [8] * 6, "batch_size": 10, "speed": speed})
     send({"type": "play"})
+    header = HeaderReader("step", "state")
     start = time.monotonic()
     ages: list[float] = []
     closed = None
     try:
         while True:  # at full speed up to the first training frame: it is fresh
             opcode, payload = message()
-            if opcode == 2 and HEADER.unpack_from(payload)[STATE] == 1:
-                offset = (time.monotonic() - start) - HEADER.unpack_from(payload)[STEP] / speed
+            if opcode in (1, 2) and (read := counters(header, opcode == 1, payload)) and read[1] == 1:
+                offset = (time.monotonic() - start) - read[0] / speed
                 break
         while len(ages) < reads:
             time.sleep(interval)
@@ -125,8 +135,8 @@ def read_raw(url: str, speed: float, reads: int, interval: float, rcvbuf: int | 
             if opcode == 8:
                 closed = {"code": struct.unpack("!H", payload[:2])[0], "reason": payload[2:].decode()}
                 break
-            if opcode == 2:
-                ages.append((time.monotonic() - start) - HEADER.unpack_from(payload)[STEP] / speed - offset)
+            if opcode in (1, 2) and (read := counters(header, opcode == 1, payload)):
+                ages.append((time.monotonic() - start) - read[0] / speed - offset)
     except (ConnectionError, OSError) as exc:
         closed = {"code": 1006, "reason": repr(exc)}
     sock.close()
@@ -146,24 +156,14 @@ def main() -> None:
     parser.add_argument("--raw", action="store_true", help="a bare socket reading one message at a time")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    process = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        process = start_server(port)
-        url = f"ws://127.0.0.1:{port}/ws"
-    if urlparse(url or "").hostname not in ("127.0.0.1", "localhost", "::1"):
+    if args.url is not None and urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("loopback only: the URL must point at 127.0.0.1 or localhost")
-    try:
+    with serving(args.url) as url:
         reads = max(1, min(args.reads, MAX_READS))
         if args.raw:
             result = read_raw(url, args.speed, reads, args.interval, args.rcvbuf)
         else:
             result = asyncio.run(read_slowly(url, args.speed, reads, args.interval, args.max_queue, args.rcvbuf))
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=15)
     client = "raw socket" if args.raw else f"websockets, max_queue {args.max_queue}"
     result.update(interval_s=args.interval, client=client, rcvbuf=args.rcvbuf,
                   network="2-8x6-1 (~45 KB frames)")

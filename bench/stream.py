@@ -19,12 +19,14 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import header_field  # noqa: E402  (a frame is read through its layout, as load.py does)
+from bench.load import HeaderReader  # noqa: E402  (a frame is read through its layout, as load.py does)
 
 CONFIG = {"layers": [8] * 6, "batch_size": 10, "points": 500, "speed": "max"}
 
@@ -59,7 +61,7 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
         await ws.send(json.dumps({"type": "config", **CONFIG}))
         await ws.send(json.dumps({"type": "play"}))
         start = end = None
-        fields: list = []
+        header = HeaderReader("step", "epoch")
         frames = 0
         sizes: list[int] = []
         rtts: list[float] = []
@@ -77,9 +79,11 @@ async def stream(url: str, seconds: float, warmup: float) -> dict:
                 if reply["type"] == "pong" and start is not None:
                     rtts.append(time.perf_counter() - pings[reply["id"]])
                 elif reply["type"] == "layout":
-                    fields = [header_field(reply, "step"), header_field(reply, "epoch")]
+                    header.learn(reply)
                 continue
-            counters = tuple(field.unpack_from(message, offset)[0] for offset, field in fields)
+            counters = header.read(message)
+            if counters is None:
+                continue
             now = time.monotonic()
             if start is None:
                 if now < t_warm:
@@ -131,6 +135,30 @@ def build_times(repeats: int = 2000) -> dict:
             "frame_bytes": len(frame)}
 
 
+@contextmanager
+def serving(url: str | None, path: str = "/ws") -> Iterator[str]:
+    """`url`, or for the block a server of its own on a free port (its `path`: "/ws" or "" for the page)."""
+    if url is not None:
+        yield url
+        return
+    port = free_port()
+    process = start_server(port)
+    try:
+        yield f"{'ws' if path else 'http'}://127.0.0.1:{port}{path}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def report(result: dict, as_json: bool, width: int) -> None:
+    """A bench's figures: one JSON object, or a line each (floats to 3 places)."""
+    if as_json:
+        print(json.dumps(result))
+        return
+    for key, value in result.items():
+        print(f"{key:>{width}}: {value:.3f}" if isinstance(value, float) else f"{key:>{width}}: {value}")
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -139,25 +167,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds ignored first (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    process = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        process = start_server(port)
-        url = f"ws://127.0.0.1:{port}/ws"
-    try:
+    with serving(args.url) as url:
         result = asyncio.run(stream(url, min(args.seconds, 60.0), args.warmup))
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=15)
     result.update(build_times())
     result["network"] = "2-8x6-1, batch 10, 500 points, speed max, grids on"
-    if args.json:
-        print(json.dumps(result))
-        return
-    for key, value in result.items():
-        print(f"{key:>16}: {value:.3f}" if isinstance(value, float) else f"{key:>16}: {value}")
+    report(result, args.json, 16)
 
 
 if __name__ == "__main__":
