@@ -16,6 +16,20 @@ from typing import Any
 log = logging.getLogger("playground.session")
 
 
+class Backlog:
+    """The sockets of one process that have a frame queued and not yet handed to their transport (event loop only).
+
+    While any has, the scheduler holds back elastic training (app.sessions.scheduler): the event loop's thread needs
+    the interpreter lock to send, and a training thread holds it for up to the switch interval once it has it. Frames
+    first, all the way to the wire."""
+
+    def __init__(self) -> None:
+        self.outboxes: set[Outbox] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self.outboxes)
+
+
 class Outbox:
     """Sends what a session publishes to one subscriber; the session never builds a frame while one is in flight."""
 
@@ -27,9 +41,11 @@ class Outbox:
         on_frame_sent: Callable[[], None],
         on_failure: Callable[[str], Awaitable[None]],
         taken: Callable[[], Awaitable[None]] | None = None,
+        backlog: Backlog | None = None,
     ) -> None:
         self._send_text, self._send_bytes = send_text, send_bytes
         self._taken = taken
+        self._backlog = backlog
         self._timeout = timeout
         self.on_frame_sent = on_frame_sent  # the session whose frames it carries now (app.rooms moves it)
         self._on_failure = on_failure
@@ -53,9 +69,18 @@ class Outbox:
         self.frame_in_flight = True
         self._items.append(frame)
         self._ready.set()
+        if self._backlog is not None:
+            self._backlog.outboxes.add(self)
 
     async def run(self) -> None:
         """Send queued items in order, each under the watchdog; a failed or stuck send ends the session."""
+        try:
+            await self._run()
+        finally:
+            if self._backlog is not None:
+                self._backlog.outboxes.discard(self)
+
+    async def _run(self) -> None:
         while True:
             await self._ready.wait()
             self._ready.clear()
@@ -65,6 +90,8 @@ class Outbox:
                     async with asyncio.timeout(self._timeout):
                         if isinstance(item, bytes):
                             await self._send_bytes(item)
+                            if self._backlog is not None:
+                                self._backlog.outboxes.discard(self)
                             if self._taken is not None:
                                 await self._taken()
                         else:

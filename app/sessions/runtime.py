@@ -16,6 +16,7 @@ from app.http.api import describe
 from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
 from app.rooms.broker import Broker
 from app.sessions.governor import Governor
+from app.sessions.outbox import Backlog
 from app.sessions.scheduler import Priority, Scheduler
 from app.settings import Settings
 from app.slots import Slot, Slots, open_slots
@@ -37,6 +38,7 @@ class Runtime:
     held: dict[int, Slot] = field(default_factory=dict)
     training: set[int] = field(default_factory=set)
     governor: Governor = field(default_factory=Governor)
+    backlog: Backlog = field(default_factory=Backlog)  # sockets with a frame still to send (app.sessions.outbox)
     next_id: int = 0
     rooms: Broker = field(init=False)
 
@@ -62,6 +64,7 @@ async def runtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     scheduler = Scheduler(settings.pool_threads, history=4096)
     runtime = Runtime(settings, scheduler, open_slots(settings), describe(settings))
+    scheduler.hold = runtime.backlog.__bool__  # elastic training waits while frames wait for the event loop
     app.state.runtime = runtime
     app.state.sessions = runtime.sessions
     governing = asyncio.create_task(_govern(runtime), name="governor")

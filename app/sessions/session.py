@@ -24,7 +24,7 @@ from app.sessions.outbox import Outbox
 from app.sessions.pacing import FRAME_SLICE, Pacer, cap_delay
 from app.sessions.race import RaceHost
 from app.sessions.runtime import Runtime
-from app.sessions.scheduler import Job, Priority, Scheduler
+from app.sessions.scheduler import Again, Job, Priority, Scheduler
 from app.settings import Settings
 from engine.trainer import Limits, Trainer
 from engine.views.timeline import Timeline
@@ -128,7 +128,8 @@ class Session:
                                                         label=f"{self.id} start")  # fmt: skip
         if self.state is State.CLOSED:
             return
-        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._sent, self._fail, taken)
+        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._sent, self._fail, taken,
+                        self.runtime.backlog)
         self.outbox = outbox
         outbox.feed = self
         self.subscribers.append(outbox)
@@ -340,20 +341,16 @@ class Session:
 
     async def _run_job(self, scheduler: Scheduler) -> tuple[list[tuple[str, bool]], bytes | None]:
         """Queue this session's next job and await it. While it waits, a control message raises it to CONTROL
-        (`receive_text`) and a frame falling due raises it to FRAME, so neither waits behind other sessions'
-        training."""
+        (`receive_text`) and it rises to FRAME when its frame falls due (`due`, in the scheduler), so neither waits
+        behind other sessions' training. At full speed it takes turn after turn in the elastic round and comes back
+        only with something to send (`Again`)."""
         priority = self._priority()
-        self._job = scheduler.submit(priority, self._work, label=f"{self.id} {priority.name.lower()}")
-        timer = None
-        if priority > Priority.FRAME:
-            loop = asyncio.get_running_loop()
-            timer = loop.call_at(self.pacer.next_frame_at, self._frame_fell_due)  # loop.time() is time.monotonic()
+        self._job = scheduler.submit(priority, self._work, label=f"{self.id} {priority.name.lower()}",
+                                     due=self._frame_at() if priority > Priority.FRAME else None)
         try:
-            return await asyncio.wrap_future(self._job.future)
+            return await scheduler.wait(self._job)
         finally:
             self._job = None
-            if timer is not None:
-                timer.cancel()
 
     def _sent(self) -> None:
         """A frame has left the server: the producer may build the next one (and its queued job may rise)."""
@@ -361,8 +358,20 @@ class Session:
         self._frame_fell_due()
 
     def _frame_fell_due(self) -> None:
-        if self._job is not None and self._has_news() and not self._owed and self._frame_allowed():
-            self._job = self.runtime.scheduler.bump(self._job, Priority.FRAME)
+        job = self._job
+        if job is None or not self._has_news() or self._owed:
+            return
+        if self._frame_allowed():
+            self.runtime.scheduler.bump(job, Priority.FRAME)
+        elif (due := self._frame_at()) is not None:
+            self.runtime.scheduler.raise_at(job, due)
+
+    def _frame_at(self) -> float | None:
+        """When this session's queued job should rise to a frame job: at its next frame time, if a frame would show
+        something new then and a subscriber can take it (else `_sent` raises it once one has taken the last)."""
+        if self._has_news() and not self._owed and any(not o.frame_in_flight for o in self.subscribers):
+            return self.pacer.next_frame_at
+        return None
 
     def _has_news(self) -> bool:
         """A frame now would show something new: a change, or (training at full speed) the steps of a short slice
@@ -399,7 +408,7 @@ class Session:
         return any(not o.frame_in_flight for o in self.subscribers) \
             and self.pacer.frame_due(time.monotonic())
 
-    def _work(self) -> tuple[list[tuple[str, bool]], bytes | None]:
+    def _work(self) -> tuple[list[tuple[str, bool]], bytes | None] | Again:
         """Apply queued controls in order, train this slice (a training job: NUMERIC or ELASTIC), and build a frame
         if one is due. Training yields after the chunk in hand when a more urgent job waits."""
         out: list[dict[str, Any]] = []
@@ -445,7 +454,14 @@ class Session:
             out.append(protocol.ProtocolError("internal", None, f"the server failed: {exc!r}").to_message())
             if self.state is State.TRAINING:
                 self._set_state(State.IDLE, out, "training stopped: the server failed")
+        if frame is None and not out and priority is Priority.ELASTIC and self._elastic_again():
+            return Again(Priority.ELASTIC, self._frame_at())  # its next turn, without a trip to the event loop
         return [(dumps(m), m.get("type") in PRIVATE_ANSWERS) for m in out], frame  # encoded here, off the event loop
+
+    def _elastic_again(self) -> bool:
+        """Nothing to send and training at full speed goes on: the job takes its next turn in the elastic round."""
+        return self.state is State.TRAINING and self.pacer.speed == "max" and not (
+            self.inbox or self._owed or self._computing or (self._claim is not None and self._claim.decided))
 
     def _set_state(self, state: State, out: list[dict[str, Any]], reason: str | None = None) -> None:
         self._resume_on_config = False
