@@ -71,8 +71,10 @@ class Settings(BaseSettings):
         "(a 2-8x6-1 frame is ~45 KB: 60 fps is ~2.7 MB/s per student)."
     )
     pool_threads: int = Field(
-        1, ge=1, le=64, description="Threads of each worker process's scheduler (training, frames, controls). The "
-        "threads share one interpreter lock: more than one rarely helps; use more --workers to use more cores."
+        2, ge=1, le=64, description="Threads of each worker process's scheduler (training, frames, controls). They "
+        "share one interpreter lock, but NumPy lets it go in the larger array operations, so a second thread overlaps "
+        "one frame's arithmetic with another's Python (measured: 100 sessions on 2 workers, 2 threads make about a "
+        "fifth more frames than 1, and ping stays within 50 ms). Use more --workers to use more cores."
     )
     redis_url: str | None = Field(
         None, description="Redis for classroom rooms across worker processes and hosts, e.g. redis://redis:6379/0 "

@@ -10,15 +10,17 @@ is short of time: training (the scheduler's NUMERIC and ELASTIC jobs, which sess
 of) got less than ROOMY of the second. (Frames that lag while training gets time to spare lag for another reason,
 slow clients or a frame rate above what the page reads, and fewer frames would not help.) Once a second:
 - below LAG × wanted and short of time: maps every other frame; if they are already, a cap on every session's fps
-  at EVEN × the rate achieved, so that every session gets the same rate (no session is starved by others' frames)
-  and a little time is left for control messages and training. A cap that was raised too far comes back to EVEN ×
-  what was achieved, so it hovers around what the process can do instead of creeping down;
+  at HEADROOM × the rate achieved. The cap sits above what the process achieves, so it never slows frames down: it
+  keeps a session that asks for more frames from taking them from the others (every session gets the same rate; the
+  queue serves due frames first come, first served, so none is starved), and it is what the page is told. While
+  frames lag, it follows the rate achieved each second, down and up;
 - otherwise, for CALM_TICKS seconds in a row: the cap rises by RAISE, and goes once it is above every session's
   own fps; then the maps are refreshed every frame again.
-The cap never goes below FLOOR × the frame rate achieved when capping began: when the time goes to sending frames
-on the event loop (which the scheduler does not see), fewer frames would not make the rest faster, and the cap must
-not spiral down. After a change it waits SETTLE_TICKS seconds before judging again: the second it was made in still
-shows the old state, and judging it would lower the cap again and again.
+After a change it waits SETTLE_TICKS seconds before judging again: the second it was made in still shows the old
+state.
+(A cap below the rate achieved, 0.95 × it, was measured to spiral: frames paced at the cap come a little slower than
+the cap, so the next second's rate was lower again, down to a floor; with 100 sessions on two processes it held them
+at 15-20 fps where the same processes without a cap made 24-27.)
 (An earlier version capped frames when training got under 5 % of a second, to keep training some time: that traded
 the picture for steps, the opposite of frames first, and cost about a tenth of the frame rate under full load.)
 Sessions read `fps_cap` and `maps_every` when they build a frame, and tell their page (`server_load`) when what
@@ -33,12 +35,11 @@ from dataclasses import dataclass
 log = logging.getLogger("playground.governor")
 
 LAG = 0.9  # frames achieved below this share of the rate wanted: frames cannot keep up
-EVEN = 0.95
+HEADROOM = 1.2  # the cap over the rate achieved: a ceiling for evenness, never below what the process does
 ROOMY = 0.25  # share of a second that training got, above which the process has time to spare
 RAISE = 1.15
 CALM_TICKS = 3
 SETTLE_TICKS = 1
-FLOOR = 0.75
 MIN_FPS = 2.0
 
 
@@ -52,7 +53,6 @@ class Governor:
     _calm: int = 0
     _last: float | None = None
     _trained: float = 0.0
-    _floor: float = 0.0  # the cap never goes below FLOOR × the frame rate achieved when capping began
     _settle: int = 0  # ticks to wait after a change before judging again (its effect shows a second later)
 
     def frame_built(self) -> None:
@@ -86,9 +86,7 @@ class Governor:
             if self.maps_every == 1:
                 self.maps_every = 2
             elif achieved > 0:
-                if self.fps_cap is None:
-                    self._floor = max(MIN_FPS, FLOOR * achieved)
-                self.fps_cap = max(self._floor, achieved * EVEN)  # from what was achieved, not the old cap
+                self.fps_cap = max(MIN_FPS, achieved * HEADROOM)  # from what was achieved, not the old cap
             return
         self._calm += 1
         if self._calm >= CALM_TICKS:

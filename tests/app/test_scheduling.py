@@ -162,7 +162,7 @@ def test_a_raised_job_runs_once_at_its_new_priority():
 
 
 def assert_frames_first(order) -> dict[tuple[str, Priority], int]:
-    """No job starts while a more urgent one waits (one thread): checked over every event recorded. Returns how
+    """No job starts while a more urgent one waits: checked over every event recorded. Returns how
     many of each (event, priority) were seen, so a test can show that the rules were exercised."""
     waiting: dict[str, Priority] = {}  # label -> priority of each job queued and not started
     seen: dict[tuple[str, Priority], int] = {}
@@ -183,7 +183,7 @@ def test_frames_and_controls_never_wait_behind_training_slices(server):
     With sixteen slices in turn, a session's next slice often waits past its frame's due time: the job is then
     queued, or raised, as a frame job instead of waiting for its turn."""
     scheduler = server.app.state.runtime.scheduler
-    assert scheduler.threads == 1  # the rule below is exact for one thread (the default)
+    assert scheduler.threads >= 1  # the rule below holds for any number: every start takes the queue's head
     busy = [Client(server.ws_url) for _ in range(16)]
     numeric = Client(server.ws_url)
     quiet = Client(server.ws_url)
@@ -264,8 +264,8 @@ def test_the_governor_thins_the_maps_first_then_caps_the_frame_rate_evenly_and_r
     for _ in range(governor_module.SETTLE_TICKS):  # the second after a change is not judged
         second(40, busy)
         assert (governor.maps_every, governor.fps_cap) == (2, None)
-    second(20, busy)  # still lagging with the maps thinned: the cap, at what they achieved
-    cap = 20 * governor_module.EVEN
+    second(20, busy)  # still lagging with the maps thinned: the cap, a little above what they achieved
+    cap = 20 * governor_module.HEADROOM
     assert governor.fps_cap == pytest.approx(cap)
     assert governor.applies(60.0) == {"fps": round(cap, 1), "maps_every": 2}
     assert governor.applies(10.0) == {"fps": None, "maps_every": 2}  # below the cap: its own rate
@@ -280,13 +280,14 @@ def test_the_governor_thins_the_maps_first_then_caps_the_frame_rate_evenly_and_r
     for _ in range(4 * (governor_module.CALM_TICKS + governor_module.SETTLE_TICKS)):  # the process makes 20 fps each
         second(min(governor.fps_cap, 20), busy)
         caps.append(governor.fps_cap)
-    assert max(caps) > 20 and min(caps) == pytest.approx(cap)  # raised past what it can do, back to EVEN × that
-    returns = [b for a, b in zip(caps, caps[1:], strict=False) if b < a]
-    assert len(returns) >= 2 and returns == pytest.approx([cap] * len(returns)), "the cap creeps down"
+    assert max(caps) > cap and min(caps) == pytest.approx(cap)  # raised, back to HEADROOM × what it can do
+    assert min(caps) > 20, "the cap slows frames below what the process makes"
+    settled = caps[caps.index(min(caps)):]  # back at HEADROOM × what the process makes, and there it stays
+    assert len(settled) >= 2 and settled == pytest.approx([cap] * len(settled)), "the cap creeps down"
     for _ in range(governor_module.SETTLE_TICKS):
         second(governor.fps_cap, busy)
-    second(5, busy)  # 5 fps each: the cap stops at its floor
-    assert governor.fps_cap == pytest.approx(governor_module.FLOOR * 20)
+    second(5, busy)  # 5 fps each: the cap follows, still above what they get
+    assert governor.fps_cap == pytest.approx(governor_module.HEADROOM * 5)
     cap = governor.fps_cap
     while governor.fps_cap is not None:
         for _ in range(governor_module.CALM_TICKS + governor_module.SETTLE_TICKS):
