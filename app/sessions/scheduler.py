@@ -31,8 +31,8 @@ from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
 from typing import Any
 
-
 HOLD_WAIT = 0.0005  # s: how long an elastic job waits before it looks again whether the event loop has sent
+
 
 class Priority(enum.IntEnum):
     """What a job is for; a lower value runs first."""
