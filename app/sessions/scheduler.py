@@ -59,7 +59,7 @@ class Job:
     The queue holds (priority, seq, job) entries; only the one whose seq is the job's current `seq` counts, so raising
     or requeueing a job pushes a new entry and the old one is skipped when it comes up."""
 
-    __slots__ = ("priority", "seq", "fn", "args", "future", "label", "queued", "since", "due", "waiter")
+    __slots__ = ("priority", "seq", "fn", "args", "future", "label", "queued", "since", "due", "waiter", "asked")
 
     def __init__(self, priority: Priority, seq: int, fn: Callable[..., Any], args: tuple[Any, ...], future: Future,
                  label: str, due: float | None = None) -> None:  # fmt: skip
@@ -67,6 +67,7 @@ class Job:
         self.queued = True  # False while it runs and once it is done
         self.since = time.perf_counter()  # queued (or raised) at
         self.due = due
+        self.asked: Priority | None = None  # raised while it ran: the priority it comes Again at, at the least
         self.waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future] | None = None  # Scheduler.wait's
 
 
@@ -186,8 +187,13 @@ class Scheduler:
                 self._cond.notify()
 
     def _raise(self, job: Job, priority: Priority) -> None:
-        """The lock is held: requeue `job` at `priority` if it waits at a lower one (its old entry is skipped)."""
-        if not job.queued or job.priority <= priority:
+        """The lock is held: requeue `job` at `priority` if it waits at a lower one (its old entry is skipped). A job
+        running now keeps the request for when it comes Again (a control message that arrives during its turn)."""
+        if not job.queued:
+            if job.future.running():
+                job.asked = priority if job.asked is None else min(job.asked, priority)
+            return
+        if job.priority <= priority:
             return
         job.priority, job.seq, job.since = priority, next(self._seq), time.perf_counter()
         self._push(job, job.due)
@@ -267,7 +273,7 @@ class Scheduler:
                     continue
                 if job is not None:
                     heapq.heappop(self._heap)
-                    job.queued = False
+                    job.queued, job.asked = False, None
                     self.waited[job.priority] += time.perf_counter() - job.since
                     self.started[job.priority] += 1
                     self._record("started", job)
@@ -292,7 +298,8 @@ class Scheduler:
         if isinstance(result, Again):
             with self._cond:
                 if not self._closed:
-                    job.priority, job.seq, job.since = result.priority, next(self._seq), time.perf_counter()
+                    priority = result.priority if job.asked is None else min(result.priority, job.asked)
+                    job.priority, job.seq, job.since = priority, next(self._seq), time.perf_counter()
                     self._push(job, result.due)
                     self._record("queued", job)
                     return

@@ -15,7 +15,7 @@ import pytest
 
 from app.sessions import governor as governor_module
 from app.sessions.governor import Governor
-from app.sessions.scheduler import Priority, Scheduler
+from app.sessions.scheduler import Again, Priority, Scheduler
 from app.sessions.session import MAX_OWED, State
 from tests.app.test_protocol import Client
 
@@ -156,6 +156,43 @@ def test_a_raised_job_runs_once_at_its_new_priority():
         scheduler.drain()
         assert runs == ["late", "first"]
         assert scheduler.bump(raised, Priority.CONTROL) is raised  # a job that ran stays as it was
+    finally:
+        gate.set()
+        scheduler.shutdown()
+
+
+def test_a_job_comes_again_behind_its_priority_or_at_the_one_it_was_raised_to_while_it_ran():
+    """`Again` queues a job anew without ending it (its future stays pending); a raise that arrives while the job
+    runs is kept for when it comes again, so a control message during a training turn does not wait a whole round."""
+    scheduler = Scheduler(1, history=64)
+    gate, running = threading.Event(), threading.Event()
+    turns: list[str] = []
+    state = {"a": 0}
+
+    def a() -> Again | str:
+        state["a"] += 1
+        turns.append(f"a{state['a']}")
+        if state["a"] == 1:
+            return Again(Priority.ELASTIC)  # plain turn: behind b
+        if state["a"] == 2:
+            running.set()
+            gate.wait(10)  # raised to CONTROL meanwhile
+            return Again(Priority.ELASTIC)
+        return "done"
+
+    try:
+        job = scheduler.submit(Priority.ELASTIC, a, label="a")
+        scheduler.submit(Priority.ELASTIC, turns.append, "b", label="b")
+        assert running.wait(10)
+        scheduler.submit(Priority.ELASTIC, turns.append, "c", label="c")
+        assert scheduler.bump(job, Priority.CONTROL) is job and not job.future.done()
+        gate.set()
+        assert job.future.result(10) == "done"
+        scheduler.drain()
+        assert turns == ["a1", "b", "a2", "a3", "c"]
+        assert [(e, p) for e, p, label in scheduler.order if label == "a"] == [
+            ("queued", Priority.ELASTIC), ("started", Priority.ELASTIC), ("queued", Priority.ELASTIC),
+            ("started", Priority.ELASTIC), ("queued", Priority.CONTROL), ("started", Priority.CONTROL)]
     finally:
         gate.set()
         scheduler.shutdown()
