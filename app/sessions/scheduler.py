@@ -141,7 +141,7 @@ class Scheduler:
                 job.waiter = (loop, waiter)
         if job.waiter is None:
             _copy(job.future, waiter)
-        waiter.add_done_callback(lambda w: job.future.cancel() if w.cancelled() else None)
+        waiter.add_done_callback(lambda w: _forget(job) if w.cancelled() else None)
         return waiter
 
     def _ended(self, job: Job) -> None:
@@ -284,6 +284,7 @@ class Scheduler:
 
     def _run(self, job: Job) -> None:
         if not job.future.running() and not job.future.set_running_or_notify_cancel():  # running: it came Again
+            job.fn, job.args = _nothing, ()
             return
         self._local.job = job
         start = time.perf_counter()
@@ -306,7 +307,18 @@ class Scheduler:
             _cancel(job)  # shut down meanwhile: as a queued job is
         elif not job.future.done():
             job.future.set_result(result)
+        job.fn, job.args = _nothing, ()  # its old queue entries keep nothing alive (the session of a bound method)
         self._ended(job)
+
+
+def _nothing(*args: Any) -> None:
+    return None
+
+
+def _forget(job: Job) -> None:
+    """Its waiter was cancelled: cancel the job if it has not started, and let go of what it would have called."""
+    if job.future.cancel():
+        job.fn, job.args = _nothing, ()
 
 
 def _cancel(job: Job) -> None:
