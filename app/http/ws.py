@@ -53,7 +53,8 @@ async def training_session(websocket: WebSocket) -> None:
     try:
         await websocket.accept()
         flow = websocket.scope.get("extensions", {}).get(FLOW_EXTENSION) or {}
-        await session.start(websocket.send_text, websocket.send_bytes, runtime.description, flow.get("taken"))
+        await session.start(websocket.send_text, websocket.send_bytes, runtime.description, flow.get("taken"),
+                            flow.get("send_wire"))
         bucket = TokenBucket(settings.rate_per_second, settings.rate_burst)
         while True:
             message = await websocket.receive()

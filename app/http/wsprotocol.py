@@ -18,6 +18,9 @@ is `SEND_BUFFER` (a 45 KB frame fits, so a client on a fast link is not throttle
 `scope["extensions"][FLOW_EXTENSION]["taken"]()`: it returns once everything sent so far has left the server (the
 kernel sends only what fits the peer's receive window), so the session builds its next frame only then.
 
+A frame that goes to many sockets (a class following one teacher) is framed once (`framed`) and written to each by
+`send_wire`, the same extension's other entry: `send` would frame it again for every socket, through the ASGI layers.
+
 It is selected by `ws=` in app.cli.uvicorn_options (pinned to uvicorn 0.54 in pyproject.toml).
 """
 
@@ -32,6 +35,8 @@ from typing import Any
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 from app.protocol import SHUTDOWN_CODE, SHUTDOWN_REASON
 
@@ -63,7 +68,16 @@ class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None:
-            scope["extensions"][FLOW_EXTENSION] = {"taken": self.taken}
+            scope["extensions"][FLOW_EXTENSION] = {"taken": self.taken, "send_wire": self.send_wire}
+
+    async def send_wire(self, wire: bytes) -> None:
+        """Send a binary message framed beforehand by `framed`: what `send` does with `websocket.send` bytes, without
+        framing them again for every socket (a class following one session sends the same frame to each student) and
+        without the ASGI layers in between. Raises ClientDisconnected as `send` does."""
+        await self.writable.wait()
+        if self.disconnected or self.close_sent or not self.handshake_complete or self.conn.state is not State.OPEN:
+            raise ClientDisconnected()
+        self.transport.write(wire)
 
     def _queued(self, request: int | None) -> int:
         """The kernel's count of this socket's outgoing bytes for an ioctl `request`; 0 where unknown."""
@@ -150,3 +164,9 @@ class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
             except OSError:
                 pass
         self.transport.abort()
+
+
+def framed(payload: bytes) -> bytes:
+    """A binary WebSocket message as the server sends it (one final frame, unmasked, no extension: per-message
+    compression is off), for `send_wire`: built once, written to every socket that shows it."""
+    return Frame(Opcode.BINARY, payload).serialize(mask=False)

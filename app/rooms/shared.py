@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app import protocol
+from app.http.wsprotocol import framed
 from app.jsontext import dumps
 
 if TYPE_CHECKING:
@@ -450,9 +451,10 @@ class Feed:
             if "layout" not in self.cache:
                 return  # a page cannot read a frame before its layout
             frame = data[1:]
+            wire = framed(frame)  # once for every follower here
             for outbox in self.outboxes:
                 if not outbox.frame_in_flight:
-                    outbox.put_frame(frame)
+                    outbox.put_frame(frame, wire)
             return
         text = data[1:].decode()
         kind = json.loads(text).get("type")
@@ -477,7 +479,7 @@ class ChannelOutbox:
 
     put_first = put_text
 
-    def put_frame(self, frame: bytes) -> None:
+    def put_frame(self, frame: bytes, wire: bytes | None = None) -> None:
         self.frame_in_flight = True
         self.link._feed_sent[feed_channel(self.code)] = self._sent
         if not self.link.publish(self.code, b"F" + frame):

@@ -44,15 +44,18 @@ class Outbox:
         on_failure: Callable[[str], Awaitable[None]],
         taken: Callable[[], Awaitable[None]] | None = None,
         backlog: Backlog | None = None,
+        send_wire: Callable[[bytes], Awaitable[None]] | None = None,
     ) -> None:
         self._send_text, self._send_bytes = send_text, send_bytes
         self._taken = taken
+        self._send_wire = send_wire  # sends a frame framed once for all its sockets (app.http.wsprotocol.framed)
         self._backlog = backlog
         self._timeout = timeout
         self.on_frame_sent = on_frame_sent  # the session whose frames it carries now (app.rooms moves it)
         self._on_failure = on_failure
-        self._items: deque[str | bytes] = deque()
+        self._items: deque[str | tuple[bytes, bytes | None]] = deque()
         self._ready = asyncio.Event()
+        self._frame_sent = asyncio.Event()  # a frame went to the transport: see it taken (`_see_frames_taken`)
         self.frame_in_flight = False
         self.feed: Any = None  # the session whose frames this socket shows (its own, or the one it follows)
 
@@ -66,46 +69,77 @@ class Outbox:
         self._items.appendleft(text)
         self._ready.set()
 
-    def put_frame(self, frame: bytes) -> None:
-        """Queue a frame; the caller checked that none is in flight."""
+    def put_frame(self, frame: bytes, wire: bytes | None = None) -> None:
+        """Queue a frame (and its WebSocket framing, when the caller built it once for several sockets); the caller
+        checked that none is in flight."""
         self.frame_in_flight = True
-        self._items.append(frame)
+        self._items.append((frame, wire))
         self._ready.set()
         if self._backlog is not None:
             self._backlog.outboxes.add(self)
 
     async def run(self) -> None:
-        """Send queued items in order, each under the watchdog; a failed or stuck send ends the session."""
+        """Send queued items in order, each under the watchdog; a failed or stuck send ends the session.
+
+        A frame stays in flight until the peer has taken it, but JSON messages queued meanwhile (a pong, an answer)
+        go out behind it at once: they wait for the frame's bytes ahead of them in TCP's order, not for the kernel
+        to be seen done with them (`taken` looks every 0.5-20 ms)."""
         try:
-            await self._run()
+            await asyncio.gather(self._send_all(), self._see_frames_taken())
         finally:
             if self._backlog is not None:
                 self._backlog.outboxes.discard(self)
 
-    async def _run(self) -> None:
+    async def _send_all(self) -> None:
         while True:
             await self._ready.wait()
             self._ready.clear()
             while self._items:
                 item = self._items.popleft()
+                frame = not isinstance(item, str)
                 try:
                     async with asyncio.timeout(self._timeout):
-                        if isinstance(item, bytes):
-                            await self._send_bytes(item)
-                            if self._backlog is not None:
-                                self._backlog.outboxes.discard(self)
-                            if self._taken is not None:
-                                await self._taken()
-                        else:
+                        if isinstance(item, str):
                             await self._send_text(item)
+                        elif item[1] is not None and self._send_wire is not None:
+                            await self._send_wire(item[1])
+                        else:
+                            await self._send_bytes(item[0])
                 except TimeoutError:
                     await self._on_failure(f"too slow: the client took no frame for {self._timeout:g} s"
-                                           if isinstance(item, bytes) else "send timeout: the client stopped reading")
+                                           if frame else "send timeout: the client stopped reading")
                     return
                 except Exception as exc:  # the socket went away under us
                     log.debug("send failed: %r", exc)
                     await self._on_failure("send failed")
                     return
-                if isinstance(item, bytes):
-                    self.frame_in_flight = False
-                    self.on_frame_sent()
+                if frame:
+                    if self._backlog is not None:
+                        self._backlog.outboxes.discard(self)
+                    if self._taken is None:
+                        self._frame_taken()
+                    else:
+                        self._frame_sent.set()
+
+    async def _see_frames_taken(self) -> None:
+        """Once each frame is handed to the transport: wait until it has left the server, under the watchdog."""
+        if self._taken is None:
+            return
+        while True:
+            await self._frame_sent.wait()
+            self._frame_sent.clear()
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await self._taken()
+            except TimeoutError:
+                await self._on_failure(f"too slow: the client took no frame for {self._timeout:g} s")
+                return
+            except Exception as exc:  # the socket went away under us
+                log.debug("send failed: %r", exc)
+                await self._on_failure("send failed")
+                return
+            self._frame_taken()
+
+    def _frame_taken(self) -> None:
+        self.frame_in_flight = False
+        self.on_frame_sent()

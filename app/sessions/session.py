@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import protocol
 from app.http.limits import default_fps
+from app.http.wsprotocol import framed
 from app.jsontext import dumps
 from app.sessions import commands
 from app.sessions.claim_watch import ClaimWatch
@@ -120,16 +121,18 @@ class Session:
     # ---- lifecycle (event loop) -------------------------------------------------------------------------------
 
     async def start(self, send_text: Callable[[str], Awaitable[None]], send_bytes: Callable[[bytes], Awaitable[None]],
-                    hello_extra: dict[str, Any], taken: Callable[[], Awaitable[None]] | None = None) -> None:
+                    hello_extra: dict[str, Any], taken: Callable[[], Awaitable[None]] | None = None,
+                    send_wire: Callable[[bytes], Awaitable[None]] | None = None) -> None:
         """Create the trainer in the pool, say hello, then start the producer and the sender (`taken`: the
-        connection's wait until the peer has taken what was sent, when the server offers it)."""
+        connection's wait until the peer has taken what was sent, when the server offers it; `send_wire`: its send
+        of a frame framed once for all, app.http.wsprotocol)."""
         self._handler = asyncio.current_task()
         self.trainer = await self.runtime.scheduler.run(Priority.CONTROL, new_trainer, self.settings, self.timeline,
                                                         label=f"{self.id} start")  # fmt: skip
         if self.state is State.CLOSED:
             return
         outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._sent, self._fail, taken,
-                        self.runtime.backlog)
+                        self.runtime.backlog, send_wire)
         self.outbox = outbox
         outbox.feed = self
         self.subscribers.append(outbox)
@@ -322,9 +325,10 @@ class Session:
                 elif self.outbox is not None:  # an answer to this connection's own request: not to its followers
                     self.outbox.put_text(text)
             if frame is not None:
+                wire = framed(frame)  # the WebSocket framing too, once for every socket
                 for outbox in self.subscribers:
                     if not outbox.frame_in_flight:  # a follower still taking the last one skips this one
-                        outbox.put_frame(frame)
+                        outbox.put_frame(frame, wire)
 
     def _deadline(self, now: float) -> str | None:
         if now - self.last_control > self.settings.idle_timeout:
