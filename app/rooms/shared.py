@@ -41,7 +41,7 @@ REFRESH_SECONDS = 2.0
 PROGRESS_SECONDS = 0.1
 RETRY_SECONDS = 0.5
 REACH_SECONDS = 5.0  # how long a join to another process's room waits for this process to listen on Redis
-SNAPSHOT_TYPES = ("config", "state", "data", "layout")
+SNAPSHOT_TYPES = ("config", "state", "data", "layout", "race")  # the last of each: what a late joiner needs first
 
 
 def room_key(code: str) -> str:

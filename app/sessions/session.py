@@ -254,13 +254,15 @@ class Session:
         self.queue(job)
 
     def snapshot(self, trainer: Trainer) -> list[str]:
-        """What a socket joining this session's frames needs first: config, state, points and the frame layout
-        (pool job only)."""
+        """What a socket joining this session's frames needs first: config, state, points, the frame layout and a
+        running race (pool job only)."""
         messages = [{"type": "config", "config": self.config(), "changed": [], "id": None},
                     {"type": "state", "state": self.state.value}, data_message(trainer)]
         layout = self._frames.layout_message()
         if layout is not None:
             messages.append(layout)
+        if self.race is not None:  # its frames are race frames: their layout is in the race message
+            messages.append(self.race.message())
         return [dumps(message) for message in messages]
 
     def attach(self, outbox: Outbox) -> None:

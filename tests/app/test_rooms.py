@@ -337,3 +337,24 @@ def test_answers_to_the_teachers_own_requests_go_to_the_teacher_alone(server):
         teacher.wait(lambda m: m.get("id") == "good")
         assert ann.wait(lambda m: m["type"] == "config" and m["config"]["learning_rate"] == 0.2)  # shared: config
         assert not [m for m in ann.messages if m["type"] in ("csv", "error", "gradcheck", "export", "trace")]
+
+
+def test_a_student_who_joins_during_the_teachers_race_gets_the_race_and_reads_its_frames(server):
+    """A late joiner's snapshot carries the running race (its `race` message, with the race frames' layout): without
+    it the first race frame arrives before any race message and cannot be read."""
+    from tests.app.test_race import RaceClient
+
+    with RaceClient(server.ws_url) as teacher:
+        teacher.send(type="room_open")
+        room = teacher.json("room")
+        teacher.send(type="race_start", id="r", values=["sgd", "adam"])
+        teacher.json("race")
+        teacher.send(type="play")
+        seen = teacher.race_frame(lambda f: f["step"] > 0)
+        with RaceClient(server.ws_url) as student:
+            student.send(type="room_join", code=room["code"], nickname="late")
+            assert student.json("room")["role"] == "student"
+            frame = student.race_frame(lambda f: f["step"] > seen["step"])
+            assert student.race is not None and student.race["race"] == teacher.race["race"]
+            assert [lane["label"] for lane in student.race["lanes"]] == ["sgd", "adam"] and len(frame["lanes_"]) == 2
+        teacher.send(type="room_close")
