@@ -445,6 +445,8 @@ class Feed:
             outbox.feed = None
         if outbox in self.outboxes:
             self.outboxes.remove(outbox)
+        if not self.outboxes and self.link.feeds.get(self.code) is self:
+            self.link.drop_feed(self.code)  # nobody here shows it any more: unsubscribe (a new follower asks again)
 
     def receive(self, data: bytes) -> None:
         if data[:1] == b"F":

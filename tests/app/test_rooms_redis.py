@@ -344,6 +344,17 @@ async def relay_a_feed_whose_owner_listens_late(url: str) -> None:
         while await next_request(0.1) is not None:  # a request on its way when the layout came
             pass
         assert await next_request(3 * RETRY_SECONDS) is None
+
+        feed.detach(socket)  # the last socket here that showed the feed: the process stops listening to it
+        assert "ROOM123" not in link.feeds
+
+        async def listeners() -> int:
+            return dict(await owner.pubsub_numsub(feed_channel("ROOM123")))[feed_channel("ROOM123").encode()]
+
+        deadline = time.monotonic() + 10
+        while await listeners() > 0:
+            assert time.monotonic() < deadline, "still subscribed to a feed nobody here shows"
+            await asyncio.sleep(0.02)
     finally:
         sender.cancel()
         await requests.aclose()
