@@ -96,20 +96,30 @@ class Outbox:
             self._ready.clear()
             while self._items:
                 item = self._items.popleft()
-                if isinstance(item, str):
-                    if not await self._watched(self._send_text(item), "send timeout: the client stopped reading"):
-                        return
-                    continue
-                frame, wire = item
-                send = self._send_bytes(frame) if wire is None or self._send_wire is None else self._send_wire(wire)
-                if not await self._watched(send, self._too_slow()):
+                frame = not isinstance(item, str)
+                try:
+                    async with asyncio.timeout(self._timeout):
+                        if isinstance(item, str):
+                            await self._send_text(item)
+                        elif item[1] is not None and self._send_wire is not None:
+                            await self._send_wire(item[1])
+                        else:
+                            await self._send_bytes(item[0])
+                except TimeoutError:
+                    await self._on_failure(f"too slow: the client took no frame for {self._timeout:g} s"
+                                           if frame else "send timeout: the client stopped reading")
                     return
-                if self._backlog is not None:
-                    self._backlog.outboxes.discard(self)
-                if self._taken is None:
-                    self._frame_taken()
-                else:
-                    self._frame_sent.set()
+                except Exception as exc:  # the socket went away under us
+                    log.debug("send failed: %r", exc)
+                    await self._on_failure("send failed")
+                    return
+                if frame:
+                    if self._backlog is not None:
+                        self._backlog.outboxes.discard(self)
+                    if self._taken is None:
+                        self._frame_taken()
+                    else:
+                        self._frame_sent.set()
 
     async def _see_frames_taken(self) -> None:
         """Once each frame is handed to the transport: wait until it has left the server, under the watchdog."""
@@ -118,26 +128,17 @@ class Outbox:
         while True:
             await self._frame_sent.wait()
             self._frame_sent.clear()
-            if not await self._watched(self._taken(), self._too_slow()):
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await self._taken()
+            except TimeoutError:
+                await self._on_failure(f"too slow: the client took no frame for {self._timeout:g} s")
+                return
+            except Exception as exc:  # the socket went away under us
+                log.debug("send failed: %r", exc)
+                await self._on_failure("send failed")
                 return
             self._frame_taken()
-
-    async def _watched(self, sending: Awaitable[None], timed_out: str) -> bool:
-        """Await one send under the watchdog; False once it failed and the session was told (`on_failure`)."""
-        try:
-            async with asyncio.timeout(self._timeout):
-                await sending
-        except TimeoutError:
-            await self._on_failure(timed_out)
-            return False
-        except Exception as exc:  # the socket went away under us
-            log.debug("send failed: %r", exc)
-            await self._on_failure("send failed")
-            return False
-        return True
-
-    def _too_slow(self) -> str:
-        return f"too slow: the client took no frame for {self._timeout:g} s"
 
     def _frame_taken(self) -> None:
         self.frame_in_flight = False
