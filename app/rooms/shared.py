@@ -7,15 +7,17 @@ channel as an operation, and what the student does (join, leave, its progress) c
 followed session's messages and frames are published once on the room's feed channel, and every process with
 followers relays them to its sockets: a frame is built once, published once, and sent by each process to its own
 students. Solo sessions never touch Redis, so an outage cannot reach them; rooms report it (`room_shared`) and go on
-when Redis is back: the listener resubscribes, the owner writes its keys again and republishes each followed session's
-snapshot, and a process relaying a feed asks the owner for one until it has a layout (pub/sub delivers to whoever is
-subscribed at that moment, so a request published before the owner has resubscribed, or lost with a connection to the
-old server, is asked again; until then a feed drops the frames, which its pages could not read).
+when Redis is back: the listener resubscribes, the operations made meanwhile go out in order (they wait in
+`_outgoing`), the owner writes its keys again and republishes each followed session's snapshot, and a process relaying
+a feed asks the owner for one until it has a layout (pub/sub delivers to whoever is subscribed at that moment, so a
+request published before the owner has resubscribed is asked again; until then a feed drops the frames, which its
+pages could not read).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -41,6 +43,8 @@ REFRESH_SECONDS = 2.0
 PROGRESS_SECONDS = 0.1
 RETRY_SECONDS = 0.5
 REACH_SECONDS = 5.0  # how long a join to another process's room waits for this process to listen on Redis
+FLEETING = ("room_leaderboard",)  # messages to a remote student that the next second's replaces: not kept in an outage
+KEPT_OPERATIONS = 20_000  # operations kept while Redis is down (a push to 100 students is 100); beyond: dropped
 SNAPSHOT_TYPES = ("config", "state", "data", "layout", "race")  # the last of each: what a late joiner needs first
 
 
@@ -75,7 +79,8 @@ class Link:
         self.feeds: dict[str, Feed] = {}  # code → the feed this process relays to its followers
         self.remotes: dict[str, RemoteSession] = {}  # owner side: ref → a student on another process
         self.proxies: dict[str, Session] = {}  # student side: ref → a local session in a room owned elsewhere
-        self._outgoing: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self._outgoing: collections.deque[tuple[str, bytes]] = collections.deque()  # in order: ops and the feeds
+        self._more = asyncio.Event()  # set when something was put in _outgoing
         self._subscriptions: set[str] = {process_channel(self.me)}
         self._changed = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -103,30 +108,49 @@ class Link:
 
     # ---- sending ----------------------------------------------------------------------------------------------
 
-    def send(self, process: str, op: dict[str, Any]) -> None:
-        """An operation for another process (or this one), in order with every other publish; dropped while Redis
-        is unreachable (what matters is sent again on recovery)."""
-        if self.up:
-            self._outgoing.put_nowait((process_channel(process), dumps(op).encode()))
+    def send(self, process: str, op: dict[str, Any], keep: bool = True) -> None:
+        """An operation for another process (or this one), in order with every other publish. While Redis is
+        unreachable it waits, with the operations after it, and goes out once Redis is back: a mode switch, a push,
+        the room's end or a student leaving reaches the other process after an outage, in the order it was made (at
+        most KEPT_OPERATIONS wait; the ones beyond are dropped, and logged). `keep=False`: one that a newer one
+        replaces soon (a leaderboard) is dropped instead."""
+        if not self.up and not keep:
+            return
+        if not self.up and len(self._outgoing) >= KEPT_OPERATIONS:
+            log.warning("rooms: Redis is unreachable and %d operations wait: %r dropped", len(self._outgoing), op["op"])
+            return
+        self._put(process_channel(process), dumps(op).encode())
 
     def publish(self, code: str, data: bytes) -> bool:
-        """A message (b"J" + JSON) or a frame (b"F" + bytes) on a room's feed; False if dropped (Redis down)."""
+        """A message (b"J" + JSON) or a frame (b"F" + bytes) on a room's feed; False if dropped (Redis down: the
+        owner republishes the snapshot on recovery, and frames are replaced by newer ones)."""
         if self.up:
-            self._outgoing.put_nowait((feed_channel(code), data))
+            self._put(feed_channel(code), data)
         return self.up
+
+    def _put(self, channel: str, data: bytes) -> None:
+        self._outgoing.append((channel, data))
+        self._more.set()
 
     async def _send(self) -> None:
         while True:
-            channel, data = await self._outgoing.get()
+            if not self._outgoing:
+                self._more.clear()
+                await self._more.wait()
+                continue
+            channel, data = self._outgoing[0]
             try:
                 await self.redis.publish(channel, data)
-            except self.errors as exc:  # dropped: frames are replaced by newer ones; the rest is repeated on recovery
+            except self.errors as exc:
                 self._down(exc)
-            finally:
-                if channel.endswith(":feed") and data[:1] == b"F":
-                    feed_sent = self._feed_sent.pop(channel, None)
-                    if feed_sent is not None:
-                        feed_sent()
+                if not channel.endswith(":feed"):  # an operation: first in line again once Redis is back
+                    await self._reached.wait()
+                    continue
+            self._outgoing.popleft()
+            if channel.endswith(":feed") and data[:1] == b"F":
+                feed_sent = self._feed_sent.pop(channel, None)
+                if feed_sent is not None:
+                    feed_sent()
 
     # ---- receiving --------------------------------------------------------------------------------------------
 
@@ -212,8 +236,7 @@ class Link:
     def ask_snapshot(self, feed: Feed) -> None:
         """Ask the feed's owner to publish its snapshot (config, state, data, layout) again (even while `up` is
         not yet set: the listener asks right after subscribing)."""
-        self._outgoing.put_nowait((process_channel(feed.owner), dumps({"op": "snapshot", "code": feed.code})
-                                   .encode()))
+        self._put(process_channel(feed.owner), dumps({"op": "snapshot", "code": feed.code}).encode())
 
     async def _resync(self) -> None:
         """Ask again for each snapshot that has not come: a feed with followers but no layout."""
@@ -270,6 +293,8 @@ class Link:
         """Each remote student's last frame's metrics to its room's owner (only when a new frame was built)."""
         while True:
             await asyncio.sleep(PROGRESS_SECONDS)
+            if not self.up:
+                continue  # not kept for later: the next frame's metrics replace them
             batches: dict[str, dict[str, Any]] = {}
             for ref, session in list(self.proxies.items()):
                 member = session.member
@@ -538,7 +563,8 @@ class RemoteSession:
         self._member = member
 
     def tell(self, message: dict[str, Any]) -> None:
-        self.link.send(self.process, {"op": "tell", "ref": self.ref, "message": message})
+        self.link.send(self.process, {"op": "tell", "ref": self.ref, "message": message},
+                       keep=message.get("type") not in FLEETING)
 
     def queue(self, item: Any) -> None:
         if isinstance(item, protocol.Pause):

@@ -224,9 +224,11 @@ def test_the_leaderboard_ranks_students_of_both_processes_by_server_measured_met
 
 
 def test_a_redis_outage_leaves_solo_sessions_alone_and_rooms_work_again_after_it(cluster):
+    """Solo sessions never notice; what the teacher and the students did during the outage (a mode switch with its
+    push, a student leaving) reaches the other process once Redis is back, and the feed flows again."""
     redis, a, b = cluster
     solos = [Client(a.ws_url), Client(b.ws_url)]
-    teacher, students, room = open_class(a, {"bob": b})
+    teacher, students, room = open_class(a, {"bob": b, "cy": b})
     try:
         for solo in solos:
             solo.send(type="config", speed=100)
@@ -238,22 +240,82 @@ def test_a_redis_outage_leaves_solo_sessions_alone_and_rooms_work_again_after_it
         bob.frame(lambda f: f["step"] > 0)
         redis.stop()
         bob.wait(lambda m: m["type"] == "room_shared" and not m["up"], timeout=20)
+        teacher.wait(lambda m: m["type"] == "room_shared" and not m["up"], timeout=20)
         for solo in solos:  # training and frames go on without Redis
             before = solo.frame()["step"]
             solo.frame(lambda f, before=before: f["step"] >= before + 50, timeout=10)
-        teacher.frame(lambda f: f["step"] > 0)
+        teacher.send(type="pause")
+        teacher.wait(lambda m: m["type"] == "state" and m["state"] == "idle")
+        teacher.send(type="room_mode", mode="hands_on")  # during the outage: reaches bob after it
+        students["cy"].close()  # cy leaves during the outage: the dashboard learns it after it
+        teacher.wait(lambda m: m["type"] == "room" and m["mode"] == "hands_on")
         redis.start()
         bob.wait(lambda m: m["type"] == "room_shared" and m["up"], timeout=20)
-        recovered = teacher.frame()["step"]
-        bob.frame(lambda f: f["step"] > recovered, timeout=20)  # the teacher's frames reach the other process again
-        teacher.send(type="pause")
-        teacher.send(type="room_mode", mode="hands_on")
         pushed = bob.json("room_pushed", timeout=20)
+        assert pushed["step"] > 0
         assert bob.frame(lambda f: f["step"] == pushed["step"])["step"] == pushed["step"]
+        assert [m for m in bob.messages if m["type"] == "room"][-1]["mode"] == "hands_on"
+
+        def cy_gone(m):
+            rows = m["type"] == "room_dashboard" and {r["nickname"]: r for r in m["students"]}
+            return bool(rows) and not rows["cy"]["connected"] and rows["bob"]["connected"]
+
+        teacher.wait(cy_gone, timeout=20)
+        teacher.send(type="room_mode", mode="follow")
+        teacher.send(type="play")
+        recovered = teacher.frame(lambda f: f["step"] > pushed["step"])["step"]
+        bob.frame(lambda f: f["step"] > recovered, timeout=20)  # the teacher's frames reach the other process again
     finally:
-        close_class(teacher, students)
+        close_class(teacher, {"bob": students["bob"]})
         for solo in solos:
             solo.close()
+
+
+def test_the_teachers_race_reaches_students_on_the_other_process_and_a_late_joiner_there(cluster):
+    """A race in follow mode through Redis: its `race` message and race frames reach a student on the other process
+    byte for byte, and one who joins there during the race gets the race first (the relay's cached snapshot)."""
+    from tests.app.test_race import RaceClient
+
+    _, a, b = cluster
+    teacher = RaceClient(a.ws_url)
+    teacher.send(type="room_open")
+    room = teacher.json("room")
+    bob = RaceClient(b.ws_url)
+    late = None
+    try:
+        bob.send(type="room_join", code=room["code"], nickname="bob")
+        assert bob.json("room")["role"] == "student"
+        teacher.wait(lambda m: m["type"] == "room" and m["students"] == 1)
+        teacher.send(type="config", points=200, layers=[4], speed=50)
+        teacher.send(type="race_start", id="r", values=["sgd", "adam"])
+        teacher.json("race")
+        teacher.send(type="play")
+        sent: dict[int, dict] = {}
+
+        def keep(f: dict) -> bool:
+            sent[f["frame"]] = f
+            return f["step"] > 0
+
+        teacher.race_frame(keep)
+        seen = bob.race_frame(lambda f: f["step"] > 0)
+        assert bob.race is not None and bob.race["race"] == teacher.race["race"]
+        while seen["frame"] not in sent:  # the teacher's own frame with that number
+            teacher.race_frame(keep)
+        mine = sent[seen["frame"]]
+        assert repr(seen["lanes_"]) == repr(mine["lanes_"]) and seen["step"] == mine["step"]  # NaN: not finished
+        assert seen["grids"].tobytes() == mine["grids"].tobytes()
+
+        late = RaceClient(b.ws_url)
+        late.send(type="room_join", code=room["code"], nickname="late")
+        assert late.json("room")["role"] == "student"
+        frame = late.race_frame(lambda f: f["step"] > seen["step"])
+        assert late.race is not None and late.race["race"] == teacher.race["race"]
+        assert [lane["label"] for lane in late.race["lanes"]] == ["sgd", "adam"] and len(frame["lanes_"]) == 2
+    finally:
+        teacher.send(type="room_close")
+        for client in (teacher, bob, late):
+            if client is not None:
+                client.close()
 
 
 def test_wrong_codes_are_counted_for_every_process(cluster):
