@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import statistics
 import time
@@ -34,6 +35,7 @@ from load import HeaderReader, cpu_seconds, percentile, server_processes
 
 MAX_STUDENTS = 300
 MAX_SECONDS = 120.0
+JOIN_SECONDS = 60.0
 
 
 class Student:
@@ -49,6 +51,7 @@ class Student:
         self.error: str | None = None
         self.steps: list[int] = []
         self.header = HeaderReader("step")
+        self.seen: collections.Counter[str] = collections.Counter()  # messages by type (frames: "frame")
 
     async def run(self, url: str, code: str, stop: asyncio.Event, interval: float) -> None:
         from websockets.asyncio.client import connect
@@ -63,12 +66,14 @@ class Student:
                     except TimeoutError:
                         continue
                     if isinstance(message, bytes):
+                        self.seen["frame"] += 1
                         if self.counting:
                             self.frames += 1
                             if (counters := self.header.read(message)) is not None:
                                 self.steps.append(counters[0])
                         continue
                     reply = json.loads(message)
+                    self.seen[reply["type"]] += 1
                     if reply["type"] == "room":
                         self.joined.set()
                     elif reply["type"] == "layout":
@@ -128,7 +133,13 @@ async def bench(args: argparse.Namespace) -> dict:
         tasks = [asyncio.create_task(s.run(urls[i % len(urls)], code, stop, args.ping_interval))
                  for i, s in enumerate(students)]
         reader = asyncio.create_task(teacher_frames(teacher, 10 * MAX_SECONDS))
-        await asyncio.wait_for(asyncio.gather(*(s.joined.wait() for s in students)), timeout=60)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(s.joined.wait() for s in students)), timeout=JOIN_SECONDS)
+        except TimeoutError:
+            missing = [f"{s.nickname} on {urls[i % len(urls)]} (got {dict(s.seen) or 'nothing'})"
+                       for i, s in enumerate(students) if not s.joined.is_set()]
+            raise SystemExit(f"{len(missing)} students had no answer to room_join within {JOIN_SECONDS:g} s: "
+                             + "; ".join(missing[:5])) from None
         errors = [s.error for s in students if s.error]
         await asyncio.sleep(args.warmup)
         for s in students:
