@@ -95,15 +95,17 @@ class Student:
             await ws.send(json.dumps({"type": "ping", "id": n}))
 
 
-async def teacher_frames(ws, seconds: float) -> int:
-    """Read the teacher's own socket for `seconds`; the frames it got."""
+async def teacher_frames(ws, seconds: float, stop: asyncio.Event | None = None) -> int:
+    """Read the teacher's own socket for `seconds`, or until `stop` is set; the frames it got. (Stopped by the event,
+    not by cancelling: Python 3.11's wait_for swallows a cancel that comes as a message arrives, and the reader then
+    went on for its whole `seconds`.)"""
     frames = 0
     end = time.monotonic() + seconds
-    while (left := end - time.monotonic()) > 0:
+    while (left := end - time.monotonic()) > 0 and not (stop is not None and stop.is_set()):
         try:
-            message = await asyncio.wait_for(ws.recv(), timeout=left)
+            message = await asyncio.wait_for(ws.recv(), timeout=min(left, 1.0))
         except TimeoutError:
-            break
+            continue
         frames += isinstance(message, bytes)
     return frames
 
@@ -132,7 +134,7 @@ async def bench(args: argparse.Namespace) -> dict:
         students = [Student(f"s{i:03d}") for i in range(args.students)]
         tasks = [asyncio.create_task(s.run(urls[i % len(urls)], code, stop, args.ping_interval))
                  for i, s in enumerate(students)]
-        reader = asyncio.create_task(teacher_frames(teacher, 10 * MAX_SECONDS))
+        reader = asyncio.create_task(teacher_frames(teacher, 10 * MAX_SECONDS, stop))
         try:
             await asyncio.wait_for(asyncio.gather(*(s.joined.wait() for s in students)), timeout=JOIN_SECONDS)
         except TimeoutError:
@@ -153,7 +155,6 @@ async def bench(args: argparse.Namespace) -> dict:
         for s in students:
             s.counting = False
         stop.set()
-        reader.cancel()
         await asyncio.gather(*tasks, reader, return_exceptions=True)
         await teacher.send(json.dumps({"type": "room_close"}))
 
