@@ -60,7 +60,10 @@ class Client:
         self.ws.send(json.dumps(message))
 
     def receive(self, timeout: float) -> dict[str, Any]:
-        raw = self.ws.recv(timeout=timeout)
+        return self.read(self.ws.recv(timeout=timeout))
+
+    def read(self, raw: str | bytes) -> dict[str, Any]:
+        """One received message: a frame decoded with the last layout, or a JSON message (kept)."""
         if isinstance(raw, bytes):
             assert self.layout is not None, "a frame arrived before any layout"
             frame = decode(raw, self.layout)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from engine.trainer import Trainer
-from tests.app.test_protocol import Client, decode
+from tests.app.test_protocol import Client
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -47,22 +47,13 @@ class RaceClient(Client):
 
     race: dict[str, Any] | None = None
 
-    def receive(self, timeout: float) -> dict[str, Any]:
-        raw = self.ws.recv(timeout=timeout)
-        if isinstance(raw, bytes):
-            if raw[:4] == b"BPPR":
-                assert self.race is not None, "a race frame arrived before any race message"
-                return decode_race(raw, self.race)
-            frame = decode(raw, self.layout)
-            frame["type"] = "frame"
-            self.frames.append(frame)
-            return frame
-        message = json.loads(raw)
-        if message["type"] == "layout":
-            self.layout = message
+    def read(self, raw: str | bytes) -> dict[str, Any]:
+        if isinstance(raw, bytes) and raw[:4] == b"BPPR":
+            assert self.race is not None, "a race frame arrived before any race message"
+            return decode_race(raw, self.race)
+        message = super().read(raw)
         if message["type"] == "race" and message.get("active"):
             self.race = message
-        self.messages.append(message)
         return message
 
     def race_frame(self, predicate=lambda f: True, timeout: float = 30.0) -> dict[str, Any]:
