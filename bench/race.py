@@ -13,7 +13,6 @@ pass/fail test.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import HeaderReader  # noqa: E402  (a race frame is read through the `race` message's layout)
-from bench.stream import report, serving  # noqa: E402
+from bench.stream import arguments, report, serving  # noqa: E402
 
 CONFIG = {"layers": [8] * 6, "batch_size": 10, "points": 500, "speed": "max"}
 LANES = ["sgd", "momentum", "rmsprop", "adam"]
@@ -101,12 +100,7 @@ def build_times(repeats: int = 300) -> dict:
 
 def main() -> None:
     """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="ws://host:port/ws of a running server (default: start one)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measurement time (default %(default)s)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds ignored first (default %(default)s)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     result: dict = {"lanes": ", ".join(LANES), "network": "2-8x6-1, batch 10, 500 points, speed max"}
     with serving(args.url) as url:
         for label, target in (("no_line", None), ("line", TARGET)):

@@ -159,14 +159,19 @@ def report(result: dict, as_json: bool, width: int) -> None:
         print(f"{key:>{width}}: {value:.3f}" if isinstance(value, float) else f"{key:>{width}}: {value}")
 
 
-def main() -> None:
-    """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """The command line of a bench that streams one session: --url, --seconds, --warmup, --json."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--url", help="ws://host:port/ws of a running server (default: start one)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measurement time (default %(default)s)")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds ignored first (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    args = arguments(__doc__)
     with serving(args.url) as url:
         result = asyncio.run(stream(url, min(args.seconds, 60.0), args.warmup))
     result.update(build_times())
