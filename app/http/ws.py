@@ -52,9 +52,8 @@ async def training_session(websocket: WebSocket) -> None:
     runtime.held[session.id] = slot
     try:
         await websocket.accept()
-        flow = websocket.scope.get("extensions", {}).get(FLOW_EXTENSION) or {}
-        await session.start(websocket.send_text, websocket.send_bytes, runtime.description, flow.get("taken"),
-                            flow.get("send_wire"))
+        await session.start(websocket.send_text, websocket.send_bytes, runtime.description,
+                            websocket.scope.get("extensions", {}).get(FLOW_EXTENSION))
         bucket = TokenBucket(settings.rate_per_second, settings.rate_burst)
         while True:
             message = await websocket.receive()

@@ -16,10 +16,13 @@ waits for every transport to drain: a client that never reads keeps the process 
 And it bounds what one connection can hold, so that the latest frame wins end to end: the socket's kernel send buffer
 is `SEND_BUFFER` (a 45 KB frame fits, so a client on a fast link is not throttled), and the application can await
 `scope["extensions"][FLOW_EXTENSION]["taken"]()`: it returns once everything sent so far has left the server (the
-kernel sends only what fits the peer's receive window), so the session builds its next frame only then.
+kernel sends only what fits the peer's receive window), so the session builds its next frame only then (`is_taken`
+says whether that is so now).
 
 A frame that goes to many sockets (a class following one teacher) is framed once (`framed`) and written to each by
 `send_wire`, the same extension's other entry: `send` would frame it again for every socket, through the ASGI layers.
+`write_wire` does the same without awaiting when the transport takes it now (no task switch per socket), and
+`write_text` so for a text message (a pong).
 
 It is selected by `ws=` in app.cli.uvicorn_options (pinned to uvicorn 0.54 in pyproject.toml).
 """
@@ -68,16 +71,32 @@ class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None:
-            scope["extensions"][FLOW_EXTENSION] = {"taken": self.taken, "send_wire": self.send_wire}
+            scope["extensions"][FLOW_EXTENSION] = {"taken": self.taken, "is_taken": self.is_taken,
+                                                   "send_wire": self.send_wire, "write_wire": self.write_wire,
+                                                   "write_text": self.write_text}
 
     async def send_wire(self, wire: bytes) -> None:
         """Send a binary message framed beforehand by `framed`: what `send` does with `websocket.send` bytes, without
         framing them again for every socket (a class following one session sends the same frame to each student) and
         without the ASGI layers in between. Raises ClientDisconnected as `send` does."""
         await self.writable.wait()
-        if self.disconnected or self.close_sent or not self.handshake_complete or self.conn.state is not State.OPEN:
+        if not self.write_wire(wire):
             raise ClientDisconnected()
+
+    def write_wire(self, wire: bytes) -> bool:
+        """`send_wire` without waiting: hand the message to the transport now and return True, if the connection is
+        open and flow control does not hold writes back; else False (and nothing was written). The caller's task goes
+        on: a frame for many sockets costs no task switch per socket."""
+        if (not self.writable.is_set() or self.disconnected or self.close_sent or not self.handshake_complete
+                or self.conn.state is not State.OPEN):
+            return False
         self.transport.write(wire)
+        return True
+
+    def write_text(self, text: str) -> bool:
+        """A text message, as `write_wire` does a framed one: to the transport now, from the caller's task (a pong
+        skips the sender's queue and the ASGI layers), or False."""
+        return self.write_wire(Frame(Opcode.TEXT, text.encode()).serialize(mask=False))
 
     def _queued(self, request: int | None) -> int:
         """The kernel's count of this socket's outgoing bytes for an ioctl `request`; 0 where unknown."""
@@ -101,9 +120,13 @@ class PlaygroundWebSocketProtocol(WebSocketsSansIOProtocol):
         peer that stopped reading keeps the last frame here; bytes sent but not acknowledged yet are in flight to it
         (a receiver that delays its ACKs, as Linux does for a lone segment, costs no frames)."""
         delay = 0.0005
-        while not self.disconnected and (self.transport.get_write_buffer_size() > 0 or self._queued(SIOCOUTQNSD) > 0):
+        while not self.is_taken():
             await asyncio.sleep(delay)
             delay = min(2 * delay, TAKEN_POLL_MAX)
+
+    def is_taken(self) -> bool:
+        """Everything sent so far is on the wire, or the connection is gone (what `taken` waits for), now."""
+        return self.disconnected or (self.transport.get_write_buffer_size() == 0 and self._queued(SIOCOUTQNSD) == 0)
 
     def shutdown(self) -> None:
         """SIGTERM: close with the documented code and reason; abort what has not gone after the grace period."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 log = logging.getLogger("playground.session")
@@ -42,13 +42,21 @@ class Outbox:
         timeout: float,
         on_frame_sent: Callable[[], None],
         on_failure: Callable[[str], Awaitable[None]],
-        taken: Callable[[], Awaitable[None]] | None = None,
         backlog: Backlog | None = None,
-        send_wire: Callable[[bytes], Awaitable[None]] | None = None,
+        flow: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
+        """`flow`: the connection's flow extension when the server offers it (app.http.wsprotocol): `taken` (wait
+        until the peer has taken what was sent), `is_taken` (whether it has now), `send_wire` and `write_wire` (send
+        a frame framed once for all its sockets, waiting or only if the transport takes it now), `write_text` (a text
+        message now, or not)."""
         self._send_text, self._send_bytes = send_text, send_bytes
-        self._taken = taken
-        self._send_wire = send_wire  # sends a frame framed once for all its sockets (app.http.wsprotocol.framed)
+        flow = flow or {}
+        self._taken: Callable[[], Awaitable[None]] | None = flow.get("taken")
+        self._is_taken: Callable[[], bool] | None = flow.get("is_taken")
+        self._send_wire: Callable[[bytes], Awaitable[None]] | None = flow.get("send_wire")
+        self._write_wire: Callable[[bytes], bool] | None = flow.get("write_wire")
+        self._write_text: Callable[[str], bool] | None = flow.get("write_text")
+        self._sending = False  # `_send_all` holds an item it has not finished sending
         self._backlog = backlog
         self._timeout = timeout
         self.on_frame_sent = on_frame_sent  # the session whose frames it carries now (app.rooms moves it)
@@ -65,14 +73,25 @@ class Outbox:
         self._ready.set()
 
     def put_first(self, text: str) -> None:
-        """Queue a JSON message ahead of everything not yet sent (a pong: it orders with nothing)."""
+        """Send a JSON message ahead of everything not yet sent (a pong: it orders with nothing): at once when the
+        transport takes it, else first in the queue."""
+        if self._write_text is not None and self._write_text(text):
+            return
         self._items.appendleft(text)
         self._ready.set()
 
     def put_frame(self, frame: bytes, wire: bytes | None = None) -> None:
         """Queue a frame (and its WebSocket framing, when the caller built it once for several sockets); the caller
-        checked that none is in flight."""
+        checked that none is in flight). With nothing queued ahead of it, a framed frame goes to the transport at once,
+        from the caller's task: no switch to the sender's per socket (a class's frame to each student)."""
         self.frame_in_flight = True
+        if (wire is not None and self._write_wire is not None and not self._items and not self._sending
+                and self._write_wire(wire)):
+            if self._taken is None or (self._is_taken is not None and self._is_taken()):
+                asyncio.get_running_loop().call_soon(self._frame_taken)  # after the caller's loop over its sockets
+            else:
+                self._frame_sent.set()
+            return
         self._items.append((frame, wire))
         self._ready.set()
         if self._backlog is not None:
@@ -97,6 +116,7 @@ class Outbox:
             while self._items:
                 item = self._items.popleft()
                 frame = not isinstance(item, str)
+                self._sending = True
                 try:
                     async with asyncio.timeout(self._timeout):
                         if isinstance(item, str):
@@ -113,6 +133,8 @@ class Outbox:
                     log.debug("send failed: %r", exc)
                     await self._on_failure("send failed")
                     return
+                finally:
+                    self._sending = False
                 if frame:
                     if self._backlog is not None:
                         self._backlog.outboxes.discard(self)

@@ -10,7 +10,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from app import protocol
@@ -121,18 +121,16 @@ class Session:
     # ---- lifecycle (event loop) -------------------------------------------------------------------------------
 
     async def start(self, send_text: Callable[[str], Awaitable[None]], send_bytes: Callable[[bytes], Awaitable[None]],
-                    hello_extra: dict[str, Any], taken: Callable[[], Awaitable[None]] | None = None,
-                    send_wire: Callable[[bytes], Awaitable[None]] | None = None) -> None:
-        """Create the trainer in the pool, say hello, then start the producer and the sender (`taken`: the
-        connection's wait until the peer has taken what was sent, when the server offers it; `send_wire`: its send
-        of a frame framed once for all, app.http.wsprotocol)."""
+                    hello_extra: dict[str, Any], flow: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        """Create the trainer in the pool, say hello, then start the producer and the sender (`flow`: the
+        connection's flow extension when the server offers it, app.http.wsprotocol; app.sessions.outbox.Outbox)."""
         self._handler = asyncio.current_task()
         self.trainer = await self.runtime.scheduler.run(Priority.CONTROL, new_trainer, self.settings, self.timeline,
                                                         label=f"{self.id} start")  # fmt: skip
         if self.state is State.CLOSED:
             return
-        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._sent, self._fail, taken,
-                        self.runtime.backlog, send_wire)
+        outbox = Outbox(send_text, send_bytes, self.settings.send_timeout, self._sent, self._fail, self.runtime.backlog,
+                        flow)
         self.outbox = outbox
         outbox.feed = self
         self.subscribers.append(outbox)
