@@ -82,15 +82,12 @@ class Outbox:
 
     def put_frame(self, frame: bytes, wire: bytes | None = None) -> None:
         """Queue a frame (and its WebSocket framing, when the caller built it once for several sockets); the caller
-        checked that none is in flight). With nothing queued ahead of it, a framed frame goes to the transport at once,
+        checked that none is in flight. With nothing queued ahead of it, a framed frame goes to the transport at once,
         from the caller's task: no switch to the sender's per socket (a class's frame to each student)."""
         self.frame_in_flight = True
         if (wire is not None and self._write_wire is not None and not self._items and not self._sending
                 and self._write_wire(wire)):
-            if self._taken is None or (self._is_taken is not None and self._is_taken()):
-                asyncio.get_running_loop().call_soon(self._frame_taken)  # after the caller's loop over its sockets
-            else:
-                self._frame_sent.set()
+            self._handed()
             return
         self._items.append((frame, wire))
         self._ready.set()
@@ -115,33 +112,22 @@ class Outbox:
             self._ready.clear()
             while self._items:
                 item = self._items.popleft()
-                frame = not isinstance(item, str)
                 self._sending = True
                 try:
-                    async with asyncio.timeout(self._timeout):
-                        if isinstance(item, str):
-                            await self._send_text(item)
-                        elif item[1] is not None and self._send_wire is not None:
-                            await self._send_wire(item[1])
-                        else:
-                            await self._send_bytes(item[0])
-                except TimeoutError:
-                    await self._on_failure(f"too slow: the client took no frame for {self._timeout:g} s"
-                                           if frame else "send timeout: the client stopped reading")
-                    return
-                except Exception as exc:  # the socket went away under us
-                    log.debug("send failed: %r", exc)
-                    await self._on_failure("send failed")
-                    return
+                    if isinstance(item, str):
+                        sent = await self._watched(self._send_text(item), "send timeout: the client stopped reading")
+                    else:
+                        frame, wire = item
+                        sent = await self._watched(self._send_bytes(frame) if wire is None or self._send_wire is None
+                                                   else self._send_wire(wire), self._too_slow())
                 finally:
                     self._sending = False
-                if frame:
+                if not sent:
+                    return
+                if not isinstance(item, str):
                     if self._backlog is not None:
                         self._backlog.outboxes.discard(self)
-                    if self._taken is None:
-                        self._frame_taken()
-                    else:
-                        self._frame_sent.set()
+                    self._handed()
 
     async def _see_frames_taken(self) -> None:
         """Once each frame is handed to the transport: wait until it has left the server, under the watchdog."""
@@ -150,17 +136,33 @@ class Outbox:
         while True:
             await self._frame_sent.wait()
             self._frame_sent.clear()
-            try:
-                async with asyncio.timeout(self._timeout):
-                    await self._taken()
-            except TimeoutError:
-                await self._on_failure(f"too slow: the client took no frame for {self._timeout:g} s")
-                return
-            except Exception as exc:  # the socket went away under us
-                log.debug("send failed: %r", exc)
-                await self._on_failure("send failed")
+            if not await self._watched(self._taken(), self._too_slow()):
                 return
             self._frame_taken()
+
+    async def _watched(self, sending: Awaitable[None], timed_out: str) -> bool:
+        """Await one send under the watchdog; False once it failed and the session was told (`on_failure`)."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                await sending
+        except TimeoutError:
+            await self._on_failure(timed_out)
+            return False
+        except Exception as exc:  # the socket went away under us
+            log.debug("send failed: %r", exc)
+            await self._on_failure("send failed")
+            return False
+        return True
+
+    def _too_slow(self) -> str:
+        return f"too slow: the client took no frame for {self._timeout:g} s"
+
+    def _handed(self) -> None:
+        """A frame went to the transport: taken at once if the kernel has sent it, else once it has."""
+        if self._taken is None or (self._is_taken is not None and self._is_taken()):
+            asyncio.get_running_loop().call_soon(self._frame_taken)  # not inside put_frame's caller's loop
+        else:
+            self._frame_sent.set()
 
     def _frame_taken(self) -> None:
         self.frame_in_flight = False

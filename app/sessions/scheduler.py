@@ -62,11 +62,11 @@ class Job:
     __slots__ = ("priority", "seq", "fn", "args", "future", "label", "queued", "since", "due", "waiter", "asked")
 
     def __init__(self, priority: Priority, seq: int, fn: Callable[..., Any], args: tuple[Any, ...], future: Future,
-                 label: str, due: float | None = None) -> None:  # fmt: skip
+                 label: str) -> None:  # fmt: skip
         self.priority, self.seq, self.fn, self.args, self.future, self.label = priority, seq, fn, args, future, label
         self.queued = True  # False while it runs and once it is done
         self.since = time.perf_counter()  # queued (or raised) at
-        self.due = due
+        self.due: float | None = None
         self.asked: Priority | None = None  # raised while it ran: the priority it comes Again at, at the least
         self.waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future] | None = None  # Scheduler.wait's
 
@@ -119,10 +119,21 @@ class Scheduler:
     def _push(self, job: Job, due: float | None) -> None:
         """Queue `job` under its current seq (the lock is held)."""
         heapq.heappush(self._heap, (job.priority, job.seq, job))
-        job.queued = True
-        job.due = due if due is not None and job.priority > Priority.FRAME else None
-        if job.due is not None:
-            heapq.heappush(self._dues, (job.due, job.seq, job))
+        job.queued, job.due = True, None
+        if due is not None:
+            self._due(job, due)
+
+    def _due(self, job: Job, due: float) -> None:
+        """The lock is held: a queued job below FRAME rises to it at `due` (its old due entry is skipped)."""
+        if job.priority > Priority.FRAME:
+            job.due = due
+            heapq.heappush(self._dues, (due, job.seq, job))
+
+    def _requeue(self, job: Job, priority: Priority, due: float | None, event: str) -> None:
+        """The lock is held: queue `job` again at `priority`, behind the jobs there now."""
+        job.priority, job.seq, job.since = priority, next(self._seq), time.perf_counter()
+        self._push(job, due)
+        self._record(event, job)
 
     async def run(self, priority: Priority, fn: Callable[..., Any], *args: Any, label: str = "") -> Any:
         """Queue `fn(*args)` and await its result on the running loop."""
@@ -137,9 +148,10 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         with self._cond:
-            if not job.future.done():
+            pending = not job.future.done()
+            if pending:
                 job.waiter = (loop, waiter)
-        if job.waiter is None:
+        if not pending:
             _copy(job.future, waiter)
         waiter.add_done_callback(lambda w: _forget(job) if w.cancelled() else None)
         return waiter
@@ -181,9 +193,8 @@ class Scheduler:
     def raise_at(self, job: Job, due: float) -> None:
         """Let a queued job rise to FRAME at `due` (time.monotonic()), or now if that has passed."""
         with self._cond:
-            if job.queued and job.priority > Priority.FRAME and (job.due is None or due < job.due):
-                job.due = due
-                heapq.heappush(self._dues, (due, job.seq, job))
+            if job.queued and (job.due is None or due < job.due):
+                self._due(job, due)
                 self._cond.notify()
 
     def _raise(self, job: Job, priority: Priority) -> None:
@@ -195,9 +206,7 @@ class Scheduler:
             return
         if job.priority <= priority:
             return
-        job.priority, job.seq, job.since = priority, next(self._seq), time.perf_counter()
-        self._push(job, job.due)
-        self._record("raised", job)
+        self._requeue(job, priority, job.due, "raised")
         self._cond.notify()
 
     def _rise_due(self) -> None:
@@ -300,9 +309,7 @@ class Scheduler:
             with self._cond:
                 if not self._closed:
                     priority = result.priority if job.asked is None else min(result.priority, job.asked)
-                    job.priority, job.seq, job.since = priority, next(self._seq), time.perf_counter()
-                    self._push(job, result.due)
-                    self._record("queued", job)
+                    self._requeue(job, priority, result.due, "queued")
                     return
             _cancel(job)  # shut down meanwhile: as a queued job is
         elif not job.future.done():

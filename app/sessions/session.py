@@ -180,7 +180,7 @@ class Session:
         self.inbox.append(item)
         self._wake.set()
         if self._job is not None:
-            self._job = self.runtime.scheduler.bump(self._job, Priority.CONTROL)
+            self.runtime.scheduler.bump(self._job, Priority.CONTROL)
 
     def receive_bytes(self) -> None:
         """Binary messages are not part of the protocol: say so and carry on."""
@@ -359,16 +359,8 @@ class Session:
     def _sent(self) -> None:
         """A frame has left the server: the producer may build the next one (and its queued job may rise)."""
         self._wake.set()
-        self._frame_fell_due()
-
-    def _frame_fell_due(self) -> None:
-        job = self._job
-        if job is None or not self._has_news() or self._owed:
-            return
-        if self._frame_allowed():
-            self.runtime.scheduler.bump(job, Priority.FRAME)
-        elif (due := self._frame_at()) is not None:
-            self.runtime.scheduler.raise_at(job, due)
+        if self._job is not None and (due := self._frame_at()) is not None:
+            self.runtime.scheduler.raise_at(self._job, due)  # at once if that time has come
 
     def _frame_at(self) -> float | None:
         """When this session's queued job should rise to a frame job: at its next frame time, if a frame would show
