@@ -32,7 +32,7 @@ $(AXE):
 
 test: $(VENV)/.test-installed lint $(AXE)
 	@CHROMIUM="$(CHROMIUM)" $(PY) tests/browser_check.py
-	@$(PY) tests/redis_check.py
+	@$(PY) tests/debian_check.py
 	CHROMIUM="$(CHROMIUM)" $(PY) -m pytest
 	@# The claims again under other CPUs' BLAS kernels (their float32 rounding), each one this CPU can run.
 	@for kernel in $$($(PY) tests/blas.py); do \

@@ -200,8 +200,8 @@ class Room:
     def _release(self, member: Member, reason: str) -> None:
         del self.students[(member.nickname or "").casefold()]
         session = member.session
-        session.member = None
-        session.tell({"type": "room_closed", "code": self.code, "reason": reason})
+        session.tell({"type": "room_closed", "code": self.code, "reason": reason})  # while a member: a remote
+        session.member = None  # student's process forgets it on `released`, and would drop a `tell` behind it
         show(session.outbox, session)
         if member is self.spotlight:
             self.spotlight = None

@@ -68,14 +68,16 @@ class Server:
     process: subprocess.Popen
 
 
-def start_server(redis_url: str, folder: Path, name: str) -> Server:
-    """`playground` in a process of its own, with one worker, sharing rooms through Redis."""
+def start_server(redis_url: str, folder: Path, name: str, **settings: str) -> Server:
+    """`playground` in a process of its own, with one worker, sharing rooms through Redis (`settings`: more
+    PLAYGROUND_* variables)."""
     import httpx
 
     port = free_port()
     env = {**os.environ, "PLAYGROUND_PORT": str(port), "PLAYGROUND_WORKERS": "1", "PLAYGROUND_REDIS_URL": redis_url,
            "PLAYGROUND_LOG_LEVEL": "warning", "PLAYGROUND_ROOM_JOIN_FAILURES": str(JOIN_FAILURES),
-           "PLAYGROUND_SEND_TIMEOUT": "120"}  # these clients read one socket at a time: no watchdog on the others
+           "PLAYGROUND_SEND_TIMEOUT": "120",  # these clients read one socket at a time: no watchdog on the others
+           **{f"PLAYGROUND_{key.upper()}": value for key, value in settings.items()}}
     log = open(folder / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 30
@@ -122,9 +124,14 @@ def open_class(a: Server, students: dict[str, Server]) -> tuple[Client, dict[str
 
 
 def close_class(teacher: Client, students: dict[str, Client]) -> None:
+    """Close the room: every student, on either process, is told."""
     teacher.send(type="room_close")
-    for client in [teacher, *students.values()]:
-        client.close()
+    try:
+        for student in students.values():
+            assert student.json("room_closed")["reason"] == "closed by the teacher"
+    finally:
+        for client in [teacher, *students.values()]:
+            client.close()
 
 
 def test_follow_mode_frames_from_one_process_reach_students_on_both(cluster):
