@@ -83,3 +83,44 @@ def test_a_reader_too_slow_to_serve_gets_1008_with_a_reason(make_server):
                 c.receive(timeout=10)
     assert closed.value.rcvd is not None, "a close frame, not a reset"
     assert closed.value.rcvd.code == 1008 and "too slow" in closed.value.rcvd.reason
+
+
+def test_sockets_send_at_once_behind_uvicorns_own_listening_socket():
+    """With `--workers` 2 or more uvicorn binds the listening socket itself, with protocol number 0, and asyncio then
+    leaves Nagle's algorithm on: a pong waited for the client's (delayed) ACK of the frame before it. Served here from
+    uvicorn's own socket (Config.bind_socket, as its multi-worker path does), the server's end of a WebSocket has
+    TCP_NODELAY set."""
+    import gc
+    import threading
+
+    import uvicorn
+
+    from app.cli import uvicorn_options
+    from app.http.wsprotocol import PlaygroundWebSocketProtocol
+    from app.main import create_app
+    from app.settings import Settings
+    from tests.conftest import free_port
+
+    settings = Settings(host="127.0.0.1", port=free_port(), log_level="warning")
+    options = uvicorn_options(settings)
+    for key in ("factory", "workers", "reload"):
+        options.pop(key)
+    config = uvicorn.Config(create_app(settings), **options)
+    listening = config.bind_socket()
+    assert listening.proto == 0  # what makes asyncio skip TCP_NODELAY
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    try:
+        poll_until(lambda: server.started, timeout=15)
+        with Client(f"ws://127.0.0.1:{settings.port}/ws") as c:
+            c.send(type="ping", id=1)
+            assert c.json("pong")["id"] == 1
+            ends = [o for o in gc.get_objects() if type(o) is PlaygroundWebSocketProtocol and not o.disconnected
+                    and o.transport.get_extra_info("sockname")[1] == settings.port]  # this server's, not others
+            assert len(ends) == 1
+            sock = ends[0].transport.get_extra_info("socket")
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
