@@ -28,8 +28,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app import protocol
-from app.http.wsprotocol import framed
 from app.jsontext import dumps
+from app.sessions.outbox import fan_out
 
 if TYPE_CHECKING:
     from app.rooms.broker import Broker
@@ -477,11 +477,7 @@ class Feed:
         if data[:1] == b"F":
             if "layout" not in self.cache:
                 return  # a page cannot read a frame before its layout
-            frame = data[1:]
-            wire = framed(frame)  # once for every follower here
-            for outbox in self.outboxes:
-                if not outbox.frame_in_flight:
-                    outbox.put_frame(frame, wire)
+            fan_out(data[1:], self.outboxes)
             return
         text = data[1:].decode()
         kind = json.loads(text).get("type")

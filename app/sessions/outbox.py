@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
+
+from app.http.wsprotocol import framed
 
 log = logging.getLogger("playground.session")
 
@@ -30,6 +32,15 @@ class Backlog:
 
     def __bool__(self) -> bool:
         return len(self.outboxes) > 1  # one frame goes out at once; a queue of them is what waits for the lock
+
+
+def fan_out(frame: bytes, outboxes: Iterable[Any]) -> None:
+    """One frame to every subscriber that has taken its last (a follower still taking one skips this one), framed for
+    the WebSocket once for all of them."""
+    wire = framed(frame)
+    for outbox in outboxes:
+        if not outbox.frame_in_flight:
+            outbox.put_frame(frame, wire)
 
 
 class Outbox:

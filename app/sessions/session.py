@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from app import protocol
 from app.http.limits import default_fps
-from app.http.wsprotocol import framed
 from app.jsontext import dumps
 from app.sessions import commands
 from app.sessions.claim_watch import ClaimWatch
 from app.sessions.events import EventFilter, diverged, stop_reason, stops
 from app.sessions.frame_state import FrameState, data_message
-from app.sessions.outbox import Outbox
+from app.sessions.outbox import Outbox, fan_out
 from app.sessions.pacing import FRAME_SLICE, Pacer, cap_delay
 from app.sessions.race import RaceHost
 from app.sessions.runtime import Runtime
@@ -325,10 +324,7 @@ class Session:
                 elif self.outbox is not None:  # an answer to this connection's own request: not to its followers
                     self.outbox.put_text(text)
             if frame is not None:
-                wire = framed(frame)  # the WebSocket framing too, once for every socket
-                for outbox in self.subscribers:
-                    if not outbox.frame_in_flight:  # a follower still taking the last one skips this one
-                        outbox.put_frame(frame, wire)
+                fan_out(frame, self.subscribers)
 
     def _deadline(self, now: float) -> str | None:
         if now - self.last_control > self.settings.idle_timeout:
@@ -365,7 +361,7 @@ class Session:
     def _frame_at(self) -> float | None:
         """When this session's queued job should rise to a frame job: at its next frame time, if a frame would show
         something new then and a subscriber can take it (else `_sent` raises it once one has taken the last)."""
-        if self._has_news() and not self._owed and any(not o.frame_in_flight for o in self.subscribers):
+        if self._has_news() and not self._owed and self._a_subscriber_free():
             return self.pacer.next_frame_at
         return None
 
@@ -393,16 +389,18 @@ class Session:
             return 0.0
         if not self.subscribers:  # its socket follows another session's frames (app.rooms): nothing to show
             return None
-        in_flight = all(o.frame_in_flight for o in self.subscribers)
-        return self.pacer.delay(now, self.state is State.TRAINING, self._dirty, in_flight)
+        return self.pacer.delay(now, self.state is State.TRAINING, self._dirty, not self._a_subscriber_free())
 
     # ---- the pool job: the only code that touches the trainer -------------------------------------------------
 
     def _frame_allowed(self) -> bool:
         """A frame may be built: a subscriber has sent its previous one (it goes to each that has), and the fps cap
         allows it."""
-        return any(not o.frame_in_flight for o in self.subscribers) \
-            and self.pacer.frame_due(time.monotonic())
+        return self._a_subscriber_free() and self.pacer.frame_due(time.monotonic())
+
+    def _a_subscriber_free(self) -> bool:
+        """A subscriber has taken its last frame: a frame built now goes somewhere."""
+        return any(not o.frame_in_flight for o in self.subscribers)
 
     def _work(self) -> tuple[list[tuple[str, bool]], bytes | None] | Again:
         """Apply queued controls in order, train this slice (a training job: NUMERIC or ELASTIC), and build a frame
